@@ -1,0 +1,291 @@
+"""Writing, sealing and verifying the audit log (see :mod:`market.models.audit`).
+
+Why a separate sealer: a hash chain needs one writer at the head. If every business
+transaction appended to the chain itself it would hold the head from its insert until its
+commit, and bid intake would run one transaction at a time. Instead each transaction
+writes its entry (and a to-do row) and commits in parallel with the others; the sealer,
+woken after commits and every few seconds by the scheduler, takes an advisory lock and
+chains whatever has committed, in entry order, in one batch. An entry is unsealed only
+for that short interval; ``verify`` reports entries that stay unsealed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market.db import Database, UnitOfWork
+
+GENESIS_HASH = bytes(32)
+SEALER_LOCK_KEY = 0x6D61726B6574_01  # "market" + 1: pg_advisory_xact_lock key of the sealer
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something: a signed-in user, or the system itself (CLI, scheduler)."""
+
+    id: int | None
+    label: str
+    address: str = ""
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls(None, label)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, float):
+        raise TypeError("audit payloads take Decimal or str for numbers with fractions, not float")
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if hasattr(value, "value") and isinstance(value.value, str):  # enums
+        return value.value
+    return value
+
+
+async def record(
+    uow: UnitOfWork | AsyncSession,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object,
+    payload: Mapping[str, Any] | None = None,
+) -> None:
+    """Append an entry in the caller's transaction. ``action`` is ``subject:verb``."""
+    if action.count(":") != 1:
+        raise ValueError(f"audit action {action!r} must look like 'subject:action'")
+    session = uow.session if isinstance(uow, UnitOfWork) else uow
+    if isinstance(uow, UnitOfWork):
+        uow.wrote_audit = True
+    await session.execute(
+        text(
+            "WITH entry AS ("
+            " INSERT INTO audit_entry (actor_id, actor_label, action, object_type, object_id,"
+            "  payload, client_address)"
+            " VALUES (:actor_id, :actor_label, :action, :object_type, :object_id,"
+            "  CAST(:payload AS jsonb), :address) RETURNING id)"
+            " INSERT INTO audit_unsealed (entry_id) SELECT id FROM entry"
+        ),
+        {
+            "actor_id": actor.id,
+            "actor_label": actor.label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "payload": json.dumps(_jsonable(dict(payload or {})), ensure_ascii=False),
+            "address": actor.address,
+        },
+    )
+
+
+def canonical_entry(seq: int, row: Mapping[str, Any], prev_hash: bytes) -> bytes:
+    """The bytes that are hashed: canonical JSON (sorted keys, no spaces, UTF-8) of the
+    entry's fields, its place in the chain and the previous hash in hex."""
+    occurred: datetime = row["occurred_at"]
+    document = {
+        "seq": seq,
+        "entry_id": row["id"],
+        "occurred_at": occurred.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": row["actor_id"],
+        "actor_label": row["actor_label"],
+        "action": row["action"],
+        "object_type": row["object_type"],
+        "object_id": row["object_id"],
+        "payload": row["payload"],
+        "client_address": row["client_address"],
+        "prev_hash": prev_hash.hex(),
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(seq: int, row: Mapping[str, Any], prev_hash: bytes) -> bytes:
+    return hashlib.sha256(canonical_entry(seq, row, prev_hash)).digest()
+
+
+_ENTRY_COLUMNS = (
+    "e.id, e.occurred_at, e.actor_id, e.actor_label, e.action, e.object_type, e.object_id,"
+    " e.payload, e.client_address"
+)
+
+
+def _decode(row: Mapping[str, Any]) -> dict[str, Any]:
+    decoded = dict(row)
+    if isinstance(decoded["payload"], str):
+        decoded["payload"] = json.loads(decoded["payload"])
+    return decoded
+
+
+async def seal_pending(database: Database, *, batch: int = 5000) -> int:
+    """Chain every committed, unsealed entry. Returns how many were sealed."""
+    total = 0
+    while True:
+        async with database.sessions() as session, session.begin():
+            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEALER_LOCK_KEY})
+            head = (
+                await session.execute(text("SELECT seq, hash FROM audit_seal ORDER BY seq DESC LIMIT 1"))
+            ).first()
+            seq, prev = (head[0], bytes(head[1])) if head else (0, GENESIS_HASH)
+            rows = (
+                await session.execute(
+                    text(
+                        f"SELECT {_ENTRY_COLUMNS} FROM audit_unsealed u"
+                        " JOIN audit_entry e ON e.id = u.entry_id ORDER BY u.entry_id LIMIT :n"
+                    ),
+                    {"n": batch},
+                )
+            ).mappings().all()
+            if not rows:
+                return total
+            seals = []
+            for row in rows:
+                seq += 1
+                digest = entry_hash(seq, _decode(row), prev)
+                seals.append({"seq": seq, "entry_id": row["id"], "prev_hash": prev, "hash": digest})
+                prev = digest
+            await session.execute(
+                text(
+                    "INSERT INTO audit_seal (seq, entry_id, prev_hash, hash)"
+                    " VALUES (:seq, :entry_id, :prev_hash, :hash)"
+                ),
+                seals,
+            )
+            await session.execute(
+                text("DELETE FROM audit_unsealed WHERE entry_id = ANY(:ids)"),
+                {"ids": [row["id"] for row in rows]},
+            )
+            total += len(rows)
+            if len(rows) < batch:
+                return total
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    """What ``market audit verify`` found."""
+
+    checked: int = 0
+    head_hash: str = GENESIS_HASH.hex()
+    unsealed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+async def _stream(session: AsyncSession, sql: str) -> AsyncIterator[Mapping[str, Any]]:
+    result = await session.stream(text(sql))
+    async for row in result.mappings():
+        yield row
+
+
+async def verify_chain(database: Database, *, stop_at_first: bool = True) -> VerifyReport:
+    """Re-compute every seal from the stored entries, in order, and compare.
+
+    Catches an edited entry (its hash no longer matches), an edited or removed seal (the
+    next ``prev_hash`` or the sequence breaks) and a removed entry (a seal points at
+    nothing). Seals sealed before an edit can't hide it, because the chain is re-computed
+    from the entries, not read from the seals.
+    """
+    report = VerifyReport()
+    async with database.sessions() as session, session.begin():
+        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+        expected_prev = GENESIS_HASH
+        expected_seq = 1
+        async for row in _stream(
+            session,
+            "SELECT s.seq, s.entry_id AS sealed_entry, s.prev_hash, s.hash, "
+            f"{_ENTRY_COLUMNS} FROM audit_seal s LEFT JOIN audit_entry e ON e.id = s.entry_id"
+            " ORDER BY s.seq",
+        ):
+            seq = row["seq"]
+            problem = None
+            if seq != expected_seq:
+                problem = f"seal {expected_seq} is missing (next seal found is {seq})"
+            elif row["id"] is None:
+                problem = f"entry {row['sealed_entry']} (seal {seq}) has been deleted"
+            elif bytes(row["prev_hash"]) != expected_prev:
+                problem = f"seal {seq} (entry {row['id']}) does not link to seal {seq - 1}"
+            else:
+                digest = entry_hash(seq, _decode(row), expected_prev)
+                if digest != bytes(row["hash"]):
+                    problem = (
+                        f"entry {row['id']} (seal {seq}, action {row['action']}) has been altered: "
+                        "its hash does not match"
+                    )
+            if problem:
+                report.problems.append(problem)
+                if stop_at_first:
+                    return report
+            report.checked += 1
+            expected_prev = bytes(row["hash"])
+            expected_seq = seq + 1
+        report.head_hash = expected_prev.hex()
+        counts = (
+            await session.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM audit_entry) AS entries,"
+                    " (SELECT count(*) FROM audit_unsealed) AS unsealed"
+                )
+            )
+        ).one()
+        report.unsealed = counts.unsealed
+        if counts.entries != report.checked + counts.unsealed:
+            report.problems.append(
+                f"{counts.entries - report.checked - counts.unsealed} entries are neither sealed "
+                "nor waiting to be sealed"
+            )
+    return report
+
+
+async def list_entries(
+    database: Database,
+    *,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Newest first, with their seal (``seq``/``hash`` are None while waiting to be sealed)."""
+    clauses = ["TRUE"]
+    params: dict[str, Any] = {"limit": limit}
+    for name, value in (("action", action), ("object_type", object_type), ("object_id", object_id)):
+        if value is not None:
+            clauses.append(f"e.{name} = :{name}")
+            params[name] = value
+    if before_id is not None:
+        clauses.append("e.id < :before_id")
+        params["before_id"] = before_id
+    async with database.sessions() as session:
+        rows = (
+            await session.execute(
+                text(
+                    f"SELECT {_ENTRY_COLUMNS}, s.seq, s.hash, s.prev_hash FROM audit_entry e"
+                    " LEFT JOIN audit_seal s ON s.entry_id = e.id"
+                    f" WHERE {' AND '.join(clauses)} ORDER BY e.id DESC LIMIT :limit"
+                ),
+                params,
+            )
+        ).mappings().all()
+    out = []
+    for row in rows:
+        item = _decode(row)
+        item["hash"] = bytes(row["hash"]).hex() if row["hash"] is not None else None
+        item["prev_hash"] = bytes(row["prev_hash"]).hex() if row["prev_hash"] is not None else None
+        out.append(item)
+    return out

@@ -1,0 +1,104 @@
+"""Engine, sessions and the unit of work."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from market.errors import DatabaseUnavailable
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An asyncpg engine; timeouts short enough that a dead server is reported, not waited on."""
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"timeout": 5, "server_settings": {"application_name": "market"}},
+    )
+
+
+class Database:
+    """The engine and session factory of one process, plus the hook that wakes the audit
+    sealer after a commit that wrote audit entries."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._after_audit_commit: list[Callable[[], None]] = []
+
+    @classmethod
+    def connect(cls, url: str, *, pool_size: int = 10) -> Database:
+        return cls(make_engine(url, pool_size=pool_size))
+
+    def on_audit_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (cheap, non-blocking) after each commit that wrote audit entries."""
+        self._after_audit_commit.append(callback)
+
+    def audit_committed(self) -> None:
+        for callback in self._after_audit_commit:
+            callback()
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    async def ping(self) -> None:
+        """Raise :class:`DatabaseUnavailable` with the reason when PostgreSQL does not answer."""
+        try:
+            async with asyncio.timeout(5), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except TimeoutError:
+            raise DatabaseUnavailable("PostgreSQL did not answer within 5 s") from None
+        except (OSError, OperationalError, DBAPIError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseUnavailable(f"cannot reach PostgreSQL: {reason}") from None
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class UnitOfWork:
+    """One business transaction. Commits only when told to; rolls back otherwise.
+
+    ``async with db.unit_of_work() as uow: ...; await uow.commit()``
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.session: AsyncSession = database.sessions()
+        self.wrote_audit = False
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self.wrote_audit:
+            self.wrote_audit = False
+            self.database.audit_committed()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self.wrote_audit = False

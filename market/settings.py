@@ -1,0 +1,152 @@
+"""Settings, read once from the environment.
+
+Nothing else in the code base reads ``os.environ``: the CLI calls :meth:`Settings.from_env`
+and passes the result down; tests build :class:`Settings` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from market.errors import ConfigurationError
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"cannot read {value!r} as a yes/no flag; use 1/0, true/false or yes/no")
+
+
+def _int(name: str, value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} is not a whole number") from None
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual spellings of a PostgreSQL URL and return the asyncpg form."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("postgresql+asyncpg://"):
+        return url
+    raise ConfigurationError(
+        "DATABASE_URL must be a PostgreSQL URL such as "
+        "postgresql+asyncpg://user:password@host:5432/market"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    """How people sign in."""
+
+    session_hours: int = 12
+    """Lifetime of a login session (bearer token and cookie), in hours."""
+
+    cookie_name: str = "market_session"
+    """Name of the HTTP-only cookie that carries the session token for the HTML pages."""
+
+    cookie_secure: bool = False
+    """Send the cookie only over HTTPS. Turn on behind TLS (MARKET_COOKIE_SECURE=1)."""
+
+    max_failures_per_account: int = 5
+    """Refused logins allowed for one account inside the window before further tries get 429."""
+
+    max_failures_per_address: int = 20
+    """Refused logins allowed from one client address inside the window before 429."""
+
+    failure_window_minutes: int = 15
+    """Length of the sliding window used by the two limits above, in minutes."""
+
+    min_password_length: int = 10
+    """Shortest password accepted when an account is created or its password changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the service can be told from outside."""
+
+    home: Path = field(default_factory=lambda: Path("var"))
+    """Data folder (MARKET_HOME): embedded PostgreSQL cluster, seal keys, caches."""
+
+    database_url: str | None = None
+    """DATABASE_URL. When set, that server is used and no embedded PostgreSQL is started."""
+
+    host: str = "127.0.0.1"
+    """Address the HTTP server binds to (MARKET_HOST)."""
+
+    port: int = 8000
+    """Port the HTTP server listens on (MARKET_PORT)."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    """Address people reach the platform at (MARKET_PUBLIC_URL); printed in QR codes."""
+
+    platform_name: str = "韶关市公共资源交易中心 电子交易平台"
+    """Name shown in page headers and documents (MARKET_PLATFORM_NAME)."""
+
+    embedded_pg_port: int = 0
+    """Port of the embedded PostgreSQL (MARKET_PG_PORT); 0 picks a free one and keeps it."""
+
+    pg_bindir: Path | None = None
+    """Folder holding initdb/pg_ctl (MARKET_PG_BINDIR); found automatically when unset."""
+
+    pool_size: int = 10
+    """Connections kept open to PostgreSQL by each process (MARKET_DB_POOL_SIZE)."""
+
+    audit_seal_interval_seconds: int = 2
+    """How often the background sealer chains fresh audit entries (MARKET_AUDIT_SEAL_INTERVAL)."""
+
+    scheduler_enabled: bool = True
+    """Run the background scheduler in this process (MARKET_SCHEDULER=0 to turn off)."""
+
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    """Sign-in settings, see :class:`AuthSettings`."""
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        """True when the service manages its own PostgreSQL cluster under :attr:`home`."""
+        return self.database_url is None
+
+    def with_database(self, url: str) -> Settings:
+        """A copy pointing at ``url`` (used once the embedded server has started)."""
+        return replace(self, database_url=normalise_database_url(url))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``MARKET_*`` variables and ``DATABASE_URL``; unknown values raise
+        :class:`ConfigurationError` with the variable's name."""
+        env = os.environ if environ is None else environ
+        url = env.get("DATABASE_URL") or None
+        port = _int("MARKET_PORT", env.get("MARKET_PORT"), 8000)
+        host = env.get("MARKET_HOST") or "127.0.0.1"
+        bindir = env.get("MARKET_PG_BINDIR")
+        return cls(
+            home=Path(env.get("MARKET_HOME") or "var"),
+            database_url=normalise_database_url(url) if url else None,
+            host=host,
+            port=port,
+            public_url=(env.get("MARKET_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
+            platform_name=env.get("MARKET_PLATFORM_NAME") or cls.platform_name,
+            embedded_pg_port=_int("MARKET_PG_PORT", env.get("MARKET_PG_PORT"), 0),
+            pg_bindir=Path(bindir) if bindir else None,
+            pool_size=_int("MARKET_DB_POOL_SIZE", env.get("MARKET_DB_POOL_SIZE"), 10),
+            audit_seal_interval_seconds=_int(
+                "MARKET_AUDIT_SEAL_INTERVAL", env.get("MARKET_AUDIT_SEAL_INTERVAL"), 2
+            ),
+            scheduler_enabled=_flag(env.get("MARKET_SCHEDULER"), True),
+            auth=AuthSettings(
+                session_hours=_int("MARKET_SESSION_HOURS", env.get("MARKET_SESSION_HOURS"), 12),
+                cookie_secure=_flag(env.get("MARKET_COOKIE_SECURE"), False),
+            ),
+        )

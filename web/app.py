@@ -1,0 +1,94 @@
+"""``create_app(settings)``: the Litestar application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+
+from market.clock import Clock, SystemClock
+from market.db import Database
+from market.errors import ConfigurationError
+from market.scheduler import BackgroundWork
+from market.settings import Settings
+from web.auth import SessionMiddleware
+from web.controllers.accounts import OrganisationController, UserController
+from web.controllers.audit import AuditController
+from web.controllers.health import healthz
+from web.controllers.sessions import SessionController
+from web.dependencies import DEPENDENCIES
+from web.errors import EXCEPTION_HANDLERS
+from web.state import AppState
+
+ROUTE_HANDLERS: list[Any] = [
+    healthz,
+    SessionController,
+    UserController,
+    OrganisationController,
+    AuditController,
+]
+
+
+def _quiet_libraries() -> None:
+    # APScheduler logs every tick at INFO; the operator only needs its warnings.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    background: bool | None = None,
+) -> Litestar:
+    """Build the app. ``settings.database_url`` must be set (the CLI starts the embedded
+    server first), unless a ``database`` is handed in."""
+    if database is None:
+        if settings.database_url is None:
+            raise ConfigurationError("create_app needs settings.database_url or a database")
+        database = Database.connect(settings.database_url, pool_size=settings.pool_size)
+
+    state = AppState(settings=settings, database=database, clock=clock or SystemClock())
+    _quiet_libraries()
+    run_background = settings.scheduler_enabled if background is None else background
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        work = BackgroundWork(database, seal_interval_seconds=settings.audit_seal_interval_seconds)
+        if run_background:
+            work.start()
+        try:
+            yield
+        finally:
+            if run_background:
+                await work.stop()
+            await database.dispose()
+
+    return Litestar(
+        route_handlers=ROUTE_HANDLERS,
+        dependencies=DEPENDENCIES,
+        middleware=[SessionMiddleware()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        state=State({"market": state}),
+        openapi_config=OpenAPIConfig(
+            title="market — 韶关市公共资源交易 电子交易平台 API",
+            version="0.1.0",
+            description="Contractor pool (小额工程企业库), intermediary services supermarket "
+            "(中介超市), auditable selection, sealed documents and the audit log.",
+            path="/schema",
+            tags=[Tag(name="platform"), Tag(name="accounts"), Tag(name="audit")],
+            components=Components(security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer",
+                                         description="token from POST /api/auth/login"),
+            }),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,81 @@
+"""Who is calling: bearer token (API) or HTTP-only cookie (pages); and role guards.
+
+Every route handler either carries a role guard from here or is marked public with
+``opt={"public": True}``; a test walks the routes to keep it so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from market.accounts import Principal, authenticate
+from market.models import Role
+from web.state import AppState
+
+PUBLIC = {"public": True}
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def token_from(connection: ASGIConnection[Any, Any, Any, Any], cookie_name: str) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    cookie = connection.cookies.get(cookie_name)
+    return cookie or None
+
+
+class SessionMiddleware(ASGIMiddleware):
+    """Puts the :class:`Principal` (or None) into ``scope["user"]`` for guards and handlers."""
+
+    scopes = ("http", "websocket")  # type: ignore[assignment]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        state = AppState.of(scope["litestar_app"])
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        token = token_from(connection, state.settings.auth.cookie_name)
+        principal: Principal | None = None
+        if token:
+            async with state.database.unit_of_work() as uow:
+                principal = await authenticate(uow, token, now=state.clock.now())
+        scope["user"] = principal
+        scope["auth"] = token if principal else None
+        await next_app(scope, receive, send)
+
+
+def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise NotAuthorizedException(
+            "sign in first: send 'Authorization: Bearer <token>' from POST /api/auth/login",
+            extra={"code": "not-signed-in"},
+        )
+    return principal
+
+
+def requires(*roles: Role) -> Guard:
+    """A guard letting through signed-in users holding any of ``roles`` (any role if none)."""
+    wanted = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = current_principal(connection)
+        if wanted and not principal.has_any(wanted):
+            names = " or ".join(sorted(r.value for r in wanted))
+            raise PermissionDeniedException(
+                f"this needs the role {names}; you are signed in as {principal.username} "
+                f"({', '.join(sorted(r.value for r in principal.roles))})",
+                extra={"code": "permission-denied"},
+            )
+
+    guard.__name__ = f"requires_{'_or_'.join(sorted(r.value for r in wanted)) or 'sign_in'}"
+    return guard
+
+
+signed_in = requires()

@@ -1,0 +1,255 @@
+"""The ``market`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from market import migrate
+from market.errors import MarketError
+from market.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    click.secho(f"market: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def friendly_errors(func: F) -> F:
+    """Turn expected failures into one line on stderr and exit status 1, no traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MarketError as exc:
+            _fail(exc.message)
+        except KeyboardInterrupt:
+            _fail("interrupted")
+        except OSError as exc:
+            _fail(f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})")
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option("0.1.0", prog_name="market")
+def main() -> None:
+    """韶关市公共资源交易平台 — market: contractor pool, intermediary supermarket and
+    auditable selection.
+
+    Configuration comes from the environment: MARKET_HOME (data folder, default ./var),
+    DATABASE_URL (use this PostgreSQL instead of the embedded one), MARKET_* (see README).
+    """
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1 or MARKET_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default 8000 or MARKET_PORT).")
+@click.option("--demo", is_flag=True, help="Load demo organisations and accounts (once).")
+@friendly_errors
+def serve(host: str | None, port: int | None, demo: bool) -> None:
+    """Start the platform: database, migrations, then HTTP (启动服务)."""
+    import uvicorn
+
+    from market.runtime import check_reachable, database_settings
+
+    started = time.monotonic()
+    settings = Settings.from_env()
+    if host or port:
+        from dataclasses import replace
+
+        settings = replace(settings, host=host or settings.host, port=port or settings.port)
+    where = "embedded PostgreSQL in " + str(settings.home / "postgres") if settings.uses_embedded_database else "DATABASE_URL"
+    click.echo(f"market: database: {where}")
+    with database_settings(settings) as ready:
+        assert ready.database_url is not None
+        check_reachable(ready.database_url)
+        if migrate.current_revision(ready.database_url) != migrate.head_revision():
+            click.echo("market: applying migrations …")
+            migrate.upgrade(ready.database_url)
+        if demo:
+            from market.db import Database
+            from market.demo import DEMO_PASSWORD, load_demo
+
+            async def seed() -> bool:
+                database = Database.connect(ready.database_url or "", pool_size=1)
+                try:
+                    return await load_demo(database, ready.auth)
+                finally:
+                    await database.dispose()
+
+            loaded = asyncio.run(seed())
+            click.echo(
+                f"market: demo data {'loaded' if loaded else 'already present'}; accounts admin, "
+                f"supervisor, owner, agent1, builder1 … password {DEMO_PASSWORD}"
+            )
+        from web.app import create_app
+
+        app = create_app(ready)
+        click.echo(
+            f"market: ready in {time.monotonic() - started:.1f} s, serving on "
+            f"http://{ready.host}:{ready.port}  (Ctrl+C stops)"
+        )
+        uvicorn.run(app, host=ready.host, port=ready.port, log_level="warning", access_log=False,
+                    lifespan="on")
+        click.echo("market: stopping")
+
+
+@main.group()
+def db() -> None:
+    """Database schema and location (数据库)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@friendly_errors
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default head)."""
+    from market.runtime import check_reachable, database_settings
+
+    with database_settings(Settings.from_env()) as ready:
+        assert ready.database_url
+        check_reachable(ready.database_url)
+        migrate.upgrade(ready.database_url, revision)
+        click.echo(f"market: database at {migrate.current_revision(ready.database_url)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@friendly_errors
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION (e.g. -1 or base)."""
+    from market.runtime import check_reachable, database_settings
+
+    with database_settings(Settings.from_env()) as ready:
+        assert ready.database_url
+        check_reachable(ready.database_url)
+        migrate.downgrade(ready.database_url, revision)
+        click.echo(f"market: database at {migrate.current_revision(ready.database_url)}")
+
+
+@db.command("current")
+@friendly_errors
+def db_current() -> None:
+    """Show the revision the database is at and the newest one."""
+    from market.runtime import check_reachable, database_settings
+
+    with database_settings(Settings.from_env()) as ready:
+        assert ready.database_url
+        check_reachable(ready.database_url)
+        current = migrate.current_revision(ready.database_url)
+        head = migrate.head_revision()
+        state = "up to date" if current == head else f"behind (newest is {head})"
+        click.echo(f"{current or '(empty)'}  {state}")
+
+
+@db.command("url")
+@friendly_errors
+def db_url() -> None:
+    """Print the URL of the database in use (embedded or configured), for psql."""
+    from market.runtime import database_settings
+
+    with database_settings(Settings.from_env(), keep_running=True) as ready:
+        assert ready.database_url
+        click.echo(ready.database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+
+
+@main.group()
+def user() -> None:
+    """Accounts (用户)."""
+
+
+@user.command("create")
+@click.option("--name", "username", required=True, help="User name used to sign in.")
+@click.option("--role", "roles", required=True, multiple=True,
+              help="owner, intermediary, contractor, supervisor or admin (repeatable).")
+@click.option("--display-name", default=None, help="Full name shown on pages (default: --name).")
+@click.option("--organisation", "organisation_id", type=int, default=None,
+              help="Id of the organisation the user works for.")
+@friendly_errors
+def user_create(username: str, roles: tuple[str, ...], display_name: str | None,
+                organisation_id: int | None) -> None:
+    """Create a user; the password is asked for, or read from stdin when piped."""
+    from market import accounts
+    from market.audit import Actor
+    from market.db import Database
+    from market.runtime import check_reachable, database_settings
+
+    parsed = [accounts.parse_role(r) for r in roles]
+    if sys.stdin.isatty():
+        password = click.prompt("Password (密码)", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with database_settings(Settings.from_env()) as ready:
+        assert ready.database_url
+        check_reachable(ready.database_url)
+
+        async def create() -> int:
+            database = Database.connect(ready.database_url or "", pool_size=1)
+            try:
+                async with database.unit_of_work() as uow:
+                    created = await accounts.create_user(
+                        uow, Actor.system("cli"), username=username,
+                        display_name=display_name or username, password=password, roles=parsed,
+                        organisation_id=organisation_id, auth=ready.auth,
+                    )
+                    await uow.commit()
+                    from market import audit
+
+                    await audit.seal_pending(database)
+                    return created.id
+            finally:
+                await database.dispose()
+
+        user_id = asyncio.run(create())
+        click.echo(f"market: created user {username} (id {user_id}) with roles {', '.join(roles)}")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log (审计日志)."""
+
+
+@audit_group.command("verify")
+@click.option("--all", "report_all", is_flag=True, help="List every problem, not only the first.")
+@friendly_errors
+def audit_verify(report_all: bool) -> None:
+    """Re-compute the hash chain; exit 1 naming the first entry that does not match."""
+    from market import audit
+    from market.db import Database
+    from market.runtime import check_reachable, database_settings
+
+    with database_settings(Settings.from_env()) as ready:
+        assert ready.database_url
+        check_reachable(ready.database_url)
+
+        async def run() -> audit.VerifyReport:
+            database = Database.connect(ready.database_url or "", pool_size=2)
+            try:
+                await audit.seal_pending(database)
+                return await audit.verify_chain(database, stop_at_first=not report_all)
+            finally:
+                await database.dispose()
+
+        report = asyncio.run(run())
+    if report.intact:
+        click.echo(f"market: audit log intact: {report.checked} entries, head {report.head_hash}")
+        return
+    for problem in report.problems:
+        click.secho(f"market: audit log BROKEN: {problem}", fg="red", err=True)
+    sys.exit(1)
+
+
+def run() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    main()

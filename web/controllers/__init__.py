@@ -1,0 +1,1 @@
+"""HTTP routes. Each controller turns HTTP into calls on ``market`` and back."""

@@ -1,0 +1,45 @@
+"""Per-request dependencies: a unit of work, the caller, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from litestar import Request
+from litestar.di import Provide
+
+from market.accounts import Principal
+from market.audit import Actor
+from market.db import UnitOfWork
+from web.auth import current_principal
+from web.state import AppState
+
+
+async def provide_uow(request: Request[Any, Any, Any]) -> AsyncGenerator[UnitOfWork, None]:
+    async with AppState.of(request.app).database.unit_of_work() as uow:
+        yield uow
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else ""
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    return current_principal(request)
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    principal = current_principal(request)
+    return Actor(principal.user_id, principal.username, client_address(request))
+
+
+def provide_state(request: Request[Any, Any, Any]) -> AppState:
+    return AppState.of(request.app)
+
+
+DEPENDENCIES = {
+    "uow": Provide(provide_uow),
+    "principal": Provide(provide_principal, sync_to_thread=False),
+    "actor": Provide(provide_actor, sync_to_thread=False),
+    "app_state": Provide(provide_state, sync_to_thread=False),
+}
