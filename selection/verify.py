@@ -1,0 +1,102 @@
+"""Stand-alone verifier: ``python -m selection.verify RECORD.json``.
+
+Re-computes the whole selection record from its frozen inputs and the revealed secrets —
+seed, exclusions, every random number, ranking, winners and alternates — with a second
+implementation that needs nothing but the Python standard library (it shares no code with
+the engine). Prints ``MATCH`` and exits 0, or prints the first difference and exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from selection._verifier_methods import Refused, recompute
+
+TOP_LEVEL_ORDER = [
+    "format", "algorithm", "method", "procurement_ref", "params", "rules", "inputs", "seed",
+    "exclusions", "eligible_count", "draws", "ranking", "flags", "winners", "alternates",
+    "outcome", "failure",
+]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def first_difference(recorded: Any, computed: Any, path: str = "") -> str | None:
+    """Return a description of the first place where the two JSON values differ, or None."""
+    if type(recorded) is not type(computed):
+        return f"{path or '<record>'}: record has {_short(recorded)}, re-computation gives {_short(computed)}"
+    if isinstance(recorded, dict):
+        keys = [k for k in TOP_LEVEL_ORDER if k in recorded or k in computed] if not path else []
+        keys += sorted((set(recorded) | set(computed)) - set(keys))
+        for key in keys:
+            where = f"{path}.{key}" if path else key
+            if key not in computed:
+                return f"{where}: present in the record but not expected"
+            if key not in recorded:
+                return f"{where}: missing from the record (re-computation gives {_short(computed[key])})"
+            found = first_difference(recorded[key], computed[key], where)
+            if found:
+                return found
+        return None
+    if isinstance(recorded, list):
+        for i, (a, b) in enumerate(zip(recorded, computed, strict=False)):
+            found = first_difference(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        if len(recorded) != len(computed):
+            return f"{path}: record has {len(recorded)} entries, re-computation gives {len(computed)}"
+        return None
+    if recorded != computed:
+        return f"{path}: record has {_short(recorded)}, re-computation gives {_short(computed)}"
+    return None
+
+
+def _no_floats(text: str) -> float:
+    raise Refused(f"the record contains a floating-point number ({text}); records never do")
+
+
+def verify_text(text: str | bytes) -> str | None:
+    """Verify a record given as JSON text: ``None`` on a match, else the first difference."""
+    try:
+        record = json.loads(text, parse_float=_no_floats)
+        if not isinstance(record, dict):
+            raise Refused("a selection record is a JSON object")
+        if record.get("format") != "market.selection-record/1":
+            raise Refused(f"unknown record format {record.get('format')!r}")
+        if record.get("algorithm") != "draw-v1":
+            raise Refused(f"unknown draw algorithm {record.get('algorithm')!r}")
+        computed = recompute(record)
+    except Refused as exc:
+        return f"cannot re-compute: {exc}"
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return f"cannot re-compute: malformed record ({type(exc).__name__}: {exc})"
+    return first_difference(record, computed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point: verify each RECORD.json given; exit 0 only if all match."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print("usage: python -m selection.verify RECORD.json [RECORD.json ...]")
+        return 0 if args else 2
+    status = 0
+    for name in args:
+        with open(name, "rb") as handle:
+            problem = verify_text(handle.read())
+        prefix = f"{name}: " if len(args) > 1 else ""
+        if problem is None:
+            print(f"{prefix}MATCH")
+        else:
+            print(f"{prefix}DIFFERENCE {problem}")
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
