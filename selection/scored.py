@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from selection.canonical import format_hundredths, to_hundredths
 from selection.draw import DrawStream
-from selection.errors import InvalidParameter, InvalidWeight, MissingFirmData
+from selection.errors import InvalidAmount, InvalidParameter, InvalidWeight, MissingFirmData
 from selection.lowest_price import MAX_AMOUNT_FEN, parse_bounds, quote_parser
 from selection.procedure import FirmParser, check_param_keys, params_of, parse_count, prepare
 from selection.record import SelectionRecord
@@ -48,9 +48,12 @@ def parse_weights(raw: object) -> dict[str, str]:
     out: dict[str, int] = {}
     for name in CRITERIA:
         value = raw.get(name, "0")
-        if isinstance(value, str) and value.startswith("-"):
+        if str(value).lstrip().startswith("-"):
             raise InvalidWeight(f"weight {name} is negative", criterion=name)
-        out[name] = to_hundredths(value, f"weights.{name}", maximum=FULL_SCORE)
+        try:
+            out[name] = to_hundredths(value, f"weights.{name}", maximum=FULL_SCORE)
+        except InvalidAmount as exc:
+            raise InvalidWeight(f"weight {name}: {exc.message}", criterion=name) from None
     if sum(out.values()) != FULL_SCORE:
         raise InvalidWeight(
             f"weights sum to {format_hundredths(sum(out.values()))}, not 100.00",
