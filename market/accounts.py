@@ -29,7 +29,15 @@ from market.errors import (
     NotFound,
     TooManyAttempts,
 )
-from market.models import LoginAttempt, Organisation, OrganisationKind, Role, User, UserRole, UserSession
+from market.models import (
+    LoginAttempt,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    UserRole,
+    UserSession,
+)
 from market.passwords import check_strength, hash_password, verify_password
 from market.settings import AuthSettings
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -17,6 +18,10 @@ from market.errors import MarketError
 from market.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _fail(message: str) -> None:
@@ -100,8 +105,14 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
             f"market: ready in {time.monotonic() - started:.1f} s, serving on "
             f"http://{ready.host}:{ready.port}  (Ctrl+C stops)"
         )
-        uvicorn.run(app, host=ready.host, port=ready.port, log_level="warning", access_log=False,
-                    lifespan="on")
+        # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; turning them into
+        # exceptions lets the embedded PostgreSQL be stopped on the way out.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        try:
+            uvicorn.run(app, host=ready.host, port=ready.port, log_level="warning",
+                        access_log=False, lifespan="on")
+        except (KeyboardInterrupt, SystemExit):
+            pass
         click.echo("market: stopping")
 
 

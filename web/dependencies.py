@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from market.accounts import Principal
 from market.audit import Actor
@@ -43,3 +43,9 @@ DEPENDENCIES = {
     "actor": Provide(provide_actor, sync_to_thread=False),
     "app_state": Provide(provide_state, sync_to_thread=False),
 }
+
+# Typed markers for handler parameters (Litestar injects by parameter name).
+UoW = NamedDependency[UnitOfWork]
+CurrentPrincipal = NamedDependency[Principal]
+CurrentActor = NamedDependency[Actor]
+State = NamedDependency[AppState]

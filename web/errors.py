@@ -9,6 +9,7 @@ import logging
 import secrets
 from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -92,6 +93,15 @@ def market_error(request: Request[Any, Any, Any], exc: MarketError) -> Response[
     return problem(status, exc.message, code=exc.code, request=request, headers=headers, **details)
 
 
+def _is_malformed_body(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, msgspec.DecodeError) and not isinstance(cause, msgspec.ValidationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return "JSON is malformed" in str(getattr(exc, "detail", ""))
+
+
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     if isinstance(exc.extra, list):
@@ -102,8 +112,9 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
         field = first.get("key") or first.get("field")
         message = first.get("message", "")
         detail = f"{field}: {message}" if field else message or detail
-    if "JSON" in str(exc.detail) or "decode" in str(exc.detail).lower():
-        detail = f"the request body is not valid JSON: {exc.detail}"
+    if _is_malformed_body(exc):
+        detail = f"the request body is not valid JSON ({exc.detail}); send one JSON object"
+        errors = []
     return problem(400, detail, code="invalid-request", request=request, errors=errors or None)
 
 
@@ -112,6 +123,8 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     detail = str(exc.detail)
     if status == 404 and detail in {"Not Found", ""}:
         detail = f"no page or API route at {request.url.path}"
+    if status == 400 and _is_malformed_body(exc):
+        detail = f"the request body is not valid JSON ({exc.detail}); send one JSON object"
     if status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
     headers = dict(exc.headers or {})

@@ -90,7 +90,7 @@ class User(Timestamped, Base):
 
     @property
     def role_names(self) -> list[str]:
-        return [r.role.value for r in self.roles]
+        return sorted(r.role.value for r in self.roles)
 
 
 class UserRole(Base):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter
 
 from market import audit
 from market.clock import local
 from market.models import Role
 from web.auth import requires
+from web.dependencies import State
 from web.schemas import AuditEntryView, AuditVerifyView
-from web.state import AppState
 
 
 class AuditController(Controller):
@@ -25,11 +25,11 @@ class AuditController(Controller):
          "before_id. seq/hash are null for the few seconds before an entry is sealed.")
     async def entries(
         self,
-        app_state: AppState,
-        action: str | None = None,
-        object_type: str | None = None,
-        object_id: str | None = None,
-        before_id: int | None = None,
+        app_state: State,
+        action: FromQuery[str | None] = None,
+        object_type: FromQuery[str | None] = None,
+        object_id: FromQuery[str | None] = None,
+        before_id: FromQuery[int | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
     ) -> list[AuditEntryView]:
         rows = await audit.list_entries(app_state.database, action=action, object_type=object_type,
@@ -46,7 +46,7 @@ class AuditController(Controller):
     @get("/verify", summary="Re-compute the hash chain",
          description="Seals what is pending, then re-computes every hash from the stored entries. "
          "intact=false names the first entry that does not match.")
-    async def verify(self, app_state: AppState) -> AuditVerifyView:
+    async def verify(self, app_state: State) -> AuditVerifyView:
         await audit.seal_pending(app_state.database)
         report = await audit.verify_chain(app_state.database)
         return AuditVerifyView(report.intact, report.checked, report.unsealed, report.head_hash,

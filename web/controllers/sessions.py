@@ -6,15 +6,13 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.params import JSONBody
 
 from market import accounts
-from market.accounts import Principal
 from market.audit import Actor
-from market.db import UnitOfWork
 from web.auth import PUBLIC, signed_in
-from web.dependencies import client_address
+from web.dependencies import CurrentPrincipal, State, UoW, client_address
 from web.schemas import LoginRequest, LoginResponse, PrincipalView
-from web.state import AppState
 
 
 class SessionController(Controller):
@@ -25,8 +23,8 @@ class SessionController(Controller):
           description="Returns a bearer token for the API and sets an HTTP-only cookie for the "
           "pages. Refused attempts are counted per account and per address; past the limit "
           "the answer is 429 with Retry-After.")
-    async def login(self, request: Request[Any, Any, Any], data: LoginRequest, uow: UnitOfWork,
-                    app_state: AppState) -> Response[LoginResponse]:
+    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], uow: UoW,
+                    app_state: State) -> Response[LoginResponse]:
         result = await accounts.login(
             uow, username=data.username, password=data.password, address=client_address(request),
             now=app_state.clock.now(), auth=app_state.settings.auth,
@@ -42,8 +40,8 @@ class SessionController(Controller):
 
     @post("/logout", guards=[signed_in], status_code=200, summary="Sign out (退出)",
           description="Ends this session: the token and the cookie stop working.")
-    async def logout(self, request: Request[Any, Any, Any], uow: UnitOfWork, app_state: AppState,
-                     principal: Principal) -> Response[dict[str, str]]:
+    async def logout(self, request: Request[Any, Any, Any], uow: UoW, app_state: State,
+                     principal: CurrentPrincipal) -> Response[dict[str, str]]:
         token = request.scope.get("auth")
         if token:
             actor = Actor(principal.user_id, principal.username, client_address(request))
@@ -55,5 +53,5 @@ class SessionController(Controller):
 
     @get("/me", guards=[signed_in], summary="Who am I",
          description="The signed-in user and their roles.")
-    async def me(self, principal: Principal) -> PrincipalView:
+    async def me(self, principal: CurrentPrincipal) -> PrincipalView:
         return PrincipalView.of(principal)
