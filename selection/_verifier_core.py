@@ -21,9 +21,7 @@ class Refused(Exception):
 
 def canonical(value: Any) -> bytes:
     """Canonical JSON bytes: sorted keys, no whitespace, UTF-8, no escaping of non-ASCII."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
-        "utf-8"
-    )
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def digest(data: bytes) -> str:
@@ -55,7 +53,8 @@ def cents(text: Any, what: str, limit: int) -> int:
 
 def show(value: int) -> str:
     """Hundredths to a two-place string."""
-    return "%d.%02d" % divmod(value, 100)
+    whole, part = divmod(value, 100)
+    return f"{whole}.{part:02d}"
 
 
 class Stream:
@@ -78,7 +77,7 @@ class Stream:
     def below(self, bound: int, purpose: str) -> int:
         bits = (bound - 1).bit_length()
         nbytes = -(-bits // 8)
-        rejected = []
+        rejected: list[int] = []
         while True:
             candidate = int.from_bytes(self.read(nbytes), "big") % (1 << bits)
             if candidate < bound:
@@ -95,6 +94,14 @@ class Stream:
             j = i + self.below(len(pool) - i, labels[i])
             pool[i], pool[j] = pool[j], pool[i]
         return pool[:count]
+
+    def order(self, items: list[Any], label: str) -> list[Any]:
+        """A whole tie group shuffled by Fisher–Yates with len - 1 draws."""
+        pool = list(items)
+        for i in range(len(pool) - 1):
+            j = i + self.below(len(pool) - i, label)
+            pool[i], pool[j] = pool[j], pool[i]
+        return pool
 
     def choose_weighted(self, items: list[Any], weights: list[int], labels: list[str]) -> list[Any]:
         live = list(zip(items, weights, strict=True))
@@ -189,8 +196,8 @@ def exclusions(rules: dict[str, Any], candidates: list[str]) -> list[dict[str, s
                 result[firm] = {
                     "id": firm,
                     "rule": "rotation_recent",
-                    "reason": "won on %s, within %d days before %s"
-                    % (date.fromordinal(max(inside)), recent, rotation["reference_date"]),
+                    "reason": f"won on {date.fromordinal(max(inside))}, within {recent} days "
+                    f"before {rotation['reference_date']}",
                 }
                 continue
             if rotation["max_wins"] is not None:
@@ -200,8 +207,7 @@ def exclusions(rules: dict[str, Any], candidates: list[str]) -> list[dict[str, s
                     result[firm] = {
                         "id": firm,
                         "rule": "rotation_period",
-                        "reason": "%d wins from %s to %s, limit %d"
-                        % (wins, rotation["period_start"], rotation["reference_date"],
-                           rotation["max_wins"]),
+                        "reason": f"{wins} wins from {rotation['period_start']} to "
+                        f"{rotation['reference_date']}, limit {rotation['max_wins']}",
                     }
     return [result[k] for k in sorted(result)]

@@ -91,8 +91,15 @@ def normal_rules(rules: Any, minimum_default: int) -> dict[str, Any]:
 class Run:
     """One re-computation: holds the stream and the pieces of the record being rebuilt."""
 
-    def __init__(self, record: dict[str, Any], params: dict[str, Any], picks: int, extra: int,
-                 minimum_default: int, draws: bool) -> None:
+    def __init__(
+        self,
+        record: dict[str, Any],
+        params: dict[str, Any],
+        picks: int,
+        extra: int,
+        minimum_default: int,
+        draws: bool,
+    ) -> None:
         self.record = record
         self.method = record["method"]
         self.params = params
@@ -108,18 +115,26 @@ class Run:
         seed = record["seed"]
         check_reveals(seed["commitments"], seed["reveals"], draws)
         components, value = seed_value(
-            record["procurement_ref"], self.method, params, self.rules, self.inputs,
-            seed["reveals"], seed["beacons"],
+            record["procurement_ref"],
+            self.method,
+            params,
+            self.rules,
+            self.inputs,
+            seed["reveals"],
+            seed["beacons"],
         )
         self.seed = {
-            "commitments": seed["commitments"], "reveals": seed["reveals"],
-            "beacons": seed["beacons"], "components": components, "value": value,
+            "commitments": seed["commitments"],
+            "reveals": seed["reveals"],
+            "beacons": seed["beacons"],
+            "components": components,
+            "value": value,
         }
         self.stream = Stream(value)
         self.excluded = exclusions(self.rules, candidates)
         gone = {e["id"] for e in self.excluded}
         self.eligible = [c for c in candidates if c not in gone]
-        self.minimum = max(self.rules["min_respondents"], picks)
+        self.minimum: int = max(self.rules["min_respondents"], picks)
         self.flags: list[dict[str, Any]] = []
 
     @property
@@ -129,16 +144,30 @@ class Run:
     def result(self, ranking: list[Any], winners: list[str], alternates: list[str]) -> dict[str, Any]:
         failure = None
         if self.failed:
-            failure = {"code": "insufficient_respondents", "reason": "insufficient respondents",
-                       "eligible": len(self.eligible), "minimum": self.minimum}
+            failure = {
+                "code": "insufficient_respondents",
+                "reason": "insufficient respondents",
+                "eligible": len(self.eligible),
+                "minimum": self.minimum,
+            }
         return {
-            "format": "market.selection-record/1", "algorithm": "draw-v1",
-            "method": self.method, "procurement_ref": self.record["procurement_ref"],
-            "params": self.params, "rules": self.rules, "inputs": self.inputs, "seed": self.seed,
-            "exclusions": self.excluded, "eligible_count": len(self.eligible),
-            "draws": self.stream.log, "ranking": ranking, "flags": self.flags,
-            "winners": winners, "alternates": alternates,
-            "outcome": "failed" if failure else "selected", "failure": failure,
+            "format": "market.selection-record/1",
+            "algorithm": "draw-v1",
+            "method": self.method,
+            "procurement_ref": self.record["procurement_ref"],
+            "params": self.params,
+            "rules": self.rules,
+            "inputs": self.inputs,
+            "seed": self.seed,
+            "exclusions": self.excluded,
+            "eligible_count": len(self.eligible),
+            "draws": self.stream.log,
+            "ranking": ranking,
+            "flags": self.flags,
+            "winners": winners,
+            "alternates": alternates,
+            "outcome": "failed" if failure else "selected",
+            "failure": failure,
         }
 
     def firm_map(self, name: str) -> dict[str, Any]:
@@ -149,9 +178,7 @@ class Run:
 
 
 def _labels(k: int, total: int) -> list[str]:
-    return ["winner %d" % (i + 1) for i in range(k)] + [
-        "alternate %d" % (i + 1) for i in range(total - k)
-    ]
+    return [f"winner {i + 1}" for i in range(k)] + [f"alternate {i + 1}" for i in range(total - k)]
 
 
 def _counts(p: dict[str, Any]) -> tuple[int, int]:
@@ -201,26 +228,30 @@ def _price_order(run: Run, firms: list[str], price: dict[str, int], ab: dict[str
     for value in sorted(by_price):
         group = by_price[value]
         if len(group) > 1:
-            label = "tie at rank %d" % (len(ranked) + 1)
-            group = run.stream.choose(group, len(group), [label] * len(group))
+            label = f"tie at rank {len(ranked) + 1}"
+            group = run.stream.order(group, label)
         ranked += group
     total, n = sum(price[f] for f in ranked), len(ranked)
     for i, firm in enumerate(ranked):
         v, pct = price[firm], ab.get("below_mean_of_others_pct")
         if pct is not None and n > 1 and v * (n - 1) * 100 <= (total - v) * (100 - pct):
-            run.flags.append({"id": firm, "flag": "abnormally_low",
-                              "rule": "below_mean_of_others", "threshold_pct": pct})
+            run.flags.append(
+                {"id": firm, "flag": "abnormally_low", "rule": "below_mean_of_others", "threshold_pct": pct}
+            )
         pct = ab.get("below_next_pct")
         if pct is not None and i < n - 1 and v * 100 <= price[ranked[i + 1]] * (100 - pct):
-            run.flags.append({"id": firm, "flag": "abnormally_low", "rule": "below_next",
-                              "threshold_pct": pct})
+            run.flags.append(
+                {"id": firm, "flag": "abnormally_low", "rule": "below_next", "threshold_pct": pct}
+            )
     return ranked
 
 
 def _scores(run: Run, firms: list[str], weights: dict[str, int]) -> tuple[list[str], list[Any]]:
     quotes = {f: cents(t, "quote", AMOUNT_LIMIT) for f, t in run.firm_map("quotes").items()}
+
     def points(name: str) -> dict[str, int]:
         return {f: cents(t, name, SCORE_LIMIT) for f, t in run.firm_map(name).items()}
+
     credit = points("credit_scores") if weights["credit"] else {}
     evaluation = points("evaluation_scores") if weights["evaluation"] else {}
     technical: dict[str, list[int]] = {}
@@ -242,8 +273,7 @@ def _scores(run: Run, firms: list[str], weights: dict[str, int]) -> tuple[list[s
             "price": (2 * best * weights["price"] + q) // (2 * q),
             "credit": (credit.get(f, 0) * weights["credit"] * 2 + 10000) // 20000,
             "evaluation": (evaluation.get(f, 0) * weights["evaluation"] * 2 + 10000) // 20000,
-            "technical": (2 * sum(ts) * weights["technical"] + 10000 * len(ts))
-            // (20000 * len(ts)),
+            "technical": (2 * sum(ts) * weights["technical"] + 10000 * len(ts)) // (20000 * len(ts)),
         }
         rows[f] = parts, sum(parts.values())
     order = sorted(firms, key=lambda f: -rows[f][1])
@@ -253,8 +283,8 @@ def _scores(run: Run, firms: list[str], weights: dict[str, int]) -> tuple[list[s
         while end < len(order) and rows[order[end]][1] == rows[order[pos]][1]:
             end += 1
         if end - pos > 1:
-            label = "tie at rank %d" % (pos + 1)
-            order[pos:end] = run.stream.choose(order[pos:end], end - pos, [label] * (end - pos))
+            label = f"tie at rank {pos + 1}"
+            order[pos:end] = run.stream.order(order[pos:end], label)
         pos = end
     ranking = []
     for rank, f in enumerate(order, 1):
@@ -279,7 +309,7 @@ def _weights(p: dict[str, Any]) -> dict[str, int]:
 def _needed_inputs(run: Run, names: set[str]) -> None:
     allowed = {"candidates"} | names
     if set(run.inputs) - allowed:
-        raise Refused("inputs has unexpected keys %s" % sorted(set(run.inputs) - allowed))
+        raise Refused(f"inputs has unexpected keys {sorted(set(run.inputs) - allowed)}")
 
 
 def recompute(record: dict[str, Any]) -> dict[str, Any]:
@@ -311,8 +341,7 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
         return run.result([{"id": f, "rank": i + 1} for i, f in enumerate(got)], got[:k], got[k:])
     if method == "lowest_price" or variant == "shortlist_price":
         extra = {"variant", "shortlist"} if variant else set()
-        _keys(p, {"quote_mode", "floor", "ceiling", "abnormal", "winners", "alternates"} | extra,
-              "params")
+        _keys(p, {"quote_mode", "floor", "ceiling", "abnormal", "winners", "alternates"} | extra, "params")
         k, m = _counts(p)
         pp = _price_params(p)
         if variant:
@@ -326,7 +355,7 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
         firms = run.eligible
         if variant:
             size = min(shortlist, len(firms))
-            firms = run.stream.choose(firms, size, ["shortlist %d" % (i + 1) for i in range(size)])
+            firms = run.stream.choose(firms, size, [f"shortlist {i + 1}" for i in range(size)])
         ranked = _price_order(run, firms, price, pp["abnormal"])
         quotes = run.inputs["quotes"]
         ranking = [{"id": f, "rank": i + 1, "quote": quotes[f]} for i, f in enumerate(ranked)]
@@ -340,8 +369,13 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
         top_n = _int(p.get("top_n"), "top_n", k + m) if variant else 0
         run = Run(record, p, k, m, 3, draws=True)
         needed = {"quotes", "bid_digests"} | {
-            n for n, c in [("credit_scores", "credit"), ("evaluation_scores", "evaluation"),
-                           ("technical_scores", "technical")] if weights[c]
+            n
+            for n, c in [
+                ("credit_scores", "credit"),
+                ("evaluation_scores", "evaluation"),
+                ("technical_scores", "technical"),
+            ]
+            if weights[c]
         }
         _needed_inputs(run, needed)
         _prices(run, pp)
@@ -358,9 +392,12 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
         _keys(p, {"variant", "band_weights", "winners", "alternates"}, "params")
         k, m = _counts(p)
         bands = p.get("band_weights")
-        if not isinstance(bands, dict) or not bands or any(
-            type(w) is not int or w < 0 for w in bands.values()
-        ) or sum(bands.values()) == 0:
+        if (
+            not isinstance(bands, dict)
+            or not bands
+            or any(type(w) is not int or w < 0 for w in bands.values())
+            or sum(bands.values()) == 0
+        ):
             raise Refused("band_weights must be non-negative integers with a positive sum")
         run = Run(record, p, k, m, 3, draws=True)
         _needed_inputs(run, {"credit_bands"})
@@ -369,14 +406,15 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
             raise Refused("a firm's credit band has no weight")
         if run.failed:
             return run.result([], [], [])
-        weights = [bands[band[f]] for f in run.eligible]
-        live = len([w for w in weights if w > 0])
+        firm_weights = [bands[band[f]] for f in run.eligible]
+        live = len([w for w in firm_weights if w > 0])
         if live < k:
             raise Refused("fewer firms with a positive weight than winners")
         n = min(k + m, live)
-        got = run.stream.choose_weighted(run.eligible, weights, _labels(k, n))
-        ranking = [{"id": f, "rank": i + 1, "band": band[f], "weight": bands[band[f]]}
-                   for i, f in enumerate(got)]
+        got = run.stream.choose_weighted(run.eligible, firm_weights, _labels(k, n))
+        ranking = [
+            {"id": f, "rank": i + 1, "band": band[f], "weight": bands[band[f]]} for i, f in enumerate(got)
+        ]
         return run.result(ranking, got[:k], got[k:])
     raise Refused(f"unknown method {method!r} / variant {variant!r}")
 

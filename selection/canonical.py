@@ -55,7 +55,7 @@ def to_hundredths(value: object, field: str, *, maximum: int | None = None) -> i
     ``float`` and ``bool``, signs, exponents and a third decimal place. For money the
     result is fen. ``maximum`` (in hundredths) bounds the value.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidAmount(f"{field}: {value!r} is not a decimal string", field=field)
     if isinstance(value, int):
         text = str(value)

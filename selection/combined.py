@@ -116,16 +116,12 @@ def _band_weights(raw: object) -> dict[str, int]:
     return out
 
 
-def _credit_weighted(
-    inputs: Mapping[str, Any], raw: Mapping[str, Any], k: int, m: int
-) -> SelectionRecord:
+def _credit_weighted(inputs: Mapping[str, Any], raw: Mapping[str, Any], k: int, m: int) -> SelectionRecord:
     bands = _band_weights(raw.get("band_weights"))
 
     def band_of(value: object, where: str) -> tuple[str, str]:
         if not isinstance(value, str) or value not in bands:
-            raise InvalidParameter(
-                f"{where}: {value!r} is not a band in band_weights", parameter=where
-            )
+            raise InvalidParameter(f"{where}: {value!r} is not a band in band_weights", parameter=where)
         return value, value
 
     params = {"variant": "credit_weighted", "band_weights": bands, "winners": k, "alternates": m}
@@ -156,15 +152,12 @@ def _credit_weighted(
     picks = procedure.stream.weighted_sample(weights, total, _purposes(k, total))
     picked = [eligible[i] for i in picks]
     ranking = [
-        {"id": f, "rank": r, "band": band[f], "weight": bands[band[f]]}
-        for r, f in enumerate(picked, start=1)
+        {"id": f, "rank": r, "band": band[f], "weight": bands[band[f]]} for r, f in enumerate(picked, start=1)
     ]
     return procedure.finish(ranking, picked[:k], picked[k:])
 
 
-def _shortlist_price(
-    inputs: Mapping[str, Any], raw: Mapping[str, Any], k: int, m: int
-) -> SelectionRecord:
+def _shortlist_price(inputs: Mapping[str, Any], raw: Mapping[str, Any], k: int, m: int) -> SelectionRecord:
     params = parse_price_params(raw)
     shortlist = parse_count(raw, "shortlist", 0, k + m)
     params.update(variant="shortlist_price", shortlist=shortlist, winners=k, alternates=m)

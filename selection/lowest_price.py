@@ -62,8 +62,7 @@ def quote_parser(
         if (floor is not None and value < floor) or (ceiling is not None and value > ceiling):
             firm = where.split(".", 1)[1]
             raise QuoteOutOfBounds(
-                f"quote {format_hundredths(value)} of {firm} is outside "
-                f"[{_show(floor)}, {_show(ceiling)}]",
+                f"quote {format_hundredths(value)} of {firm} is outside [{_show(floor)}, {_show(ceiling)}]",
                 firm_id=firm,
                 quote=format_hundredths(value),
             )
@@ -89,9 +88,7 @@ def parse_price_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     abnormal: dict[str, int | None] = {}
     for key, default in ABNORMAL_DEFAULTS.items():
         pct = abnormal_raw.get(key, default)
-        if pct is not None and (
-            isinstance(pct, bool) or not isinstance(pct, int) or not 1 <= pct <= 99
-        ):
+        if pct is not None and (isinstance(pct, bool) or not isinstance(pct, int) or not 1 <= pct <= 99):
             raise InvalidParameter(f"abnormal.{key} is an integer 1-99 or null", parameter=key)
         abnormal[key] = pct
     return {
@@ -144,11 +141,7 @@ def abnormal_flags(
                     "threshold_pct": mean_pct,
                 }
             )
-        if (
-            next_pct is not None
-            and i + 1 < n
-            and 100 * v <= (100 - next_pct) * price[ranked[i + 1]]
-        ):
+        if next_pct is not None and i + 1 < n and 100 * v <= (100 - next_pct) * price[ranked[i + 1]]:
             flags.append(
                 {
                     "id": firm,

@@ -56,7 +56,7 @@ def _parse_source(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip() != ""]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text}")
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,7 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m selection.rfc3797", description=__doc__)
     parser.add_argument("--pool", type=int, required=True, help="number of pool members")
     parser.add_argument(
-        "--source", type=_parse_source, action="append", required=True,
+        "--source",
+        type=_parse_source,
+        action="append",
+        required=True,
         help="one public random source: a number or comma-separated numbers (repeatable)",
     )
     parser.add_argument("--pick", type=int, required=True, help="how many to select")

@@ -74,9 +74,7 @@ def _reviewer_scores(raw: object, where: str) -> tuple[list[str], tuple[int, int
     return [format_hundredths(v) for v in parsed], (sum(parsed), len(parsed))
 
 
-def firm_fields(
-    weights: Mapping[str, str], floor: int | None, ceiling: int | None
-) -> dict[str, FirmParser]:
+def firm_fields(weights: Mapping[str, str], floor: int | None, ceiling: int | None) -> dict[str, FirmParser]:
     """Return the firm-data parsers the given weights need (quotes are always needed)."""
     fields: dict[str, FirmParser] = {"quotes": quote_parser("amount", floor, ceiling)}
     if weights["credit"] != "0.00":
@@ -128,9 +126,7 @@ def rank_by_total(stream: DrawStream, total: IntArray) -> list[int]:
     starts = np.concatenate(([0], breaks))
     ends = np.concatenate((breaks, [len(order)]))
     result: list[int] = order.tolist()
-    for start, end in zip(
-        starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True
-    ):
+    for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
         group = result[start:end]
         shuffled = stream.order_tie(end - start, f"tie at rank {start + 1}")
         result[start:end] = [group[k] for k in shuffled]

@@ -48,12 +48,7 @@ def commitment_for(secret_hex: str) -> str:
 def _field(tag: str, value: str) -> bytes:
     tag_bytes = tag.encode("utf-8")
     value_bytes = value.encode("utf-8")
-    return (
-        len(tag_bytes).to_bytes(2, "big")
-        + tag_bytes
-        + len(value_bytes).to_bytes(4, "big")
-        + value_bytes
-    )
+    return len(tag_bytes).to_bytes(2, "big") + tag_bytes + len(value_bytes).to_bytes(4, "big") + value_bytes
 
 
 @dataclass(frozen=True)
@@ -75,17 +70,11 @@ def _hex_map(raw: object, name: str, *, length: int | None) -> dict[str, str]:
         if party not in PARTIES:
             raise UnknownParameter(f"{name}: unknown party {party!r}", parameter=f"{name}.{party}")
         if not isinstance(value, str) or _HEX.fullmatch(value) is None or len(value) % 2:
-            raise InvalidParameter(
-                f"{name}.{party} must be lowercase hex", parameter=f"{name}.{party}"
-            )
+            raise InvalidParameter(f"{name}.{party} must be lowercase hex", parameter=f"{name}.{party}")
         if length is not None and len(value) != length:
-            raise InvalidParameter(
-                f"{name}.{party} must be {length} hex digits", parameter=f"{name}.{party}"
-            )
+            raise InvalidParameter(f"{name}.{party} must be {length} hex digits", parameter=f"{name}.{party}")
         if length is None and len(value) < 32:
-            raise InvalidParameter(
-                f"{name}.{party} must be at least 16 bytes", parameter=f"{name}.{party}"
-            )
+            raise InvalidParameter(f"{name}.{party} must be at least 16 bytes", parameter=f"{name}.{party}")
         out[party] = value
     return out
 

@@ -16,9 +16,23 @@ from typing import Any
 from selection._verifier_methods import Refused, recompute
 
 TOP_LEVEL_ORDER = [
-    "format", "algorithm", "method", "procurement_ref", "params", "rules", "inputs", "seed",
-    "exclusions", "eligible_count", "draws", "ranking", "flags", "winners", "alternates",
-    "outcome", "failure",
+    "format",
+    "algorithm",
+    "method",
+    "procurement_ref",
+    "params",
+    "rules",
+    "inputs",
+    "seed",
+    "exclusions",
+    "eligible_count",
+    "draws",
+    "ranking",
+    "flags",
+    "winners",
+    "alternates",
+    "outcome",
+    "failure",
 ]
 
 

@@ -47,13 +47,14 @@ def rules(draw: st.DrawFn, candidates: list[str]) -> dict[str, Any]:
     avoided = draw(st.lists(st.sampled_from(candidates), unique=True, max_size=2))
     out["avoid"] = [{"id": f, "reason": "关联关系"} for f in avoided]
     if draw(st.booleans()):
-        out["rotation"] = {"reference_date": "2024-06-30", "recent_days": draw(st.integers(1, 60)),
-                           "max_wins": 2, "period_start": "2024-01-01"}
-        wins = draw(st.lists(st.tuples(st.sampled_from(candidates), st.integers(1, 180)),
-                             max_size=5))
-        out["win_history"] = [
-            {"id": f, "date": f"2024-{1 + d // 30:02d}-{1 + d % 28:02d}"} for f, d in wins
-        ]
+        out["rotation"] = {
+            "reference_date": "2024-06-30",
+            "recent_days": draw(st.integers(1, 60)),
+            "max_wins": 2,
+            "period_start": "2024-01-01",
+        }
+        wins = draw(st.lists(st.tuples(st.sampled_from(candidates), st.integers(1, 180)), max_size=5))
+        out["win_history"] = [{"id": f, "date": f"2024-{1 + d // 30:02d}-{1 + d % 28:02d}"} for f, d in wins]
     return out
 
 
@@ -61,8 +62,11 @@ def rules(draw: st.DrawFn, candidates: list[str]) -> dict[str, Any]:
 def selection_inputs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     """A (method, inputs) pair across all methods, with many ties and exclusions."""
     candidates = draw(st.lists(ids, min_size=1, max_size=25, unique=True))
-    method = draw(st.sampled_from(["direct", "random", "lowest_price", "scored",
-                                   "top_n", "credit_weighted", "shortlist_price"]))
+    method = draw(
+        st.sampled_from(
+            ["direct", "random", "lowest_price", "scored", "top_n", "credit_weighted", "shortlist_price"]
+        )
+    )
     k = draw(st.integers(1, 3))
     m = draw(st.integers(0, 3))
     inputs = base(0, candidates=candidates, rules=draw(rules(candidates)))
@@ -77,8 +81,7 @@ def selection_inputs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     quotes = {c: draw(prices) for c in candidates}
     counts = {"winners": k, "alternates": m}
     if method == "direct":
-        inputs["params"] = {"firm_id": draw(st.sampled_from(candidates)), "reason": "应急",
-                            "allowed": True}
+        inputs["params"] = {"firm_id": draw(st.sampled_from(candidates)), "reason": "应急", "allowed": True}
         return "direct", inputs
     if method == "random":
         inputs["params"] = counts
@@ -89,8 +92,10 @@ def selection_inputs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             quotes = {c: draw(st.sampled_from(["0", "5", "12.5", "30", "45.25"])) for c in candidates}
         inputs["quotes"] = quotes
         params: dict[str, Any] = {"quote_mode": mode, **counts}
-        params["abnormal"] = {"below_mean_of_others_pct": draw(st.sampled_from([None, 10, 40])),
-                              "below_next_pct": draw(st.sampled_from([None, 5, 30]))}
+        params["abnormal"] = {
+            "below_mean_of_others_pct": draw(st.sampled_from([None, 10, 40])),
+            "below_next_pct": draw(st.sampled_from([None, 5, 30])),
+        }
         if method == "shortlist_price":
             params.update(variant="shortlist_price", shortlist=k + m + draw(st.integers(0, 4)))
             return "combined", {**inputs, "params": params}
@@ -100,10 +105,16 @@ def selection_inputs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         inputs["credit_bands"] = {c: draw(st.sampled_from(sorted(bands))) for c in candidates}
         inputs["params"] = {"variant": "credit_weighted", "band_weights": bands, **counts}
         return "combined", inputs
-    weights = draw(st.sampled_from([
-        {"price": "100"}, {"price": "30", "credit": "10", "evaluation": "10", "technical": "50"},
-        {"price": "33.33", "credit": "66.67"}, {"technical": "60", "price": "40"},
-    ]))
+    weights = draw(
+        st.sampled_from(
+            [
+                {"price": "100"},
+                {"price": "30", "credit": "10", "evaluation": "10", "technical": "50"},
+                {"price": "33.33", "credit": "66.67"},
+                {"technical": "60", "price": "40"},
+            ]
+        )
+    )
     inputs["quotes"] = quotes
     if "credit" in weights:
         inputs["credit_scores"] = {c: draw(score) for c in candidates}
@@ -111,8 +122,9 @@ def selection_inputs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         inputs["evaluation_scores"] = {c: draw(score) for c in candidates}
     if "technical" in weights:
         reviewers = draw(st.integers(1, 3))
-        inputs["technical_scores"] = {c: draw(st.lists(score, min_size=reviewers,
-                                                       max_size=reviewers)) for c in candidates}
+        inputs["technical_scores"] = {
+            c: draw(st.lists(score, min_size=reviewers, max_size=reviewers)) for c in candidates
+        }
     params = {"weights": weights, **counts}
     if method == "top_n":
         params.update(variant="top_n", top_n=k + m + draw(st.integers(0, 3)))

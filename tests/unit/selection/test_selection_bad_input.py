@@ -25,30 +25,59 @@ QUOTES = {f: "100" for f in firms(4)}
         ("combined", base(4, params={"variant": "triple_random"}), errors.UnknownMethod),
         ("random", base(4, reveals={"platform": OWNER_SECRET}), errors.RevealMismatch),
         ("random", base(4, commitments={}, reveals={}), errors.MissingCommitment),
-        ("random", base(4, commitments={"platform": commit(SECRET), "owner": commit(OWNER_SECRET)}),
-         errors.MissingParameter),
-        ("lowest_price", base(4, quotes=QUOTES, params={"floor": "200", "ceiling": "100"}),
-         errors.FloorAboveCeiling),
-        ("lowest_price", base(4, quotes={**QUOTES, "F002": "300"}, params={"ceiling": "200"}),
-         errors.QuoteOutOfBounds),
+        (
+            "random",
+            base(4, commitments={"platform": commit(SECRET), "owner": commit(OWNER_SECRET)}),
+            errors.MissingParameter,
+        ),
+        (
+            "lowest_price",
+            base(4, quotes=QUOTES, params={"floor": "200", "ceiling": "100"}),
+            errors.FloorAboveCeiling,
+        ),
+        (
+            "lowest_price",
+            base(4, quotes={**QUOTES, "F002": "300"}, params={"ceiling": "200"}),
+            errors.QuoteOutOfBounds,
+        ),
         ("lowest_price", base(4, quotes={**QUOTES, "F002": 99.5}), errors.InvalidAmount),
         ("lowest_price", base(4, quotes={**QUOTES, "F002": "99.555"}), errors.InvalidAmount),
         ("lowest_price", base(4, quotes={"F001": "1"}), errors.MissingFirmData),
         ("lowest_price", base(4, quotes={**QUOTES, "X": "1"}), errors.UnknownCandidate),
-        ("scored", base(4, quotes=QUOTES, params={"weights": {"price": "90"}}),
-         errors.InvalidWeight),
-        ("scored", base(4, quotes=QUOTES, params={"weights": {"price": "110", "credit": -10}}),
-         errors.InvalidWeight),
-        ("combined", base(4, credit_bands={f: "A" for f in firms(4)},
-                          params={"variant": "credit_weighted", "band_weights": {"A": -1}}),
-         errors.InvalidWeight),
-        ("combined", base(4, credit_bands={f: "A" for f in firms(4)},
-                          params={"variant": "credit_weighted", "band_weights": {"A": 0}}),
-         errors.InvalidWeight),
-        ("direct", base(4, params={"firm_id": "F001", "reason": "r", "allowed": False}),
-         errors.DirectSelectionNotAllowed),
-        ("direct", base(4, params={"firm_id": "F009", "reason": "r", "allowed": True}),
-         errors.FirmNotEligible),
+        ("scored", base(4, quotes=QUOTES, params={"weights": {"price": "90"}}), errors.InvalidWeight),
+        (
+            "scored",
+            base(4, quotes=QUOTES, params={"weights": {"price": "110", "credit": -10}}),
+            errors.InvalidWeight,
+        ),
+        (
+            "combined",
+            base(
+                4,
+                credit_bands={f: "A" for f in firms(4)},
+                params={"variant": "credit_weighted", "band_weights": {"A": -1}},
+            ),
+            errors.InvalidWeight,
+        ),
+        (
+            "combined",
+            base(
+                4,
+                credit_bands={f: "A" for f in firms(4)},
+                params={"variant": "credit_weighted", "band_weights": {"A": 0}},
+            ),
+            errors.InvalidWeight,
+        ),
+        (
+            "direct",
+            base(4, params={"firm_id": "F001", "reason": "r", "allowed": False}),
+            errors.DirectSelectionNotAllowed,
+        ),
+        (
+            "direct",
+            base(4, params={"firm_id": "F009", "reason": "r", "allowed": True}),
+            errors.FirmNotEligible,
+        ),
     ],
 )
 def test_bad_input_raises_a_precise_error(
@@ -70,7 +99,10 @@ def test_a_mismatched_reveal_names_the_party() -> None:
 
 
 def test_direct_selection_of_an_avoided_firm_says_why() -> None:
-    inputs = base(4, params={"firm_id": "F001", "reason": "r", "allowed": True},
-                  rules={"avoid": [{"id": "F001", "reason": "亲属"}]})
+    inputs = base(
+        4,
+        params={"firm_id": "F001", "reason": "r", "allowed": True},
+        rules={"avoid": [{"id": "F001", "reason": "亲属"}]},
+    )
     with pytest.raises(errors.FirmNotEligible, match="avoidance"):
         run("direct", inputs)

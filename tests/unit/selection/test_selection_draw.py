@@ -9,19 +9,36 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from selection.canonical import canonical_json, format_hundredths, to_hundredths
 from selection.draw import DrawStream
 from selection.errors import InvalidAmount
+from selection.procedure import candidates_json
 from selection.seed import SeedInputs, derive_seed
 
 SEED = bytes(range(32))
 SPEC = Path(__file__).resolve().parents[3] / "docs" / "draw-spec.md"
 
 UNIFORM_VECTOR = [
-    [10, 9, []], [1000, 741, []], [65537, 10554, []], [7, 0, []], [1, 0, []], [256, 189, []],
-    [3, 0, []], [1000000000000, 875671310458, []], [5, 4, [7, 7]], [5, 2, []], [5, 2, [5, 5]],
-    [5, 2, [7]], [5, 1, []], [5, 1, [5]], [300, 11, []], [300, 295, []], [300, 208, []],
+    [10, 9, []],
+    [1000, 741, []],
+    [65537, 10554, []],
+    [7, 0, []],
+    [1, 0, []],
+    [256, 189, []],
+    [3, 0, []],
+    [1000000000000, 875671310458, []],
+    [5, 4, [7, 7]],
+    [5, 2, []],
+    [5, 2, [5, 5]],
+    [5, 2, [7]],
+    [5, 1, []],
+    [5, 1, [5]],
+    [300, 11, []],
+    [300, 295, []],
+    [300, 208, []],
 ]
 
 
@@ -114,9 +131,7 @@ def test_canonical_json_refuses_floats() -> None:
         canonical_json({"quote": 1.5})
 
 
-@pytest.mark.parametrize(
-    ("raw", "fen"), [("0", 0), ("12", 1200), ("12.5", 1250), ("12.05", 1205), (7, 700)]
-)
+@pytest.mark.parametrize(("raw", "fen"), [("0", 0), ("12", 1200), ("12.5", 1250), ("12.05", 1205), (7, 700)])
 def test_money_parses_to_integer_fen(raw: object, fen: int) -> None:
     assert to_hundredths(raw, "q") == fen
     assert format_hundredths(fen) == f"{fen // 100}.{fen % 100:02d}"
@@ -126,3 +141,9 @@ def test_money_parses_to_integer_fen(raw: object, fen: int) -> None:
 def test_money_refuses_floats_and_malformed_values(raw: object) -> None:
     with pytest.raises(InvalidAmount):
         to_hundredths(raw, "q")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=6), max_size=8))
+def test_fast_candidate_encoding_is_byte_identical_to_canonical_json(ids: list[str]) -> None:
+    assert candidates_json(ids) == canonical_json(ids)

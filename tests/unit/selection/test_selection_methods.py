@@ -17,7 +17,10 @@ def test_random_draws_distinct_winners_then_alternates_from_eligible_firms() -> 
     assert len(record.winners) == 3 and len(record.alternates) == 4
     assert len(set(record.winners + record.alternates)) == 7
     assert [d["purpose"] for d in record.data["draws"]][:4] == [
-        "winner 1", "winner 2", "winner 3", "alternate 1",
+        "winner 1",
+        "winner 2",
+        "winner 3",
+        "alternate 1",
     ]
 
 
@@ -37,21 +40,29 @@ def test_random_never_picks_avoided_or_rotated_firms() -> None:
     record = run("random", base(5, rules=rules, params={"winners": 1, "alternates": 2}))
     assert set(record.winners + record.alternates) == {"F003", "F004", "F005"}
     assert [(e["id"], e["rule"]) for e in record.data["exclusions"]] == [
-        ("F001", "avoidance"), ("F002", "rotation_recent"),
+        ("F001", "avoidance"),
+        ("F002", "rotation_recent"),
     ]
 
 
 def test_rotation_excludes_firms_with_k_wins_in_the_period() -> None:
     rules = {
         "rotation": {"reference_date": "2024-06-30", "max_wins": 2, "period_start": "2024-01-01"},
-        "win_history": [{"id": "F001", "date": "2024-02-01"}, {"id": "F001", "date": "2024-03-01"},
-                        {"id": "F002", "date": "2023-12-31"}, {"id": "F002", "date": "2024-03-01"}],
+        "win_history": [
+            {"id": "F001", "date": "2024-02-01"},
+            {"id": "F001", "date": "2024-03-01"},
+            {"id": "F002", "date": "2023-12-31"},
+            {"id": "F002", "date": "2024-03-01"},
+        ],
     }
     record = run("random", base(5, rules=rules))
-    assert record.data["exclusions"] == [{
-        "id": "F001", "rule": "rotation_period",
-        "reason": "2 wins from 2024-01-01 to 2024-06-30, limit 2",
-    }]
+    assert record.data["exclusions"] == [
+        {
+            "id": "F001",
+            "rule": "rotation_period",
+            "reason": "2 wins from 2024-01-01 to 2024-06-30, limit 2",
+        }
+    ]
 
 
 def test_too_few_eligible_respondents_fails_with_a_verifiable_record() -> None:
@@ -107,7 +118,8 @@ def test_abnormally_low_quotes_are_flagged_not_dropped() -> None:
     record = run("lowest_price", base(4, quotes=quotes))
     assert record.winners == ["F001"]
     assert {(f["id"], f["rule"]) for f in record.data["flags"]} == {
-        ("F001", "below_mean_of_others"), ("F001", "below_next"),
+        ("F001", "below_mean_of_others"),
+        ("F001", "below_next"),
     }
 
 
@@ -143,9 +155,12 @@ def test_scored_uses_the_national_price_formula_and_half_up_rounding() -> None:
 
 
 def test_scored_half_up_rounds_a_half_hundredth_upwards() -> None:
-    inputs = base(3, quotes={"F001": "1", "F002": "1", "F003": "1"},
-                  credit_scores={"F001": "0.5", "F002": "0", "F003": "0"},
-                  params={"weights": {"price": "99", "credit": "1"}})
+    inputs = base(
+        3,
+        quotes={"F001": "1", "F002": "1", "F003": "1"},
+        credit_scores={"F001": "0.5", "F002": "0", "F003": "0"},
+        params={"weights": {"price": "99", "credit": "1"}},
+    )
     by_id = {e["id"]: e for e in run("scored", inputs).data["ranking"]}
     assert by_id["F001"]["credit_score"] == "0.01"  # 0.5 * 1% = 0.005 -> 0.01
 

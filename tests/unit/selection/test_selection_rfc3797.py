@@ -28,8 +28,24 @@ def test_selecting_more_extends_the_same_sequence() -> None:
 
 def test_command_line_prints_one_position_per_line_and_nothing_else() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "selection.rfc3797", "--pool", "25", "--source", "9319",
-         "--source", "2,5,12,8,10", "--source", "9,18,26,34,41,45", "--pick", "10"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "selection.rfc3797",
+            "--pool",
+            "25",
+            "--source",
+            "9319",
+            "--source",
+            "2,5,12,8,10",
+            "--source",
+            "9,18,26,34,41,45",
+            "--pick",
+            "10",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout == "".join(f"{p}\n" for p in RFC_RESULT)

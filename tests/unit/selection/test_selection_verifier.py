@@ -38,8 +38,14 @@ def _verify(data: dict[str, Any]) -> str | None:
 def test_every_method_and_variant_has_an_example() -> None:
     names = {p.stem for p in EXAMPLES}
     assert names >= {
-        "direct", "random", "random_insufficient_respondents", "lowest_price_amount",
-        "lowest_price_discount_rate", "scored", "combined_top_n", "combined_credit_weighted",
+        "direct",
+        "random",
+        "random_insufficient_respondents",
+        "lowest_price_amount",
+        "lowest_price_discount_rate",
+        "scored",
+        "combined_top_n",
+        "combined_credit_weighted",
         "combined_shortlist_price",
     }
 
@@ -59,21 +65,22 @@ def test_examples_verify_on_a_python_without_site_packages() -> None:
     assert probe.returncode != 0, "the bare interpreter must not see numpy"
     out = subprocess.run(
         [*BARE_PYTHON, "-m", "selection.verify", *map(str, EXAMPLES)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.count("MATCH") == len(EXAMPLES)
 
 
 def test_verifier_loads_no_engine_module() -> None:
-    code = (
-        "import sys, selection.verify; "
-        "print(sorted(m for m in sys.modules if m.startswith('selection')))"
-    )
-    out = subprocess.run([*BARE_PYTHON, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         check=True)
-    assert eval(out.stdout) == [  # noqa: S307 - our own subprocess output
-        "selection", "selection._verifier_core", "selection._verifier_methods", "selection.verify",
+    code = "import sys, selection.verify; print(sorted(m for m in sys.modules if m.startswith('selection')))"
+    out = subprocess.run([*BARE_PYTHON, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert eval(out.stdout) == [
+        "selection",
+        "selection._verifier_core",
+        "selection._verifier_methods",
+        "selection.verify",
     ]
 
 
@@ -92,8 +99,9 @@ def test_verifier_source_imports_only_stdlib_and_itself(name: str) -> None:
 
 
 def test_command_line_prints_match_and_exits_zero() -> None:
-    out = subprocess.run([sys.executable, "-m", "selection.verify", str(EXAMPLES[0])],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "selection.verify", str(EXAMPLES[0])], capture_output=True, text=True, cwd=ROOT
+    )
     assert (out.returncode, out.stdout) == (0, "MATCH\n")
 
 
@@ -102,8 +110,9 @@ def test_command_line_prints_the_first_difference_and_exits_one(tmp_path: Path) 
     data["winners"] = [data["alternates"][0]]
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
-    out = subprocess.run([sys.executable, "-m", "selection.verify", str(path)],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "selection.verify", str(path)], capture_output=True, text=True, cwd=ROOT
+    )
     assert out.returncode == 1
     assert out.stdout.startswith("DIFFERENCE winners[0]: record has")
 
@@ -153,21 +162,31 @@ def _edit_score(d: dict[str, Any]) -> None:
 
 
 TAMPERING: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
-    ("random", _set_winner), ("lowest_price_amount", _set_winner), ("scored", _set_winner),
-    ("combined_credit_weighted", _set_winner), ("direct", _set_winner),
-    ("lowest_price_amount", _bump_quote), ("lowest_price_discount_rate", _bump_quote),
-    ("scored", _bump_quote), ("combined_shortlist_price", _bump_quote),
-    ("random", _flip_seed_byte), ("direct", _flip_seed_byte), ("scored", _flip_seed_byte),
-    ("random", _flip_reveal_byte), ("random", _edit_draw), ("combined_top_n", _edit_draw),
-    ("random", _edit_exclusion), ("random_insufficient_respondents", _drop_exclusion),
-    ("scored", _swap_ranking), ("random", _edit_rule), ("combined_top_n", _edit_score),
+    ("random", _set_winner),
+    ("lowest_price_amount", _set_winner),
+    ("scored", _set_winner),
+    ("combined_credit_weighted", _set_winner),
+    ("direct", _set_winner),
+    ("lowest_price_amount", _bump_quote),
+    ("lowest_price_discount_rate", _bump_quote),
+    ("scored", _bump_quote),
+    ("combined_shortlist_price", _bump_quote),
+    ("random", _flip_seed_byte),
+    ("direct", _flip_seed_byte),
+    ("scored", _flip_seed_byte),
+    ("random", _flip_reveal_byte),
+    ("random", _edit_draw),
+    ("combined_top_n", _edit_draw),
+    ("random", _edit_exclusion),
+    ("random_insufficient_respondents", _drop_exclusion),
+    ("scored", _swap_ranking),
+    ("random", _edit_rule),
+    ("combined_top_n", _edit_score),
 ]
 
 
 @pytest.mark.parametrize(("name", "edit"), TAMPERING, ids=lambda x: getattr(x, "__name__", x))
-def test_a_hand_edited_record_never_verifies(
-    name: str, edit: Callable[[dict[str, Any]], None]
-) -> None:
+def test_a_hand_edited_record_never_verifies(name: str, edit: Callable[[dict[str, Any]], None]) -> None:
     data = _load(name)
     assert _verify(data) is None
     edited = copy.deepcopy(data)
@@ -198,5 +217,5 @@ def test_engine_and_verifier_agree_on_random_inputs(case: tuple[str, dict[str, A
     assert verify_text(text) is None
     if record.winners:
         data = json.loads(text)
-        data["winners"] = data["winners"][::-1] + ["X-not-a-firm"]
+        data["winners"] = [*data["winners"][::-1], "X-not-a-firm"]
         assert _verify(data) is not None
