@@ -29,7 +29,7 @@ def check_amount(value: object, field: str = "amount") -> Decimal:
     amounts, amounts with more than two decimal places, NaN/infinity and amounts of one
     trillion yuan or more.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidDocumentData(field, f"must be a Decimal amount in yuan, not {type(value).__name__}")
     if isinstance(value, int):
         amount = Decimal(value)

@@ -67,11 +67,9 @@ def _payments(stages: tuple[PaymentStage, ...], total: Decimal) -> list[dict[str
     cents = Decimal("0.01")
     paid = Decimal(0)
     for index, stage in enumerate(stages):
-        if index == len(stages) - 1:
-            # The last instalment takes the remainder, so rounding never loses a 分.
-            amount = total - paid
-        else:
-            amount = (total * stage.percent / 100).quantize(cents)
+        # The last instalment takes the remainder, so rounding never loses a 分.
+        last = index == len(stages) - 1
+        amount = total - paid if last else (total * stage.percent / 100).quantize(cents)
         paid += amount
         rows.append({"description": stage.description, "percent": _percent(stage.percent),
                      **{k: v for k, v in _money(amount).items() if k != "value"}})

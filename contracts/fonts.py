@@ -43,11 +43,11 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-import fontTools
+import fontTools  # type: ignore[import-untyped]
 from fontTools import subset
-from fontTools.pens.recordingPen import DecomposingRecordingPen
-from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont
+from fontTools.pens.recordingPen import DecomposingRecordingPen  # type: ignore[import-untyped]
+from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
 from contracts.errors import ContractsError
 

@@ -98,7 +98,7 @@ def _uscc(value: str, field: str) -> None:
     except StdnumValidationError as error:
         raise InvalidDocumentData(
             field, f"{value!r} is not a valid unified social credit code (统一社会信用代码): "
-            f"{error.message}") from None
+            f"{error}") from None
 
 
 def _amount(value: Decimal, field: str) -> None:
@@ -114,14 +114,6 @@ def _percent(value: Decimal, field: str) -> None:
 def _positive(value: int, field: str) -> None:
     if value < 1:
         raise InvalidDocumentData(field, "must be at least 1")
-
-
-def _rule(check: typing.Callable[[Any, str], None]) -> Any:
-    return dataclasses.field(metadata={"check": check})
-
-
-def _optional_text() -> Any:
-    return dataclasses.field(default="")
 
 
 class _Validated:
@@ -213,7 +205,7 @@ def _convert(value: Any, annotation: Any, path: str) -> Any:
                 continue
             kwargs[fname] = _convert(value[fname], hints[fname], _join(path, fname))
         try:
-            return annotation(**kwargs)
+            return typing.cast(Any, annotation)(**kwargs)
         except InvalidDocumentData as error:
             raise error.nested_in(path) if path else error from None
     try:
@@ -245,14 +237,14 @@ class Party(_Validated):
     (法定代表人) or person in charge (负责人).
     """
 
-    name: str = _rule(_text)
-    uscc: str = _rule(_uscc)
-    address: str = _rule(_text)
-    representative: str = _rule(_text)
-    contact: str = _optional_text()
-    phone: str = _optional_text()
-    bank_name: str = _optional_text()
-    bank_account: str = _optional_text()
+    name: str = dataclasses.field(metadata={"check": _text})
+    uscc: str = dataclasses.field(metadata={"check": _uscc})
+    address: str = dataclasses.field(metadata={"check": _text})
+    representative: str = dataclasses.field(metadata={"check": _text})
+    contact: str = ""
+    phone: str = ""
+    bank_name: str = ""
+    bank_account: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -264,11 +256,11 @@ class Procurement(_Validated):
     能源电力).
     """
 
-    reference: str = _rule(_text)
-    title: str = _rule(_text)
+    reference: str = dataclasses.field(metadata={"check": _text})
+    title: str = dataclasses.field(metadata={"check": _text})
     kind: ProcurementKind
-    category: str = _rule(_text)
-    location: str = _optional_text()
+    category: str = dataclasses.field(metadata={"check": _text})
+    location: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,8 +285,8 @@ class Term(_Validated):
 class PaymentStage(_Validated):
     """One instalment: when it is due (支付节点) and its share of the price in percent."""
 
-    description: str = _rule(_text)
-    percent: Decimal = _rule(_percent)
+    description: str = dataclasses.field(metadata={"check": _text})
+    percent: Decimal = dataclasses.field(metadata={"check": _percent})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -308,9 +300,9 @@ class SelectionSummary(_Validated):
 
     method: SelectionMethod
     selected_at: datetime
-    candidates: int = _rule(_positive)
-    record_reference: str = _optional_text()
-    remarks: str = _optional_text()
+    candidates: int = dataclasses.field(metadata={"check": _positive})
+    record_reference: str = ""
+    remarks: str = ""
 
 
 def _check_payments(payments: tuple[PaymentStage, ...]) -> None:
@@ -321,16 +313,19 @@ def _check_payments(payments: tuple[PaymentStage, ...]) -> None:
         raise InvalidDocumentData("payments", f"percentages must add up to 100, not {total}")
 
 
+_PAYMENTS_RULE = {"check": lambda value, field: _check_payments(value)}
+
+
 @dataclasses.dataclass(frozen=True)
 class SelectionNotice(_Validated):
     """中选通知书: tells the winner it was selected and must sign by ``contract_deadline``."""
 
     kind: ClassVar[DocumentKind] = DocumentKind.SELECTION_NOTICE
-    document_number: str = _rule(_text)
+    document_number: str = dataclasses.field(metadata={"check": _text})
     procurement: Procurement
     owner: Party
     winner: Party
-    amount: Decimal = _rule(_amount)
+    amount: Decimal = dataclasses.field(metadata={"check": _amount})
     selection: SelectionSummary
     issued_on: date
     contract_deadline: date
@@ -346,16 +341,16 @@ class ResultNotice(_Validated):
     """成交结果公示: the public notice of the result and its publicity period."""
 
     kind: ClassVar[DocumentKind] = DocumentKind.RESULT_NOTICE
-    document_number: str = _rule(_text)
+    document_number: str = dataclasses.field(metadata={"check": _text})
     procurement: Procurement
     owner: Party
     winner: Party
-    amount: Decimal = _rule(_amount)
+    amount: Decimal = dataclasses.field(metadata={"check": _amount})
     selection: SelectionSummary
     issued_on: date
     publicity_start: date
     publicity_end: date
-    objection_contact: str = _rule(_text)
+    objection_contact: str = dataclasses.field(metadata={"check": _text})
     participants: tuple[str, ...] = ()
 
     def check(self) -> None:
@@ -369,17 +364,17 @@ class ServiceContract(_Validated):
     """中介服务合同 between the owner (甲方, ``client``) and the intermediary (乙方)."""
 
     kind: ClassVar[DocumentKind] = DocumentKind.SERVICE_CONTRACT
-    document_number: str = _rule(_text)
+    document_number: str = dataclasses.field(metadata={"check": _text})
     procurement: Procurement
     client: Party
     provider: Party
-    amount: Decimal = _rule(_amount)
+    amount: Decimal = dataclasses.field(metadata={"check": _amount})
     term: Term
-    scope: str = _rule(_text)
-    payments: tuple[PaymentStage, ...] = _rule(lambda v, f: _check_payments(v))
+    scope: str = dataclasses.field(metadata={"check": _text})
+    payments: tuple[PaymentStage, ...] = dataclasses.field(metadata=_PAYMENTS_RULE)
     issued_on: date
-    deliverables: str = _optional_text()
-    quality_requirements: str = _optional_text()
+    deliverables: str = ""
+    quality_requirements: str = ""
     signing_place: str = "广东省韶关市"
     dispute_resolution: DisputeResolution = DisputeResolution.LITIGATION
 
@@ -393,16 +388,16 @@ class WorksContract(_Validated):
     """
 
     kind: ClassVar[DocumentKind] = DocumentKind.WORKS_CONTRACT
-    document_number: str = _rule(_text)
+    document_number: str = dataclasses.field(metadata={"check": _text})
     procurement: Procurement
     employer: Party
     contractor: Party
-    amount: Decimal = _rule(_amount)
+    amount: Decimal = dataclasses.field(metadata={"check": _amount})
     term: Term
-    scope: str = _rule(_text)
-    site: str = _rule(_text)
-    project_manager: str = _rule(_text)
-    payments: tuple[PaymentStage, ...] = _rule(lambda v, f: _check_payments(v))
+    scope: str = dataclasses.field(metadata={"check": _text})
+    site: str = dataclasses.field(metadata={"check": _text})
+    project_manager: str = dataclasses.field(metadata={"check": _text})
+    payments: tuple[PaymentStage, ...] = dataclasses.field(metadata=_PAYMENTS_RULE)
     issued_on: date
     quality_standard: str = "合格"
     warranty_months: int = 24

@@ -149,7 +149,7 @@ _FRAME = _frame_environment().from_string(
     .read_text(encoding="utf-8"))
 
 
-class _LocalOnlyFetcher(URLFetcher):
+class _LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
     """Lets WeasyPrint load ``data:`` URIs and our cached font files, nothing else.
 
     An uploaded template could otherwise make the renderer read local files or reach

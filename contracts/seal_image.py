@@ -41,7 +41,7 @@ def draw_seal(organisation: str, caption: str = "电子签章专用",
     _star(draw, centre, centre, 64, ink)
     _arc_text(image, organisation, Path(font_path), font_index, ink)
     caption_font = ImageFont.truetype(font_path, 31, index=font_index)
-    left, top, right, bottom = draw.textbbox((0, 0), caption, font=caption_font)
+    left, top, right, _bottom = draw.textbbox((0, 0), caption, font=caption_font)
     draw.text((centre - (right - left) / 2 - left, centre + 84 - top), caption,
               font=caption_font, fill=ink)
     # Flat colour plus an alpha mask: the colour plane then compresses to almost nothing

@@ -24,6 +24,7 @@ import functools
 import hashlib
 import re
 import sys
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -134,7 +135,7 @@ def whitelist(kind: DocumentKind) -> Mapping[str, Any]:
     """
     from contracts.context import sample_context
 
-    return _schema(sample_context(DocumentKind(kind)))
+    return typing.cast(Mapping[str, Any], _schema(sample_context(DocumentKind(kind))))
 
 
 def _schema(value: Any) -> Any:

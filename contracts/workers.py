@@ -1,0 +1,143 @@
+"""Running the CPU-bound rendering off the event loop and across every core.
+
+Rendering a document holds the GIL for ~0.1-0.3 s (layout, font subsetting, signing), so
+threads would stall an async web server. :class:`RenderPool` keeps worker *processes*,
+started with ``spawn`` (forking a process that runs an event loop and threads is unsafe),
+each warmed up once: fonts prepared, seal loaded, WeasyPrint imported.
+
+Typical use in the application::
+
+    pool = RenderPool(settings, seal_config)          # at startup
+    issued = await pool.issue(document)               # in a request handler / job
+    issued_many = await pool.issue_many_async(docs)   # a batch, all workers busy
+    pool.close()                                      # at shutdown
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+
+from contracts.fonts import prepare_fonts
+from contracts.issuing import IssuedDocument, issue_document
+from contracts.model import Document
+from contracts.rendering import RenderSettings
+from contracts.seal import SealConfig, load_seal
+from contracts.seal_image import draw_seal
+from contracts.templating import TemplateSource
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """One document to issue in a batch, with its optional template and id."""
+
+    document: Document
+    template: TemplateSource | None = None
+    document_id: str | None = None
+
+
+def _warm_up(settings: RenderSettings, seal: SealConfig) -> None:
+    prepare_fonts(settings.cache_dir, settings.source_font)
+    draw_seal(load_seal(seal).config.organisation)
+
+
+def _issue(settings: RenderSettings, seal: SealConfig, request: IssueRequest) -> IssuedDocument:
+    return issue_document(request.document, settings, seal, request.template,
+                          request.document_id)
+
+
+def _as_request(item: Document | IssueRequest) -> IssueRequest:
+    return item if isinstance(item, IssueRequest) else IssueRequest(item)
+
+
+class RenderPool:
+    """A pool of worker processes that issue documents.
+
+    ``max_workers`` defaults to the number of CPUs. The first call of each worker
+    builds the font cache if it is missing (seconds, once per cache directory).
+    Exceptions raised while issuing (:class:`InvalidDocumentData`,
+    :class:`TemplateRejected`, :class:`SealError`) are re-raised in the caller.
+    """
+
+    def __init__(self, settings: RenderSettings, seal: SealConfig,
+                 max_workers: int | None = None) -> None:
+        # Prepare shared state once in the parent, so workers never race to build it.
+        prepare_fonts(settings.cache_dir, settings.source_font)
+        load_seal(seal)
+        self.settings = settings
+        self.seal = seal
+        self.max_workers = max_workers or os.cpu_count() or 1
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.max_workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_warm_up, initargs=(settings, seal))
+
+    @property
+    def executor(self) -> Executor:
+        """The underlying executor (for ``loop.run_in_executor``)."""
+        return self._executor
+
+    async def issue(self, document: Document, template: TemplateSource | None = None,
+                    document_id: str | None = None) -> IssuedDocument:
+        """Issue one document in a worker process without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, _issue, self.settings, self.seal,
+            IssueRequest(document, template, document_id))
+
+    async def issue_many_async(
+            self, items: Iterable[Document | IssueRequest]) -> list[IssuedDocument]:
+        """Issue many documents on all workers; results in input order."""
+        return list(await asyncio.gather(*(
+            self.issue(r.document, r.template, r.document_id)
+            for r in map(_as_request, items))))
+
+    def issue_many(self, items: Iterable[Document | IssueRequest]) -> list[IssuedDocument]:
+        """Synchronous :meth:`issue_many_async` (for scripts and jobs)."""
+        futures = [self._executor.submit(_issue, self.settings, self.seal, r)
+                   for r in map(_as_request, items)]
+        return [future.result() for future in futures]
+
+    def close(self) -> None:
+        """Stop the workers (waits for running renders)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> RenderPool:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+
+async def issue_document_async(document: Document, settings: RenderSettings,
+                               seal: SealConfig, template: TemplateSource | None = None,
+                               document_id: str | None = None,
+                               executor: Executor | None = None) -> IssuedDocument:
+    """Issue one document off the event loop.
+
+    With ``executor`` (e.g. :attr:`RenderPool.executor`) it runs there; without, in a
+    thread via :func:`asyncio.to_thread` — fine for occasional documents, but the thread
+    holds the GIL most of the time, so busy servers should use a :class:`RenderPool`.
+    """
+    if executor is None:
+        return await asyncio.to_thread(issue_document, document, settings, seal, template,
+                                       document_id)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor, _issue, settings, seal,
+                                      IssueRequest(document, template, document_id))
+
+
+def issue_batch(items: Sequence[Document | IssueRequest], settings: RenderSettings,
+                seal: SealConfig, max_workers: int | None = None) -> list[IssuedDocument]:
+    """Issue a batch of documents using every core (a temporary :class:`RenderPool`).
+
+    Results are in input order. For repeated batches keep one pool instead: starting
+    workers costs about a second each.
+    """
+    with RenderPool(settings, seal, max_workers) as pool:
+        return pool.issue_many(items)
