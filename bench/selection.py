@@ -120,12 +120,12 @@ def main() -> None:
     assert verify_text(record_json) is None
     verify_ms = best_ms(lambda: verify_text(record_json), 3)
     figure("verifier_10k_ms", verify_ms, "ms", "<=", 1000)
-    # The 1 s budget in units of numpy sorting the same 10k ids (~0.75 ms on the 2-core
-    # development box, so 1 s is ~1300 sorts); 1000 keeps some margin on faster machines,
-    # where numpy gains more than pure Python does.
+    # The 1 s budget in units of numpy sorting the same 10k ids (~0.25 ms on the 2-core
+    # development box, so 1 s is ~4000 sorts); 3000 keeps a margin for machines where
+    # numpy gains more than pure Python does.
     id_array = np.array(ids)
     numpy_ids_ms = best_ms(lambda: np.sort(id_array))
-    figure("verifier_vs_numpy_sort", verify_ms / numpy_ids_ms, "x", "<=", 1000)
+    figure("verifier_vs_numpy_sort", verify_ms / numpy_ids_ms, "x", "<=", 3000)
 
 
 if __name__ == "__main__":
