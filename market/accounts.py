@@ -112,12 +112,19 @@ async def create_organisation(
         clash = await uow.session.scalar(select(Organisation.id).where(Organisation.uscc == code))
         if clash is not None:
             raise Conflict(f"an organisation with USCC {code} is already registered", field="uscc")
-    org = Organisation(kind=kind, name=name, uscc=code, address=address.strip(),
-                       contact_phone=contact_phone.strip())
+    org = Organisation(
+        kind=kind, name=name, uscc=code, address=address.strip(), contact_phone=contact_phone.strip()
+    )
     uow.session.add(org)
     await uow.session.flush()
-    await audit.record(uow, actor, "organisation:created", "organisation", org.id,
-                       {"kind": kind, "name": name, "uscc": code, "address": org.address})
+    await audit.record(
+        uow,
+        actor,
+        "organisation:created",
+        "organisation",
+        org.id,
+        {"kind": kind, "name": name, "uscc": code, "address": org.address},
+    )
     return org
 
 
@@ -162,8 +169,9 @@ async def update_organisation(
         before[key] = getattr(org, key)
         setattr(org, key, value)
     await uow.session.flush()
-    await audit.record(uow, actor, "organisation:changed", "organisation", org.id,
-                       {"before": before, "after": changes})
+    await audit.record(
+        uow, actor, "organisation:changed", "organisation", org.id, {"before": before, "after": changes}
+    )
     return org
 
 
@@ -196,9 +204,7 @@ async def create_user(
     check_strength(password, min_length=auth.min_password_length)
     if organisation_id is not None:
         await get_organisation(uow, organisation_id)
-    taken = await uow.session.scalar(
-        select(User.id).where(func.lower(User.username) == username.lower())
-    )
+    taken = await uow.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
     if taken is not None:
         raise Conflict(f"the user name {username!r} is already taken", field="username")
     user = User(
@@ -214,9 +220,14 @@ async def create_user(
     except IntegrityError:
         # Two requests racing for one name: the unique index decides, we answer cleanly.
         raise Conflict(f"the user name {username!r} is already taken", field="username") from None
-    await audit.record(uow, actor, "user:created", "user", user.id,
-                       {"username": username, "display_name": user.display_name,
-                        "organisation_id": organisation_id})
+    await audit.record(
+        uow,
+        actor,
+        "user:created",
+        "user",
+        user.id,
+        {"username": username, "display_name": user.display_name, "organisation_id": organisation_id},
+    )
     for role in dict.fromkeys(roles):
         await audit.record(uow, actor, "role:granted", "user", user.id, {"role": role})
     return user
@@ -285,7 +296,7 @@ async def update_user(
     if password is not None:
         check_strength(password, min_length=auth.min_password_length)
         user.password_hash = hash_password(password)
-        changed["password"] = "changed"
+        changed["password"] = "changed"  # noqa: S105 (a note, not a password)
         await _revoke_sessions(uow, user.id)
     if not changed:
         raise InvalidInput("nothing to change", field=None)
@@ -324,16 +335,22 @@ class Login:
     principal: Principal
 
 
-async def _recent_failures(uow: UnitOfWork, since: datetime, *, username: str, address: str) -> tuple[int, int]:
+async def _recent_failures(
+    uow: UnitOfWork, since: datetime, *, username: str, address: str
+) -> tuple[int, int]:
     by_account = await uow.session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
             func.lower(LoginAttempt.username) == username.lower(),
             LoginAttempt.succeeded.is_(False),
             LoginAttempt.attempted_at >= since,
         )
     )
     by_address = await uow.session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
             LoginAttempt.client_address == address,
             LoginAttempt.succeeded.is_(False),
             LoginAttempt.attempted_at >= since,
@@ -358,9 +375,14 @@ async def login(
     by_account, by_address = await _recent_failures(uow, now - window, username=username, address=address)
     if by_account >= auth.max_failures_per_account or by_address >= auth.max_failures_per_address:
         which = "this account" if by_account >= auth.max_failures_per_account else "your address"
-        await audit.record(uow, Actor(None, username or "?", address), "login:throttled", "user",
-                           username or "?", {"failures_account": by_account,
-                                             "failures_address": by_address})
+        await audit.record(
+            uow,
+            Actor(None, username or "?", address),
+            "login:throttled",
+            "user",
+            username or "?",
+            {"failures_account": by_account, "failures_address": by_address},
+        )
         await uow.commit()
         raise TooManyAttempts(
             f"too many failed logins for {which}; wait {auth.failure_window_minutes} minutes "
@@ -371,22 +393,41 @@ async def login(
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         reason = "unknown user" if user is None else ("inactive" if valid else "wrong password")
-        uow.session.add(LoginAttempt(username=username, client_address=address, succeeded=False,
-                                     attempted_at=now))
-        await audit.record(uow, Actor(None, username or "?", address), "login:refused", "user",
-                           user.id if user else (username or "?"), {"reason": reason})
+        uow.session.add(
+            LoginAttempt(username=username, client_address=address, succeeded=False, attempted_at=now)
+        )
+        await audit.record(
+            uow,
+            Actor(None, username or "?", address),
+            "login:refused",
+            "user",
+            user.id if user else (username or "?"),
+            {"reason": reason},
+        )
         await uow.commit()
         if user is not None and valid and not user.is_active:
             raise AuthenticationFailed("this account has been deactivated; ask an administrator")
         raise AuthenticationFailed("wrong user name or password (用户名或密码错误)")
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=auth.session_hours)
-    uow.session.add(LoginAttempt(username=username, client_address=address, succeeded=True,
-                                 attempted_at=now))
-    uow.session.add(UserSession(token_hash=token_digest(token), user_id=user.id, created_at=now,
-                                expires_at=expires, client_address=address))
-    await audit.record(uow, Actor(user.id, user.username, address), "session:opened", "user", user.id,
-                       {"expires_at": expires})
+    uow.session.add(LoginAttempt(username=username, client_address=address, succeeded=True, attempted_at=now))
+    uow.session.add(
+        UserSession(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=expires,
+            client_address=address,
+        )
+    )
+    await audit.record(
+        uow,
+        Actor(user.id, user.username, address),
+        "session:opened",
+        "user",
+        user.id,
+        {"expires_at": expires},
+    )
     return Login(token=token, expires_at=expires, principal=principal_of(user))
 
 

@@ -93,7 +93,7 @@ async def record(
     )
 
 
-def canonical_entry(seq: int, row: Mapping[str, Any], prev_hash: bytes) -> bytes:
+def canonical_entry(seq: int, row: Mapping[Any, Any], prev_hash: bytes) -> bytes:
     """The bytes that are hashed: canonical JSON (sorted keys, no spaces, UTF-8) of the
     entry's fields, its place in the chain and the previous hash in hex."""
     occurred: datetime = row["occurred_at"]
@@ -113,7 +113,7 @@ def canonical_entry(seq: int, row: Mapping[str, Any], prev_hash: bytes) -> bytes
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def entry_hash(seq: int, row: Mapping[str, Any], prev_hash: bytes) -> bytes:
+def entry_hash(seq: int, row: Mapping[Any, Any], prev_hash: bytes) -> bytes:
     return hashlib.sha256(canonical_entry(seq, row, prev_hash)).digest()
 
 
@@ -123,7 +123,7 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _decode(row: Mapping[str, Any]) -> dict[str, Any]:
+def _decode(row: Mapping[Any, Any]) -> dict[str, Any]:
     decoded = dict(row)
     if isinstance(decoded["payload"], str):
         decoded["payload"] = json.loads(decoded["payload"])
@@ -141,14 +141,18 @@ async def seal_pending(database: Database, *, batch: int = 5000) -> int:
             ).first()
             seq, prev = (head[0], bytes(head[1])) if head else (0, GENESIS_HASH)
             rows = (
-                await session.execute(
-                    text(
-                        f"SELECT {_ENTRY_COLUMNS} FROM audit_unsealed u"
-                        " JOIN audit_entry e ON e.id = u.entry_id ORDER BY u.entry_id LIMIT :n"
-                    ),
-                    {"n": batch},
+                (
+                    await session.execute(
+                        text(
+                            f"SELECT {_ENTRY_COLUMNS} FROM audit_unsealed u"  # noqa: S608 (fixed column list and bound parameters)
+                            " JOIN audit_entry e ON e.id = u.entry_id ORDER BY u.entry_id LIMIT :n"
+                        ),
+                        {"n": batch},
+                    )
                 )
-            ).mappings().all()
+                .mappings()
+                .all()
+            )
             if not rows:
                 return total
             seals = []
@@ -187,7 +191,7 @@ class VerifyReport:
         return not self.problems
 
 
-async def _stream(session: AsyncSession, sql: str) -> AsyncIterator[Mapping[str, Any]]:
+async def _stream(session: AsyncSession, sql: str) -> AsyncIterator[Mapping[Any, Any]]:
     result = await session.stream(text(sql))
     async for row in result.mappings():
         yield row
@@ -207,7 +211,7 @@ async def verify_chain(database: Database, *, stop_at_first: bool = True) -> Ver
         expected_seq = 1
         async for row in _stream(
             session,
-            "SELECT s.seq, s.entry_id AS sealed_entry, s.prev_hash, s.hash, "
+            "SELECT s.seq, s.entry_id AS sealed_entry, s.prev_hash, s.hash, "  # noqa: S608 (fixed column list and bound parameters)
             f"{_ENTRY_COLUMNS} FROM audit_seal s LEFT JOIN audit_entry e ON e.id = s.entry_id"
             " ORDER BY s.seq",
         ):
@@ -248,9 +252,7 @@ async def verify_chain(database: Database, *, stop_at_first: bool = True) -> Ver
         report.unsealed = counts.unsealed
         orphans = counts.entries - counts.sealed - counts.unsealed
         if orphans:
-            report.problems.append(
-                f"{orphans} entries are neither sealed nor waiting to be sealed"
-            )
+            report.problems.append(f"{orphans} entries are neither sealed nor waiting to be sealed")
     return report
 
 
@@ -275,15 +277,19 @@ async def list_entries(
         params["before_id"] = before_id
     async with database.sessions() as session:
         rows = (
-            await session.execute(
-                text(
-                    f"SELECT {_ENTRY_COLUMNS}, s.seq, s.hash, s.prev_hash FROM audit_entry e"
-                    " LEFT JOIN audit_seal s ON s.entry_id = e.id"
-                    f" WHERE {' AND '.join(clauses)} ORDER BY e.id DESC LIMIT :limit"
-                ),
-                params,
+            (
+                await session.execute(
+                    text(
+                        f"SELECT {_ENTRY_COLUMNS}, s.seq, s.hash, s.prev_hash FROM audit_entry e"  # noqa: S608 (fixed column list and bound parameters)
+                        " LEFT JOIN audit_seal s ON s.entry_id = e.id"
+                        f" WHERE {' AND '.join(clauses)} ORDER BY e.id DESC LIMIT :limit"
+                    ),
+                    params,
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
     out = []
     for row in rows:
         item = _decode(row)

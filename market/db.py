@@ -33,9 +33,7 @@ class Database:
     """The engine and session factory of one process, plus the hook that wakes the audit
     sealer after a commit that wrote audit entries."""
 
-    def __init__(
-        self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession] | None = None
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
         self.engine = engine
         # Tests pass sessions bound to one connection inside a transaction they roll back.
         self.sessions = sessions or async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

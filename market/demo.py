@@ -67,13 +67,22 @@ async def load_demo(database: Database, auth: AuthSettings) -> bool:
         org_ids: list[int] = []
         for serial, (kind, name, address) in enumerate(ORGANISATIONS, start=1):
             org = await accounts.create_organisation(
-                uow, actor, kind=kind, name=name, uscc=demo_uscc(serial * 7919), address=address,
+                uow,
+                actor,
+                kind=kind,
+                name=name,
+                uscc=demo_uscc(serial * 7919),
+                address=address,
             )
             org_ids.append(org.id)
         for account in ACCOUNTS:
             await accounts.create_user(
-                uow, actor, username=account.username, display_name=account.display_name,
-                password=DEMO_PASSWORD, roles=[account.role],
+                uow,
+                actor,
+                username=account.username,
+                display_name=account.display_name,
+                password=DEMO_PASSWORD,
+                roles=[account.role],
                 organisation_id=org_ids[account.org_index] if account.org_index is not None else None,
                 auth=auth,
             )

@@ -242,11 +242,14 @@ class EmbeddedPostgres:
             result = self._run(
                 [
                     self.binaries.tool("initdb"),
-                    "-D", str(self.data),
-                    "-U", SUPERUSER,
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    SUPERUSER,
                     f"--pwfile={pwfile}",
                     "--auth=scram-sha-256",
-                    "-E", "UTF8",
+                    "-E",
+                    "UTF8",
                     "--locale=C.UTF-8",
                     "--no-instructions",
                     *([] if self.durable else ["--no-sync"]),
@@ -334,10 +337,16 @@ class EmbeddedPostgres:
             result = self._run(
                 [
                     self.binaries.tool("pg_ctl"),
-                    "start", "-w", "-t", "60",
-                    "-D", str(self.data),
-                    "-l", str(self.log_file),
-                    "-o", f"-p {self.port}",
+                    "start",
+                    "-w",
+                    "-t",
+                    "60",
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.log_file),
+                    "-o",
+                    f"-p {self.port}",
                 ],
                 timeout=90,
             )
@@ -363,15 +372,35 @@ class EmbeddedPostgres:
             "LC_ALL": "C.UTF-8",
         }
         return subprocess.run(
-            [client, "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, "-d", "postgres",
-             "-v", "ON_ERROR_STOP=1", "-qtA", "-c", sql],
-            capture_output=True, text=True, env=env, timeout=60, check=False,
-            user=user.pw_uid if user else None, group=user.pw_gid if user else None,
+            [
+                client,
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                SUPERUSER,
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-qtA",
+                "-c",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
             cwd=str(self.root),
         )
 
     def _ensure_database(self, name: str = DATABASE) -> None:
-        exists = self._sql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        # name is ours (a constant or a test's generated name), never user input
+        exists = self._sql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608
         if exists.returncode != 0:
             raise EmbeddedDatabaseError(f"cannot query the embedded server: {exists.stderr.strip()}")
         if exists.stdout.strip() != "1":

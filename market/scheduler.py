@@ -56,8 +56,12 @@ class BackgroundWork:
         self.sealer = AuditSealer(database)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(
-            self.sealer.wake, "interval", seconds=seal_interval_seconds, id="audit-seal",
-            max_instances=1, coalesce=True,
+            self.sealer.wake,
+            "interval",
+            seconds=seal_interval_seconds,
+            id="audit-seal",
+            max_instances=1,
+            coalesce=True,
         )
 
     def start(self) -> None:

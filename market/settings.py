@@ -42,9 +42,11 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql+asyncpg://"):
         return url
     raise ConfigurationError(
-        "DATABASE_URL must be a PostgreSQL URL such as "
-        "postgresql+asyncpg://user:password@host:5432/market"
+        "DATABASE_URL must be a PostgreSQL URL such as postgresql+asyncpg://user:password@host:5432/market"
     )
+
+
+DEFAULT_PLATFORM_NAME = "韶关市公共资源交易中心 电子交易平台"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     """Address people reach the platform at (MARKET_PUBLIC_URL); printed in QR codes."""
 
-    platform_name: str = "韶关市公共资源交易中心 电子交易平台"
+    platform_name: str = DEFAULT_PLATFORM_NAME
     """Name shown in page headers and documents (MARKET_PLATFORM_NAME)."""
 
     embedded_pg_port: int = 0
@@ -137,7 +139,7 @@ class Settings:
             host=host,
             port=port,
             public_url=(env.get("MARKET_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
-            platform_name=env.get("MARKET_PLATFORM_NAME") or cls.platform_name,
+            platform_name=env.get("MARKET_PLATFORM_NAME") or DEFAULT_PLATFORM_NAME,
             embedded_pg_port=_int("MARKET_PG_PORT", env.get("MARKET_PG_PORT"), 0),
             pg_bindir=Path(bindir) if bindir else None,
             pool_size=_int("MARKET_DB_POOL_SIZE", env.get("MARKET_DB_POOL_SIZE"), 10),

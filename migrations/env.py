@@ -25,8 +25,7 @@ def _url() -> str:
     settings = Settings.from_env()
     if settings.database_url is None:
         raise SystemExit(
-            "no database: set DATABASE_URL, or use `market db upgrade`, which starts the "
-            "embedded PostgreSQL"
+            "no database: set DATABASE_URL, or use `market db upgrade`, which starts the embedded PostgreSQL"
         )
     return settings.database_url
 

@@ -90,8 +90,11 @@ async def database(test_server: PgServer, scratch_database_name: str) -> AsyncIt
     async with engine.connect() as connection:
         transaction = await connection.begin()
         sessions = async_sessionmaker(
-            bind=connection, expire_on_commit=False, autoflush=False,
-            join_transaction_mode="create_savepoint", class_=AsyncSession,
+            bind=connection,
+            expire_on_commit=False,
+            autoflush=False,
+            join_transaction_mode="create_savepoint",
+            class_=AsyncSession,
         )
         try:
             yield Database(engine, sessions)

@@ -84,10 +84,13 @@ def create_app(
             "(中介超市), auditable selection, sealed documents and the audit log.",
             path="/schema",
             tags=[Tag(name="platform"), Tag(name="accounts"), Tag(name="audit")],
-            components=Components(security_schemes={
-                "bearer": SecurityScheme(type="http", scheme="bearer",
-                                         description="token from POST /api/auth/login"),
-            }),
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http", scheme="bearer", description="token from POST /api/auth/login"
+                    ),
+                }
+            ),
             security=[{"bearer": []}],
         ),
         debug=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -74,7 +75,11 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
         from dataclasses import replace
 
         settings = replace(settings, host=host or settings.host, port=port or settings.port)
-    where = "embedded PostgreSQL in " + str(settings.home / "postgres") if settings.uses_embedded_database else "DATABASE_URL"
+    where = (
+        "embedded PostgreSQL in " + str(settings.home / "postgres")
+        if settings.uses_embedded_database
+        else "DATABASE_URL"
+    )
     click.echo(f"market: database: {where}")
     with database_settings(settings) as ready:
         assert ready.database_url is not None
@@ -108,11 +113,10 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
         # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; turning them into
         # exceptions lets the embedded PostgreSQL be stopped on the way out.
         signal.signal(signal.SIGTERM, _exit_on_signal)
-        try:
-            uvicorn.run(app, host=ready.host, port=ready.port, log_level="warning",
-                        access_log=False, lifespan="on")
-        except (KeyboardInterrupt, SystemExit):
-            pass
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            uvicorn.run(
+                app, host=ready.host, port=ready.port, log_level="warning", access_log=False, lifespan="on"
+            )
         click.echo("market: stopping")
 
 
@@ -182,14 +186,25 @@ def user() -> None:
 
 @user.command("create")
 @click.option("--name", "username", required=True, help="User name used to sign in.")
-@click.option("--role", "roles", required=True, multiple=True,
-              help="owner, intermediary, contractor, supervisor or admin (repeatable).")
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    help="owner, intermediary, contractor, supervisor or admin (repeatable).",
+)
 @click.option("--display-name", default=None, help="Full name shown on pages (default: --name).")
-@click.option("--organisation", "organisation_id", type=int, default=None,
-              help="Id of the organisation the user works for.")
+@click.option(
+    "--organisation",
+    "organisation_id",
+    type=int,
+    default=None,
+    help="Id of the organisation the user works for.",
+)
 @friendly_errors
-def user_create(username: str, roles: tuple[str, ...], display_name: str | None,
-                organisation_id: int | None) -> None:
+def user_create(
+    username: str, roles: tuple[str, ...], display_name: str | None, organisation_id: int | None
+) -> None:
     """Create a user; the password is asked for, or read from stdin when piped."""
     from market import accounts
     from market.audit import Actor
@@ -210,9 +225,14 @@ def user_create(username: str, roles: tuple[str, ...], display_name: str | None,
             try:
                 async with database.unit_of_work() as uow:
                     created = await accounts.create_user(
-                        uow, Actor.system("cli"), username=username,
-                        display_name=display_name or username, password=password, roles=parsed,
-                        organisation_id=organisation_id, auth=ready.auth,
+                        uow,
+                        Actor.system("cli"),
+                        username=username,
+                        display_name=display_name or username,
+                        password=password,
+                        roles=parsed,
+                        organisation_id=organisation_id,
+                        auth=ready.auth,
                     )
                     await uow.commit()
                     from market import audit

@@ -131,13 +131,18 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if isinstance(exc, NotAuthorizedException):
         headers.setdefault("WWW-Authenticate", 'Bearer realm="market"')
     extra = exc.extra if isinstance(exc.extra, dict) else {}
-    return problem(status, detail, code=extra.pop("code", None), request=request,
-                   headers=headers or None, **extra)
+    return problem(
+        status, detail, code=extra.pop("code", None), request=request, headers=headers or None, **extra
+    )
 
 
 def stale_data(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[dict[str, Any]]:
-    return problem(409, "someone else changed this record at the same time; reload and try again",
-                   code="conflict", request=request)
+    return problem(
+        409,
+        "someone else changed this record at the same time; reload and try again",
+        code="conflict",
+        request=request,
+    )
 
 
 def database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -145,8 +150,13 @@ def database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         getattr(exc, "orig", None), ConnectionError
     ):
         log.warning("database unavailable: %s", exc)
-        return problem(503, "the database is not reachable right now; try again shortly",
-                       code="database-unavailable", request=request, headers={"Retry-After": "5"})
+        return problem(
+            503,
+            "the database is not reachable right now; try again shortly",
+            code="database-unavailable",
+            request=request,
+            headers={"Retry-After": "5"},
+        )
     return internal_error(request, exc)
 
 

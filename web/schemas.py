@@ -12,8 +12,15 @@ from market.accounts import Principal
 from market.clock import local
 from market.models import Organisation, User
 
-Username = Annotated[str, Meta(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$",
-                               description="3–64 letters, digits, '_', '.', '@' or '-'")]
+Username = Annotated[
+    str,
+    Meta(
+        min_length=3,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.@-]+$",
+        description="3–64 letters, digits, '_', '.', '@' or '-'",
+    ),
+]
 Password = Annotated[str, Meta(min_length=1, max_length=256)]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 
@@ -39,8 +46,7 @@ class PrincipalView(Struct):
 
     @classmethod
     def of(cls, p: Principal) -> PrincipalView:
-        return cls(p.user_id, p.username, p.display_name, sorted(r.value for r in p.roles),
-                   p.organisation_id)
+        return cls(p.user_id, p.username, p.display_name, sorted(r.value for r in p.roles), p.organisation_id)
 
 
 class UserCreate(Struct, forbid_unknown_fields=True):
@@ -73,8 +79,16 @@ class UserView(Struct):
 
     @classmethod
     def of(cls, u: User) -> UserView:
-        return cls(u.id, u.username, u.display_name, u.role_names, u.organisation_id,
-                   u.is_active, u.version, local(u.created_at))
+        return cls(
+            u.id,
+            u.username,
+            u.display_name,
+            u.role_names,
+            u.organisation_id,
+            u.is_active,
+            u.version,
+            local(u.created_at),
+        )
 
 
 class OrganisationCreate(Struct, forbid_unknown_fields=True):
@@ -92,8 +106,7 @@ class OrganisationUpdate(Struct, forbid_unknown_fields=True):
     contact_phone: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
 
     def changes(self) -> dict[str, str]:
-        return {k: v for k in ("name", "address", "contact_phone")
-                if (v := getattr(self, k)) is not UNSET}
+        return {k: v for k in ("name", "address", "contact_phone") if (v := getattr(self, k)) is not UNSET}
 
 
 class OrganisationView(Struct):

@@ -43,8 +43,14 @@ class Role(enum.StrEnum):
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False,
-                length=32, validate_strings=True)
+    return Enum(
+        cls,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=32,
+        validate_strings=True,
+    )
 
 
 class Organisation(Timestamped, Base):
@@ -69,15 +75,15 @@ class User(Timestamped, Base):
     username: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(Text)
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="RESTRICT")
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     roles: Mapped[list[UserRole]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", order_by="UserRole.role",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        order_by="UserRole.role",
         foreign_keys="UserRole.user_id",
     )
 
@@ -96,9 +102,7 @@ class User(Timestamped, Base):
 class UserRole(Base):
     __tablename__ = "user_role"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
     granted_at: Mapped[datetime] = mapped_column(server_default=func.now())
     granted_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -38,9 +38,7 @@ class AuditSeal(Base):
     __tablename__ = "audit_seal"
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    entry_id: Mapped[int] = mapped_column(
-        ForeignKey("audit_entry.id", ondelete="RESTRICT"), unique=True
-    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entry.id", ondelete="RESTRICT"), unique=True)
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     sealed_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -38,8 +38,14 @@ async def make_user(fresh_database: ClonedDatabase):  # type: ignore[no-untyped-
     async def make(username: str, *roles: Role) -> int:
         async with fresh_database.database.unit_of_work() as uow:
             user = await accounts.create_user(
-                uow, Actor.system("test"), username=username, display_name=username,
-                password=PASSWORD, roles=list(roles), organisation_id=None, auth=AuthSettings(),
+                uow,
+                Actor.system("test"),
+                username=username,
+                display_name=username,
+                password=PASSWORD,
+                roles=list(roles),
+                organisation_id=None,
+                auth=AuthSettings(),
             )
             await uow.commit()
             return user.id

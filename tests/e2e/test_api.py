@@ -43,7 +43,9 @@ def test_every_route_has_a_role_guard_or_is_marked_public(tmp_path) -> None:  # 
                 continue
             guarded = bool(handler.resolve_guards())
             public = handler.opt.get("public") is True
-            assert guarded != public, f"{route.path} {handler.handler_name}: guarded={guarded} public={public}"
+            assert guarded != public, (
+                f"{route.path} {handler.handler_name}: guarded={guarded} public={public}"
+            )
             checked += 1
     assert checked >= 10
 
@@ -76,7 +78,9 @@ async def test_logout_ends_the_session(client: AsyncTestClient, make_user) -> No
 
 async def test_wrong_password_is_a_401_problem(client: AsyncTestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     await make_user("owner.li", Role.OWNER)
-    response = await client.post("/api/auth/login", json={"username": "owner.li", "password": "wrong password!"})
+    response = await client.post(
+        "/api/auth/login", json={"username": "owner.li", "password": "wrong password!"}
+    )
     assert response.status_code == 401
     problem = response.json()
     assert response.headers["content-type"].startswith(PROBLEM)
@@ -95,7 +99,9 @@ async def test_repeated_failures_get_429_with_retry_after(client: AsyncTestClien
 
 
 async def test_malformed_json_is_a_400_problem(client: AsyncTestClient) -> None:
-    response = await client.post("/api/auth/login", content=b'{"username": ', headers={"content-type": "application/json"})
+    response = await client.post(
+        "/api/auth/login", content=b'{"username": ', headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith(PROBLEM)
     assert "JSON" in response.json()["detail"]
@@ -128,7 +134,12 @@ async def test_guards_answer_401_unsigned_and_403_wrong_role(client: AsyncTestCl
 async def test_admin_creates_a_user_and_bad_input_writes_nothing(client: AsyncTestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     await make_user("root.admin", Role.ADMIN)
     headers = await sign_in(client, "root.admin")
-    new = {"username": "agent.zhang", "display_name": "张伟", "password": "ten chars ok", "roles": ["intermediary"]}
+    new = {
+        "username": "agent.zhang",
+        "display_name": "张伟",
+        "password": "ten chars ok",
+        "roles": ["intermediary"],
+    }
 
     for bad, status, field in (
         ({**new, "roles": ["boss"]}, 422, "role"),
@@ -159,6 +170,8 @@ async def test_supervisor_reads_and_verifies_the_audit_log(client: AsyncTestClie
     headers = await sign_in(client, "sup.chen")
     verify = await client.get("/api/audit/verify", headers=headers)
     assert verify.status_code == 200 and verify.json()["intact"] is True
-    entries = (await client.get("/api/audit/entries", params={"action": "login:refused"}, headers=headers)).json()
+    entries = (
+        await client.get("/api/audit/entries", params={"action": "login:refused"}, headers=headers)
+    ).json()
     assert entries and entries[0]["payload"] == {"reason": "unknown user"}
     assert entries[0]["hash"] is not None

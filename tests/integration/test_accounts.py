@@ -27,8 +27,14 @@ async def _count(database: Database, model: type) -> int:
 async def _create(database: Database, username: str = "zhang.wei", roles: list[Role] | None = None) -> int:
     async with database.unit_of_work() as uow:
         user = await accounts.create_user(
-            uow, ADMIN, username=username, display_name="张伟", password=GOOD_PASSWORD,
-            roles=roles or [Role.OWNER], organisation_id=None, auth=AUTH,
+            uow,
+            ADMIN,
+            username=username,
+            display_name="张伟",
+            password=GOOD_PASSWORD,
+            roles=roles or [Role.OWNER],
+            organisation_id=None,
+            auth=AUTH,
         )
         await uow.commit()
         return user.id
@@ -58,8 +64,13 @@ async def test_creating_a_user_audits_the_user_and_each_role(database: Database)
 async def test_bad_user_input_names_the_field_and_writes_nothing(
     database: Database, changes: dict[str, object], field: str | None
 ) -> None:
-    values: dict[str, object] = {"username": "li.hua", "display_name": "李华", "password": GOOD_PASSWORD,
-                                 "roles": [Role.OWNER], "organisation_id": None}
+    values: dict[str, object] = {
+        "username": "li.hua",
+        "display_name": "李华",
+        "password": GOOD_PASSWORD,
+        "roles": [Role.OWNER],
+        "organisation_id": None,
+    }
     values.update(changes)
     async with database.unit_of_work() as uow:
         with pytest.raises((InvalidInput, NotFound)) as caught:
@@ -86,8 +97,9 @@ async def test_login_opens_a_session_that_authenticates_until_logout(database: D
     await _create(database)
     clock = FixedClock()
     async with database.unit_of_work() as uow:
-        result = await accounts.login(uow, username="ZHANG.WEI", password=GOOD_PASSWORD,
-                                      address="1.2.3.4", now=clock.now(), auth=AUTH)
+        result = await accounts.login(
+            uow, username="ZHANG.WEI", password=GOOD_PASSWORD, address="1.2.3.4", now=clock.now(), auth=AUTH
+        )
         await uow.commit()
     async with database.unit_of_work() as uow:
         principal = await accounts.authenticate(uow, result.token, now=clock.now())
@@ -104,8 +116,9 @@ async def test_session_expires(database: Database) -> None:
     await _create(database)
     clock = FixedClock()
     async with database.unit_of_work() as uow:
-        result = await accounts.login(uow, username="zhang.wei", password=GOOD_PASSWORD,
-                                      address="1.2.3.4", now=clock.now(), auth=AUTH)
+        result = await accounts.login(
+            uow, username="zhang.wei", password=GOOD_PASSWORD, address="1.2.3.4", now=clock.now(), auth=AUTH
+        )
         await uow.commit()
     clock.advance(hours=AUTH.session_hours, seconds=1)
     async with database.unit_of_work() as uow:
@@ -116,8 +129,14 @@ async def test_wrong_password_is_refused_and_audited(database: Database) -> None
     await _create(database)
     async with database.unit_of_work() as uow:
         with pytest.raises(AuthenticationFailed, match="wrong user name or password"):
-            await accounts.login(uow, username="zhang.wei", password="nope nope nope",
-                                 address="1.2.3.4", now=FixedClock().now(), auth=AUTH)
+            await accounts.login(
+                uow,
+                username="zhang.wei",
+                password="nope nope nope",
+                address="1.2.3.4",
+                now=FixedClock().now(),
+                auth=AUTH,
+            )
     assert (await _actions(database))[-1] == "login:refused"
 
 
@@ -127,27 +146,41 @@ async def test_too_many_failures_lock_the_account_for_the_window(database: Datab
     for _ in range(AUTH.max_failures_per_account):
         async with database.unit_of_work() as uow:
             with pytest.raises(AuthenticationFailed):
-                await accounts.login(uow, username="zhang.wei", password="guess guess guess",
-                                     address="5.6.7.8", now=clock.now(), auth=AUTH)
+                await accounts.login(
+                    uow,
+                    username="zhang.wei",
+                    password="guess guess guess",
+                    address="5.6.7.8",
+                    now=clock.now(),
+                    auth=AUTH,
+                )
         clock.advance(seconds=10)
     async with database.unit_of_work() as uow:
         with pytest.raises(TooManyAttempts) as caught:
             # even the right password waits out the window
-            await accounts.login(uow, username="zhang.wei", password=GOOD_PASSWORD,
-                                 address="9.9.9.9", now=clock.now(), auth=AUTH)
+            await accounts.login(
+                uow,
+                username="zhang.wei",
+                password=GOOD_PASSWORD,
+                address="9.9.9.9",
+                now=clock.now(),
+                auth=AUTH,
+            )
     assert caught.value.retry_after == AUTH.failure_window_minutes * 60
     clock.advance(minutes=AUTH.failure_window_minutes)
     async with database.unit_of_work() as uow:
-        await accounts.login(uow, username="zhang.wei", password=GOOD_PASSWORD,
-                             address="9.9.9.9", now=clock.now(), auth=AUTH)
+        await accounts.login(
+            uow, username="zhang.wei", password=GOOD_PASSWORD, address="9.9.9.9", now=clock.now(), auth=AUTH
+        )
 
 
 async def test_deactivated_user_cannot_sign_in_and_loses_sessions(database: Database) -> None:
     user_id = await _create(database)
     clock = FixedClock()
     async with database.unit_of_work() as uow:
-        result = await accounts.login(uow, username="zhang.wei", password=GOOD_PASSWORD,
-                                      address="", now=clock.now(), auth=AUTH)
+        result = await accounts.login(
+            uow, username="zhang.wei", password=GOOD_PASSWORD, address="", now=clock.now(), auth=AUTH
+        )
         await uow.commit()
     async with database.unit_of_work() as uow:
         await accounts.update_user(uow, ADMIN, user_id, auth=AUTH, is_active=False)
@@ -155,8 +188,9 @@ async def test_deactivated_user_cannot_sign_in_and_loses_sessions(database: Data
     async with database.unit_of_work() as uow:
         assert await accounts.authenticate(uow, result.token, now=clock.now()) is None
         with pytest.raises(AuthenticationFailed, match="deactivated"):
-            await accounts.login(uow, username="zhang.wei", password=GOOD_PASSWORD,
-                                 address="", now=clock.now(), auth=AUTH)
+            await accounts.login(
+                uow, username="zhang.wei", password=GOOD_PASSWORD, address="", now=clock.now(), auth=AUTH
+            )
 
 
 async def test_roles_are_granted_and_revoked_with_audit(database: Database) -> None:
@@ -179,14 +213,21 @@ async def test_organisation_uscc_is_validated_and_unique(database: Database) -> 
     code = demo_uscc(12345)
     async with database.unit_of_work() as uow:
         with pytest.raises(InvalidInput, match="统一社会信用代码") as caught:
-            await accounts.create_organisation(uow, ADMIN, kind=OrganisationKind.INTERMEDIARY,
-                                               name="坏代码公司", uscc=code[:-1] + ("0" if code[-1] != "0" else "1"))
+            await accounts.create_organisation(
+                uow,
+                ADMIN,
+                kind=OrganisationKind.INTERMEDIARY,
+                name="坏代码公司",
+                uscc=code[:-1] + ("0" if code[-1] != "0" else "1"),
+            )
         assert caught.value.field == "uscc"
-        await accounts.create_organisation(uow, ADMIN, kind=OrganisationKind.INTERMEDIARY,
-                                           name="韶关测试咨询有限公司", uscc=code)
+        await accounts.create_organisation(
+            uow, ADMIN, kind=OrganisationKind.INTERMEDIARY, name="韶关测试咨询有限公司", uscc=code
+        )
         with pytest.raises(Conflict, match=code):
-            await accounts.create_organisation(uow, ADMIN, kind=OrganisationKind.CONTRACTOR,
-                                               name="另一家", uscc=code)
+            await accounts.create_organisation(
+                uow, ADMIN, kind=OrganisationKind.CONTRACTOR, name="另一家", uscc=code
+            )
 
 
 async def test_stale_organisation_version_is_a_conflict(database: Database) -> None:

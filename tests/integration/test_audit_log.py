@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from sqlalchemy import text
@@ -33,7 +34,7 @@ async def test_sealed_chain_verifies_and_links_each_entry_to_the_previous(databa
     by_seq = sorted(entries, key=lambda e: e["seq"])
     assert [e["seq"] for e in by_seq] == [1, 2, 3, 4, 5]
     assert by_seq[0]["prev_hash"] == "00" * 32
-    for earlier, later in zip(by_seq, by_seq[1:], strict=False):
+    for earlier, later in itertools.pairwise(by_seq):
         assert later["prev_hash"] == earlier["hash"]
     assert report.head_hash == by_seq[-1]["hash"]
 

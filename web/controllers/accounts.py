@@ -37,15 +37,24 @@ class UserController(Controller):
     async def list_users(self, uow: UoW, limit: Limit = 100, offset: Offset = 0) -> list[UserView]:
         return [UserView.of(u) for u in await accounts.list_users(uow, limit=limit, offset=offset)]
 
-    @post("/", summary="Create a user (新建用户)",
-          description="Roles: owner, intermediary, contractor, supervisor, admin. Passwords have "
-          "at least 10 characters. User names are unique regardless of case.")
-    async def create_user(self, data: JSONBody[UserCreate], uow: UoW, actor: CurrentActor,
-                          app_state: State) -> UserView:
+    @post(
+        "/",
+        summary="Create a user (新建用户)",
+        description="Roles: owner, intermediary, contractor, supervisor, admin. Passwords have "
+        "at least 10 characters. User names are unique regardless of case.",
+    )
+    async def create_user(
+        self, data: JSONBody[UserCreate], uow: UoW, actor: CurrentActor, app_state: State
+    ) -> UserView:
         user = await accounts.create_user(
-            uow, actor, username=data.username, display_name=data.display_name,
-            password=data.password, roles=[accounts.parse_role(r) for r in data.roles],
-            organisation_id=data.organisation_id, auth=app_state.settings.auth,
+            uow,
+            actor,
+            username=data.username,
+            display_name=data.display_name,
+            password=data.password,
+            roles=[accounts.parse_role(r) for r in data.roles],
+            organisation_id=data.organisation_id,
+            auth=app_state.settings.auth,
         )
         await uow.commit()
         return UserView.of(user)
@@ -54,12 +63,24 @@ class UserController(Controller):
     async def get_user(self, user_id: FromPath[int], uow: UoW) -> UserView:
         return UserView.of(await accounts.get_user(uow, user_id))
 
-    @patch("/{user_id:int}", summary="Change a user",
-           description="Display name, active flag, or a new password (which ends their sessions).")
-    async def update_user(self, user_id: FromPath[int], data: JSONBody[UserUpdate], uow: UoW, actor: CurrentActor,
-                          app_state: State) -> UserView:
+    @patch(
+        "/{user_id:int}",
+        summary="Change a user",
+        description="Display name, active flag, or a new password (which ends their sessions).",
+    )
+    async def update_user(
+        self,
+        user_id: FromPath[int],
+        data: JSONBody[UserUpdate],
+        uow: UoW,
+        actor: CurrentActor,
+        app_state: State,
+    ) -> UserView:
         user = await accounts.update_user(
-            uow, actor, user_id, auth=app_state.settings.auth,
+            uow,
+            actor,
+            user_id,
+            auth=app_state.settings.auth,
             display_name=None if data.display_name is UNSET else data.display_name,
             is_active=None if data.is_active is UNSET else data.is_active,
             password=None if data.password is UNSET else data.password,
@@ -68,13 +89,17 @@ class UserController(Controller):
         return UserView.of(user)
 
     @post("/{user_id:int}/roles", summary="Grant a role (授予角色)", status_code=200)
-    async def grant(self, user_id: FromPath[int], data: JSONBody[RoleGrant], uow: UoW, actor: CurrentActor) -> UserView:
+    async def grant(
+        self, user_id: FromPath[int], data: JSONBody[RoleGrant], uow: UoW, actor: CurrentActor
+    ) -> UserView:
         user = await accounts.grant_role(uow, actor, user_id, accounts.parse_role(data.role))
         await uow.commit()
         return UserView.of(user)
 
     @delete("/{user_id:int}/roles/{role:str}", summary="Revoke a role", status_code=200)
-    async def revoke(self, user_id: FromPath[int], role: FromPath[str], uow: UoW, actor: CurrentActor) -> UserView:
+    async def revoke(
+        self, user_id: FromPath[int], role: FromPath[str], uow: UoW, actor: CurrentActor
+    ) -> UserView:
         user = await accounts.revoke_role(uow, actor, user_id, accounts.parse_role(role))
         await uow.commit()
         return UserView.of(user)
@@ -84,21 +109,36 @@ class OrganisationController(Controller):
     path = "/api/organisations"
     tags = ["accounts"]
 
-    @get("/", guards=[signed_in], summary="List organisations",
-         description="Filter by kind: owner, intermediary, contractor, trading_centre.")
-    async def list_organisations(self, uow: UoW, kind: FromQuery[str | None] = None,
-                                 limit: Limit = 100, offset: Offset = 0) -> list[OrganisationView]:
+    @get(
+        "/",
+        guards=[signed_in],
+        summary="List organisations",
+        description="Filter by kind: owner, intermediary, contractor, trading_centre.",
+    )
+    async def list_organisations(
+        self, uow: UoW, kind: FromQuery[str | None] = None, limit: Limit = 100, offset: Offset = 0
+    ) -> list[OrganisationView]:
         parsed = accounts.parse_kind(kind) if kind else None
         rows = await accounts.list_organisations(uow, kind=parsed, limit=limit, offset=offset)
         return [OrganisationView.of(o) for o in rows]
 
-    @post("/", guards=[admin_only], summary="Register an organisation (登记单位)",
-          description="USCC (统一社会信用代码) is checked, including its check character.")
-    async def create_organisation(self, data: JSONBody[OrganisationCreate], uow: UoW,
-                                  actor: CurrentActor) -> OrganisationView:
+    @post(
+        "/",
+        guards=[admin_only],
+        summary="Register an organisation (登记单位)",
+        description="USCC (统一社会信用代码) is checked, including its check character.",
+    )
+    async def create_organisation(
+        self, data: JSONBody[OrganisationCreate], uow: UoW, actor: CurrentActor
+    ) -> OrganisationView:
         org = await accounts.create_organisation(
-            uow, actor, kind=accounts.parse_kind(data.kind), name=data.name, uscc=data.uscc,
-            address=data.address, contact_phone=data.contact_phone,
+            uow,
+            actor,
+            kind=accounts.parse_kind(data.kind),
+            name=data.name,
+            uscc=data.uscc,
+            address=data.address,
+            contact_phone=data.contact_phone,
         )
         await uow.commit()
         return OrganisationView.of(org)
@@ -107,11 +147,21 @@ class OrganisationController(Controller):
     async def get_organisation(self, organisation_id: FromPath[int], uow: UoW) -> OrganisationView:
         return OrganisationView.of(await accounts.get_organisation(uow, organisation_id))
 
-    @patch("/{organisation_id:int}", guards=[admin_only], summary="Change an organisation",
-           description="Send the version you read; a stale version gets 409.")
-    async def update_organisation(self, organisation_id: FromPath[int], data: JSONBody[OrganisationUpdate],
-                                  uow: UoW, actor: CurrentActor) -> OrganisationView:
-        org = await accounts.update_organisation(uow, actor, organisation_id,
-                                                 expected_version=data.version, **data.changes())
+    @patch(
+        "/{organisation_id:int}",
+        guards=[admin_only],
+        summary="Change an organisation",
+        description="Send the version you read; a stale version gets 409.",
+    )
+    async def update_organisation(
+        self,
+        organisation_id: FromPath[int],
+        data: JSONBody[OrganisationUpdate],
+        uow: UoW,
+        actor: CurrentActor,
+    ) -> OrganisationView:
+        org = await accounts.update_organisation(
+            uow, actor, organisation_id, expected_version=data.version, **data.changes()
+        )
         await uow.commit()
         return OrganisationView.of(org)

@@ -8,8 +8,13 @@ from web.schemas import Health
 from web.state import AppState
 
 
-@get("/healthz", opt=PUBLIC, tags=["platform"], summary="Liveness and database check",
-     description="200 when the service and its database answer; 503 with the reason otherwise.")
+@get(
+    "/healthz",
+    opt=PUBLIC,
+    tags=["platform"],
+    summary="Liveness and database check",
+    description="200 when the service and its database answer; 503 with the reason otherwise.",
+)
 async def healthz(request: Request) -> Response[Health]:  # type: ignore[type-arg]
     state = AppState.of(request.app)
     try:

@@ -19,29 +19,50 @@ class SessionController(Controller):
     path = "/api/auth"
     tags = ["accounts"]
 
-    @post("/login", opt=PUBLIC, status_code=200, summary="Sign in (登录)",
-          description="Returns a bearer token for the API and sets an HTTP-only cookie for the "
-          "pages. Refused attempts are counted per account and per address; past the limit "
-          "the answer is 429 with Retry-After.")
-    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], uow: UoW,
-                    app_state: State) -> Response[LoginResponse]:
+    @post(
+        "/login",
+        opt=PUBLIC,
+        status_code=200,
+        summary="Sign in (登录)",
+        description="Returns a bearer token for the API and sets an HTTP-only cookie for the "
+        "pages. Refused attempts are counted per account and per address; past the limit "
+        "the answer is 429 with Retry-After.",
+    )
+    async def login(
+        self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], uow: UoW, app_state: State
+    ) -> Response[LoginResponse]:
         result = await accounts.login(
-            uow, username=data.username, password=data.password, address=client_address(request),
-            now=app_state.clock.now(), auth=app_state.settings.auth,
+            uow,
+            username=data.username,
+            password=data.password,
+            address=client_address(request),
+            now=app_state.clock.now(),
+            auth=app_state.settings.auth,
         )
         await uow.commit()
         auth = app_state.settings.auth
         cookie = Cookie(
-            key=auth.cookie_name, value=result.token, httponly=True, samesite="strict",
-            secure=auth.cookie_secure, max_age=auth.session_hours * 3600, path="/",
+            key=auth.cookie_name,
+            value=result.token,
+            httponly=True,
+            samesite="strict",
+            secure=auth.cookie_secure,
+            max_age=auth.session_hours * 3600,
+            path="/",
         )
         body = LoginResponse(result.token, "Bearer", result.expires_at, PrincipalView.of(result.principal))
         return Response(body, cookies=[cookie])
 
-    @post("/logout", guards=[signed_in], status_code=200, summary="Sign out (退出)",
-          description="Ends this session: the token and the cookie stop working.")
-    async def logout(self, request: Request[Any, Any, Any], uow: UoW, app_state: State,
-                     principal: CurrentPrincipal) -> Response[dict[str, str]]:
+    @post(
+        "/logout",
+        guards=[signed_in],
+        status_code=200,
+        summary="Sign out (退出)",
+        description="Ends this session: the token and the cookie stop working.",
+    )
+    async def logout(
+        self, request: Request[Any, Any, Any], uow: UoW, app_state: State, principal: CurrentPrincipal
+    ) -> Response[dict[str, str]]:
         token = request.scope.get("auth")
         if token:
             actor = Actor(principal.user_id, principal.username, client_address(request))
@@ -51,7 +72,6 @@ class SessionController(Controller):
         response.delete_cookie(app_state.settings.auth.cookie_name, path="/")
         return response
 
-    @get("/me", guards=[signed_in], summary="Who am I",
-         description="The signed-in user and their roles.")
+    @get("/me", guards=[signed_in], summary="Who am I", description="The signed-in user and their roles.")
     async def me(self, principal: CurrentPrincipal) -> PrincipalView:
         return PrincipalView.of(principal)

@@ -1,0 +1,177 @@
+"""The ``market`` command as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import ClonedDatabase
+
+MARKET = [sys.executable, "-c", "from web.cli import run; run()"]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKET_") and k != "DATABASE_URL"}
+    env.update(extra)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str, data: bytes | None = None) -> tuple[int, dict[str, object]]:
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+@pytest.mark.slow
+def test_serve_demo_on_embedded_postgres_answers_and_stops_its_server() -> None:
+    # not pytest's tmp_path: its parent is private to root, and the server runs as 'postgres'
+    scratch = Path(tempfile.mkdtemp(prefix="market-serve-"))
+    scratch.chmod(0o755)
+    home = scratch / "home"
+    port = _free_port()
+    process = subprocess.Popen(
+        [*MARKET, "serve", "--demo", "--port", str(port)],
+        env=_env(MARKET_HOME=str(home)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        status = 0
+        while time.monotonic() < deadline:
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status == 200, process.stdout.read() if process.poll() is not None else "no answer"
+        assert body == {"status": "ok", "database": "ok"}
+        status, body = _get(
+            f"http://127.0.0.1:{port}/api/auth/login",
+            json.dumps({"username": "supervisor", "password": "demo-password-2026"}).encode(),
+        )
+        assert status == 200, process.stdout.read() if process.poll() is not None else "no answer"
+        assert body["user"]["roles"] == ["supervisor"]  # type: ignore[index]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0]
+    assert "demo data loaded" in output
+    assert "Traceback" not in output
+    assert not (home / "postgres" / "data" / "postmaster.pid").exists(), "embedded server left running"
+    assert (home / "postgres" / "data" / "PG_VERSION").exists()
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_unreachable_database_url_is_one_line_without_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*MARKET, "serve"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(MARKET_HOME=str(tmp_path), DATABASE_URL=f"postgresql://x:y@127.0.0.1:{_free_port()}/none"),
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, result.stderr
+    assert "cannot reach PostgreSQL" in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_data_folder_of_another_postgresql_version_gets_a_clear_message(tmp_path: Path) -> None:
+    data = tmp_path / "postgres" / "data"
+    data.mkdir(parents=True)
+    (data / "PG_VERSION").write_text("9\n")
+    result = subprocess.run(
+        [*MARKET, "db", "current"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(MARKET_HOME=str(tmp_path)),
+    )
+    assert result.returncode == 1
+    assert "made by PostgreSQL 9" in result.stderr and "pg_upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_user_create_and_audit_verify_catch_an_edited_entry(
+    fresh_database: ClonedDatabase, tmp_path: Path
+) -> None:
+    env = _env(MARKET_HOME=str(tmp_path), DATABASE_URL=fresh_database.url)
+    created = subprocess.run(
+        [*MARKET, "user", "create", "--name", "sup.wang", "--role", "supervisor", "--display-name", "王监督"],
+        input="a strong password\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert created.returncode == 0, created.stderr
+    weak = subprocess.run(
+        [*MARKET, "user", "create", "--name", "weak.one", "--role", "owner"],
+        input="short\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert weak.returncode == 1 and "at least 10 characters" in weak.stderr
+    unknown = subprocess.run(
+        [*MARKET, "user", "create", "--name", "x.y", "--role", "boss"],
+        input="a strong password\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert unknown.returncode == 1 and "unknown role 'boss'" in unknown.stderr
+
+    intact = subprocess.run([*MARKET, "audit", "verify"], capture_output=True, text=True, timeout=60, env=env)
+    assert intact.returncode == 0, intact.stderr
+    assert "intact: 2 entries" in intact.stdout
+
+    async with fresh_database.database.sessions() as session:
+        entry_id = await session.scalar(text("SELECT id FROM audit_entry WHERE action = 'user:created'"))
+        await session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+        await session.execute(
+            text('UPDATE audit_entry SET payload = payload || \'{"display_name": "改"}\' WHERE id = :id'),
+            {"id": entry_id},
+        )
+        await session.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only"))
+        await session.commit()
+    broken = subprocess.run([*MARKET, "audit", "verify"], capture_output=True, text=True, timeout=60, env=env)
+    assert broken.returncode == 1
+    assert f"entry {entry_id} (seal 1, action user:created) has been altered" in broken.stderr
+
+
+def test_db_url_prints_a_psql_url(fresh_database: ClonedDatabase, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*MARKET, "db", "url"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(MARKET_HOME=str(tmp_path), DATABASE_URL=fresh_database.url),
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip().startswith("postgresql://") and fresh_database.name in result.stdout
