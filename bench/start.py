@@ -45,7 +45,8 @@ def serve_until_ready(home: Path) -> float:
     try:
         while True:
             if process.poll() is not None:
-                raise SystemExit(f"market serve exited: {process.stderr.read().decode() if process.stderr else ''}")
+                reason = process.stderr.read().decode() if process.stderr else ""
+                raise SystemExit(f"market serve exited: {reason}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
                     if response.status == 200:
