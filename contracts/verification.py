@@ -19,6 +19,7 @@ from enum import StrEnum
 from io import BytesIO
 from typing import Any
 
+from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -158,7 +159,7 @@ def _verify(data: bytes, digest: str,
         "signer": signer_cert.subject.human_friendly if signer_cert is not None else None,
         "signed_at": stamped.astimezone(UTC) if stamped else None,
     }
-    if not status.intact:
+    if not status.intact or not _padding_is_clean(signature):
         return _result(VerificationCode.ALTERED, digest, **details)
     if not status.valid:
         return _result(VerificationCode.INVALID_SIGNATURE, digest, **details)
@@ -169,6 +170,22 @@ def _verify(data: bytes, digest: str,
     if not details["covers_whole_document"]:
         return _result(VerificationCode.NOT_WHOLE_DOCUMENT, digest, **details)
     return _result(VerificationCode.VALID, digest, document_id=_document_id(reader), **details)
+
+
+def _padding_is_clean(signature: Any) -> bool:
+    """True if the space reserved for the signature holds nothing after the CMS object.
+
+    The ``/Contents`` hex string is the one part of the file outside the signed byte
+    range. Validators ignore whatever follows the DER-encoded signature in it, so a
+    changed byte there would go unnoticed; the platform always pads with zeros, so any
+    other byte means the file is not the one it issued.
+    """
+    try:
+        raw = bytes(signature.sig_object.raw_get("/Contents"))
+        der_length = len(cms.ContentInfo.load(raw, strict=False).dump())
+    except Exception:  # unreadable container: certainly not what we wrote
+        return False
+    return not raw[der_length:].strip(b"\x00")
 
 
 def _is_expected(signer: asn1_x509.Certificate | None,
