@@ -207,6 +207,18 @@ def to_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
+_pictures = threading.local()
+
+
+def _seal_picture(organisation: str) -> PdfImage:
+    # Converting the picture to a PDF image (alpha mask, compression) costs ~20 ms; pyHanko
+    # lets one PdfImage serve many documents, one writer at a time, hence per thread.
+    cache: dict[str, PdfImage] = _pictures.__dict__.setdefault("by_organisation", {})
+    if organisation not in cache:
+        cache[organisation] = PdfImage(draw_seal(organisation))
+    return cache[organisation]
+
+
 def sign_pdf(pdf: bytes, seal: Seal, placement: SealPlacement) -> bytes:
     """Add the platform's visible PAdES B-B certification signature to ``pdf``.
 
@@ -219,7 +231,7 @@ def sign_pdf(pdf: bytes, seal: Seal, placement: SealPlacement) -> bytes:
         docmdp_permissions=fields.MDPPerm.FILL_FORMS,
         reason=seal.config.reason, location=seal.config.location,
         name=seal.config.organisation)
-    stamp = StaticStampStyle(background=PdfImage(draw_seal(seal.config.organisation)),
+    stamp = StaticStampStyle(background=_seal_picture(seal.config.organisation),
                              border_width=0, background_opacity=1.0)
     field_spec = fields.SigFieldSpec(SEAL_FIELD, on_page=placement.page, box=placement.box)
     signer = signers.PdfSigner(meta, signer=seal.signer, stamp_style=stamp,

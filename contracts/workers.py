@@ -41,7 +41,16 @@ class IssueRequest:
     document_id: str | None = None
 
 
-def _warm_up(settings: RenderSettings, seal: SealConfig) -> None:
+def _warm_up(settings: RenderSettings, seal: SealConfig, niceness: int) -> None:
+    if niceness:
+        # Rendering is batch work: it should use every idle core, but a web request must
+        # get the CPU at once. SCHED_IDLE (Linux) gives exactly that: any normal task
+        # preempts the worker immediately; a plain nice value still lets a render delay
+        # a request by a scheduler slice. Elsewhere, fall back to nice.
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except (AttributeError, OSError):
+            os.nice(niceness)
     prepare_fonts(settings.cache_dir, settings.source_font)
     draw_seal(load_seal(seal).config.organisation)
 
@@ -58,14 +67,16 @@ def _as_request(item: Document | IssueRequest) -> IssueRequest:
 class RenderPool:
     """A pool of worker processes that issue documents.
 
-    ``max_workers`` defaults to the number of CPUs. The first call of each worker
+    ``max_workers`` defaults to the number of CPUs; workers run at idle CPU priority
+    (``SCHED_IDLE``, or ``niceness`` steps below normal where that is unavailable; 0 keeps
+    normal priority) so a batch never starves the API. The first call of each worker
     builds the font cache if it is missing (seconds, once per cache directory).
     Exceptions raised while issuing (:class:`InvalidDocumentData`,
     :class:`TemplateRejected`, :class:`SealError`) are re-raised in the caller.
     """
 
     def __init__(self, settings: RenderSettings, seal: SealConfig,
-                 max_workers: int | None = None) -> None:
+                 max_workers: int | None = None, niceness: int = 10) -> None:
         # Prepare shared state once in the parent, so workers never race to build it.
         prepare_fonts(settings.cache_dir, settings.source_font)
         load_seal(seal)
@@ -74,7 +85,7 @@ class RenderPool:
         self.max_workers = max_workers or os.cpu_count() or 1
         self._executor = ProcessPoolExecutor(
             max_workers=self.max_workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_warm_up, initargs=(settings, seal))
+            initializer=_warm_up, initargs=(settings, seal, niceness))
 
     @property
     def executor(self) -> Executor:
