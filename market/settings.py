@@ -112,6 +112,16 @@ class Settings:
     scheduler_enabled: bool = True
     """Run the background scheduler in this process (MARKET_SCHEDULER=0 to turn off)."""
 
+    seal_pkcs12: Path | None = None
+    """PKCS#12 file with the platform's seal key and certificate (MARKET_SEAL_P12). Unset:
+    a self-signed development seal is made in MARKET_HOME/seal on first use."""
+
+    seal_passphrase: str | None = field(default=None, repr=False)
+    """Passphrase of the PKCS#12 file (MARKET_SEAL_PASSPHRASE)."""
+
+    render_workers: int = 0
+    """Worker processes that render and seal documents (MARKET_RENDER_WORKERS); 0 = one per CPU."""
+
     auth: AuthSettings = field(default_factory=AuthSettings)
     """Sign-in settings, see :class:`AuthSettings`."""
 
@@ -147,6 +157,9 @@ class Settings:
                 "MARKET_AUDIT_SEAL_INTERVAL", env.get("MARKET_AUDIT_SEAL_INTERVAL"), 2
             ),
             scheduler_enabled=_flag(env.get("MARKET_SCHEDULER"), True),
+            seal_pkcs12=Path(p12) if (p12 := env.get("MARKET_SEAL_P12")) else None,
+            seal_passphrase=env.get("MARKET_SEAL_PASSPHRASE") or None,
+            render_workers=_int("MARKET_RENDER_WORKERS", env.get("MARKET_RENDER_WORKERS"), 0),
             auth=AuthSettings(
                 session_hours=_int("MARKET_SESSION_HOURS", env.get("MARKET_SESSION_HOURS"), 12),
                 cookie_secure=_flag(env.get("MARKET_COOKIE_SECURE"), False),

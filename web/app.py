@@ -5,26 +5,34 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from market.clock import Clock, SystemClock
 from market.db import Database
+from market.documents import DocumentOffice
 from market.errors import ConfigurationError
 from market.scheduler import BackgroundWork
 from market.settings import Settings
-from web.auth import SessionMiddleware
+from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
+from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.health import healthz
 from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
 from web.state import AppState
+
+WEB_DIR = Path(__file__).parent
 
 ROUTE_HANDLERS: list[Any] = [
     healthz,
@@ -32,7 +40,19 @@ ROUTE_HANDLERS: list[Any] = [
     UserController,
     OrganisationController,
     AuditController,
+    DocumentController,
+    VerificationPages,
+    TemplateController,
+    create_static_files_router(
+        path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
+    ),
 ]
+
+
+def documents_upload_limit() -> int:
+    from market.documents import MAX_UPLOAD_BYTES
+
+    return MAX_UPLOAD_BYTES + 64 * 1024  # room for the multipart envelope
 
 
 def _quiet_libraries() -> None:
@@ -54,7 +74,9 @@ def create_app(
             raise ConfigurationError("create_app needs settings.database_url or a database")
         database = Database.connect(settings.database_url, pool_size=settings.pool_size)
 
-    state = AppState(settings=settings, database=database, clock=clock or SystemClock())
+    state = AppState(
+        settings=settings, database=database, clock=clock or SystemClock(), documents=DocumentOffice(settings)
+    )
     _quiet_libraries()
     run_background = settings.scheduler_enabled if background is None else background
 
@@ -68,6 +90,7 @@ def create_app(
         finally:
             if run_background:
                 await work.stop()
+            state.documents.close()
             await database.dispose()
 
     return Litestar(
@@ -83,7 +106,7 @@ def create_app(
             description="Contractor pool (小额工程企业库), intermediary services supermarket "
             "(中介超市), auditable selection, sealed documents and the audit log.",
             path="/schema",
-            tags=[Tag(name="platform"), Tag(name="accounts"), Tag(name="audit")],
+            tags=[Tag(name="platform"), Tag(name="accounts"), Tag(name="audit"), Tag(name="documents")],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
@@ -93,5 +116,7 @@ def create_app(
             ),
             security=[{"bearer": []}],
         ),
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        request_max_body_size=documents_upload_limit(),
         debug=False,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from market.clock import Clock
 from market.db import Database
+from market.documents import DocumentOffice
 from market.settings import Settings
 
 
@@ -15,6 +16,7 @@ class AppState:
     settings: Settings
     database: Database
     clock: Clock
+    documents: DocumentOffice
 
     @staticmethod
     def of(app: Any) -> AppState:

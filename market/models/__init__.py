@@ -12,12 +12,16 @@ from market.models.accounts import (
 )
 from market.models.audit import AuditEntry, AuditSeal, AuditUnsealed
 from market.models.base import Base
+from market.models.documents import DocumentStatus, DocumentTemplate, IssuedDocument
 
 __all__ = [
     "AuditEntry",
     "AuditSeal",
     "AuditUnsealed",
     "Base",
+    "DocumentStatus",
+    "DocumentTemplate",
+    "IssuedDocument",
     "LoginAttempt",
     "Organisation",
     "OrganisationKind",

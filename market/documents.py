@@ -1,0 +1,323 @@
+"""Issuing, storing and checking sealed documents; template versions.
+
+Rendering and sealing are CPU work done by :mod:`contracts` in worker processes (the
+:class:`DocumentOffice` owns the pool); this module stores what comes back with the
+procurement, audits it, and answers "is this PDF the one the platform issued?".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+import contracts
+from market import audit
+from market.audit import Actor
+from market.db import UnitOfWork
+from market.errors import Conflict, InvalidInput, NotFound
+from market.models import DocumentStatus, DocumentTemplate, IssuedDocument
+from market.settings import Settings
+
+MAX_TEMPLATE_CHARS = 200_000
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class DocumentOffice:
+    """The process-wide renderer and seal. Both are made on first use: building the font
+    cache and starting worker processes takes seconds, and most requests never need them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.render_settings = contracts.RenderSettings(
+            base_url=settings.public_url,
+            cache_dir=settings.home / "cache",
+            platform_name=settings.platform_name,
+        )
+        if settings.seal_pkcs12 is not None:
+            self.seal_config = contracts.SealConfig.production(settings.seal_pkcs12, settings.seal_passphrase)
+        else:
+            self.seal_config = contracts.SealConfig.development(settings.home / "seal")
+        self.workers = settings.render_workers or None
+        self._pool: contracts.RenderPool | None = None
+        self._lock = asyncio.Lock()
+
+    async def pool(self) -> contracts.RenderPool:
+        async with self._lock:
+            if self._pool is None:
+                self._pool = await asyncio.to_thread(
+                    contracts.RenderPool, self.render_settings, self.seal_config, self.workers
+                )
+            return self._pool
+
+    async def seal(self) -> contracts.Seal:
+        return await asyncio.to_thread(contracts.load_seal, self.seal_config)
+
+    async def issue(
+        self, document: contracts.Document, template: contracts.TemplateSource | None, document_id: str
+    ) -> contracts.IssuedDocument:
+        return await (await self.pool()).issue(document, template, document_id)
+
+    async def check(self, pdf: bytes) -> contracts.VerificationResult:
+        seal = await self.seal()
+        return await contracts.verify_pdf_async(pdf, seal.trust_roots, [seal.certificate])
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+def parse_kind(value: str) -> contracts.DocumentKind:
+    try:
+        return contracts.DocumentKind(value)
+    except ValueError:
+        allowed = ", ".join(k.value for k in contracts.DocumentKind)
+        raise InvalidInput(f"unknown document kind {value!r}; kinds are: {allowed}", field="kind") from None
+
+
+def build_document(kind: contracts.DocumentKind, data: dict[str, Any]) -> contracts.Document:
+    """Validate JSON-like document data; errors name the field (``winner.uscc``)."""
+    try:
+        return contracts.document_from_dict(kind, data)
+    except contracts.InvalidDocumentData as exc:
+        raise _invalid_data(exc) from None
+
+
+def _invalid_data(exc: contracts.InvalidDocumentData) -> InvalidInput:
+    return InvalidInput(f"data.{exc.field}: {exc.reason}", field=f"data.{exc.field}")
+
+
+# -- templates --------------------------------------------------------------------------
+def _rejected(exc: contracts.TemplateRejected) -> InvalidInput:
+    line = getattr(exc, "line", None)
+    where = f" (line {line})" if line else ""
+    return InvalidInput(
+        f"template refused{where}: {getattr(exc, 'message', str(exc))}", field="source", line=line
+    )
+
+
+async def upload_template(
+    uow: UnitOfWork, actor: Actor, *, kind: contracts.DocumentKind, name: str, source: str
+) -> DocumentTemplate:
+    """Store a new version of template ``name`` after checking its syntax and that it only
+    uses whitelisted variables. The previous version stays for the documents that used it."""
+    if len(source) > MAX_TEMPLATE_CHARS:
+        raise InvalidInput(f"a template may have at most {MAX_TEMPLATE_CHARS} characters", field="source")
+    last = await uow.session.scalar(
+        select(func.max(DocumentTemplate.sequence)).where(DocumentTemplate.name == name)
+    )
+    existing_kind = await uow.session.scalar(
+        select(DocumentTemplate.kind).where(DocumentTemplate.name == name).limit(1)
+    )
+    if existing_kind is not None and existing_kind != kind.value:
+        raise Conflict(f"template {name!r} is a {existing_kind} template, not {kind.value}", field="kind")
+    try:
+        candidate = contracts.TemplateSource(kind=kind, name=name, sequence=(last or 0) + 1, source=source)
+        await asyncio.to_thread(contracts.validate_template, candidate)
+    except contracts.TemplateRejected as exc:
+        raise _rejected(exc) from None
+    row = DocumentTemplate(
+        kind=kind.value,
+        name=name,
+        sequence=candidate.sequence,
+        version=candidate.version,
+        sha256=candidate.sha256,
+        source=source,
+        uploaded_by=actor.id,
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    await audit.record(
+        uow,
+        actor,
+        "template:uploaded",
+        "template",
+        row.id,
+        {"kind": kind, "name": name, "version": row.version, "sha256": row.sha256},
+    )
+    return row
+
+
+async def list_templates(
+    uow: UnitOfWork, kind: contracts.DocumentKind | None = None
+) -> Sequence[DocumentTemplate]:
+    query = select(DocumentTemplate).order_by(DocumentTemplate.name, DocumentTemplate.sequence)
+    if kind is not None:
+        query = query.where(DocumentTemplate.kind == kind.value)
+    return (await uow.session.scalars(query)).all()
+
+
+async def get_template(uow: UnitOfWork, template_id: int) -> DocumentTemplate:
+    row = await uow.session.get(DocumentTemplate, template_id)
+    if row is None:
+        raise NotFound(f"there is no template {template_id}", template_id=template_id)
+    return row
+
+
+def template_source(row: DocumentTemplate) -> contracts.TemplateSource:
+    return contracts.TemplateSource(
+        kind=contracts.DocumentKind(row.kind), name=row.name, sequence=row.sequence, source=row.source
+    )
+
+
+# -- documents ---------------------------------------------------------------------------
+async def issue(
+    uow: UnitOfWork,
+    actor: Actor,
+    office: DocumentOffice,
+    *,
+    document: contracts.Document,
+    template: DocumentTemplate | None = None,
+) -> IssuedDocument:
+    """Render, seal and store ``document``. An earlier valid document of the same kind for
+    the same procurement becomes *superseded* by this one."""
+    source = template_source(template) if template is not None else None
+    if template is not None and template.kind != document.kind.value:
+        raise InvalidInput(
+            f"template {template.version} is for {template.kind}, not {document.kind.value}",
+            field="template_id",
+        )
+    document_id = uuid.uuid4().hex
+    try:
+        issued = await office.issue(document, source, document_id)
+    except contracts.TemplateRejected as exc:
+        raise _rejected(exc) from None
+    except contracts.InvalidDocumentData as exc:
+        raise _invalid_data(exc) from None
+    data = json.loads(contracts.canonical_json(document))
+    row = IssuedDocument(
+        id=issued.document_id,
+        kind=issued.kind.value,
+        document_number=issued.document_number,
+        procurement_reference=issued.procurement_reference,
+        title=_title(document, issued),
+        data=data,
+        template_version=issued.template_version,
+        template_id=template.id if template is not None else None,
+        content_digest=issued.content_digest,
+        sha256=issued.sha256,
+        pdf=issued.pdf,
+        size=issued.size,
+        page_count=issued.page_count,
+        signer=issued.signer,
+        signed_at=issued.signed_at,
+        issued_by=actor.id,
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    earlier = (
+        await uow.session.scalars(
+            select(IssuedDocument).where(
+                IssuedDocument.procurement_reference == row.procurement_reference,
+                IssuedDocument.kind == row.kind,
+                IssuedDocument.status == DocumentStatus.VALID,
+                IssuedDocument.id != row.id,
+            )
+        )
+    ).all()
+    for old in earlier:
+        old.status = DocumentStatus.SUPERSEDED
+        old.superseded_by = row.id
+        await audit.record(uow, actor, "document:superseded", "document", old.id, {"by": row.id})
+    await uow.session.flush()
+    await audit.record(
+        uow,
+        actor,
+        "document:issued",
+        "document",
+        row.id,
+        {
+            "kind": row.kind,
+            "procurement": row.procurement_reference,
+            "number": row.document_number,
+            "sha256": row.sha256,
+            "template_version": row.template_version,
+            "content_digest": row.content_digest,
+            "signed_at": row.signed_at,
+            "pages": row.page_count,
+        },
+    )
+    return row
+
+
+def _title(document: contracts.Document, issued: contracts.IssuedDocument) -> str:
+    procurement = getattr(document, "procurement", None)
+    title = getattr(procurement, "title", None)
+    return str(title or issued.procurement_reference)[:300]
+
+
+async def get_document(uow: UnitOfWork, document_id: str) -> IssuedDocument:
+    row = await uow.session.get(IssuedDocument, document_id) if len(document_id) <= 64 else None
+    if row is None:
+        raise NotFound(f"no document {document_id!r} was issued by this platform", document_id=document_id)
+    return row
+
+
+async def document_pdf(uow: UnitOfWork, document_id: str) -> bytes:
+    await get_document(uow, document_id)
+    pdf = await uow.session.scalar(select(IssuedDocument.pdf).where(IssuedDocument.id == document_id))
+    return bytes(pdf or b"")
+
+
+async def revoke(uow: UnitOfWork, actor: Actor, document_id: str, *, reason: str) -> IssuedDocument:
+    row = await get_document(uow, document_id)
+    if not reason.strip():
+        raise InvalidInput("say why the document is revoked", field="reason")
+    if row.status is DocumentStatus.REVOKED:
+        raise Conflict(f"document {document_id} is already revoked")
+    row.status = DocumentStatus.REVOKED
+    row.revoked_reason = reason.strip()[:500]
+    await uow.session.flush()
+    await audit.record(uow, actor, "document:revoked", "document", row.id, {"reason": row.revoked_reason})
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class UploadCheck:
+    """The answer to "is this the PDF the platform issued as document X?"."""
+
+    issued_by_platform: bool
+    matches_document: bool
+    status: str | None
+    code: str
+    message: str
+    sha256: str
+
+
+async def check_upload(uow: UnitOfWork, office: DocumentOffice, document_id: str, pdf: bytes) -> UploadCheck:
+    """Checks the seal (pyHanko), then that the bytes are exactly those stored for
+    ``document_id``. Never raises for a bad file: a clean negative answer instead."""
+    row = await get_document(uow, document_id)
+    if len(pdf) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
+    result = await office.check(pdf)
+    matches = result.issued_by_platform and result.sha256 == row.sha256
+    if not result.issued_by_platform:
+        message = f"不是本平台签发的文件（not issued by this platform）：{result.message}"
+        code = str(result.code)
+    elif not matches:
+        message = (
+            "该文件由本平台签发，但不是此编号对应的文件（issued by this platform, but not this document）。"
+        )
+        code = "other_document"
+    else:
+        labels = {
+            DocumentStatus.VALID: "有效",
+            DocumentStatus.SUPERSEDED: "已被新版本替代",
+            DocumentStatus.REVOKED: "已撤销",
+        }
+        message = f"与本平台签发的原件一致，文件状态：{labels[row.status]}。"
+        code = "valid" if row.status is DocumentStatus.VALID else str(row.status)
+    return UploadCheck(
+        issued_by_platform=result.issued_by_platform,
+        matches_document=matches,
+        status=row.status.value,
+        code=code,
+        message=message,
+        sha256=result.sha256,
+    )
