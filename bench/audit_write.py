@@ -66,7 +66,9 @@ async def measure(url: str) -> tuple[float, float, bool]:
 
     try:
         async with database.engine.begin() as conn:
-            await conn.execute(text("CREATE TABLE bench_bid (id bigserial PRIMARY KEY, bidder int, amount int)"))
+            await conn.execute(
+                text("CREATE TABLE bench_bid (id bigserial PRIMARY KEY, bidder int, amount int)")
+            )
         raw = await run(database, with_audit=False)
         task = asyncio.create_task(sealer())
         audited = await run(database, with_audit=True)

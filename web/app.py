@@ -27,6 +27,7 @@ from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.health import healthz
+from web.controllers.home import home, verify_lookup
 from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
@@ -35,6 +36,8 @@ from web.state import AppState
 WEB_DIR = Path(__file__).parent
 
 ROUTE_HANDLERS: list[Any] = [
+    home,
+    verify_lookup,
     healthz,
     SessionController,
     UserController,

@@ -175,3 +175,12 @@ async def test_supervisor_reads_and_verifies_the_audit_log(client: AsyncTestClie
     ).json()
     assert entries and entries[0]["payload"] == {"reason": "unknown user"}
     assert entries[0]["hash"] is not None
+
+
+async def test_home_page_speaks_chinese_and_redirects_document_lookups(client: AsyncTestClient) -> None:
+    page = await client.get("/")
+    assert page.status_code == 200 and "电子文件核验" in page.text and 'lang="zh-CN"' in page.text
+    redirect = await client.get("/verify", params={"id": "0123456789abcdef"}, follow_redirects=False)
+    assert redirect.status_code in (301, 302, 303, 307) and redirect.headers["location"] == "/verify/0123456789abcdef"
+    bad = await client.get("/verify", params={"id": "../etc"}, follow_redirects=False)
+    assert bad.status_code == 400

@@ -136,3 +136,33 @@ async def test_templates_are_versioned_and_checked_on_upload(client: AsyncTestCl
         "kind": "result_notice", "name": "shaoguan-notice", "source": "{{ secret_key }}"})
     assert outside.status_code == 422
     assert (await client.get("/api/templates", headers=headers)).json() == []
+
+
+async def test_uploaded_template_version_is_recorded_on_the_document(client: AsyncTestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    await make_user("root.admin", Role.ADMIN)
+    headers = await sign_in(client, "root.admin")
+    source = (
+        "<h1>{{ document.title }}</h1>\n"
+        "<p>项目编号：{{ procurement.reference }}　项目名称：{{ procurement.title }}</p>\n"
+        "<p>成交供应商：{{ winner.name }}（{{ winner.uscc }}）</p>\n"
+        "<p>成交金额：人民币 {{ amount.words }}（¥{{ amount.figures }}）</p>\n"
+        "<p>公示期：{{ publicity.start }} 至 {{ publicity.end }}</p>\n"
+        '<div id="platform-seal"></div>\n'
+    )
+    first = await client.post("/api/templates", headers=headers,
+                              json={"kind": "result_notice", "name": "shaoguan-notice", "source": source})
+    assert first.status_code == 201, first.text
+    second = await client.post("/api/templates", headers=headers,
+                               json={"kind": "result_notice", "name": "shaoguan-notice", "source": source + "<p>韶关</p>"})
+    assert second.json()["sequence"] == 2 and second.json()["version"] != first.json()["version"]
+    wrong_kind = await client.post("/api/templates", headers=headers,
+                                   json={"kind": "works_contract", "name": "shaoguan-notice", "source": source})
+    assert wrong_kind.status_code == 409
+
+    issued = await _issue(client, headers, DocumentKind.RESULT_NOTICE, template_id=first.json()["id"])
+    assert issued["template_version"] == first.json()["version"]
+    pdf = (await client.get(f"/api/documents/{issued['id']}/pdf")).content
+    text = "".join(p.extract_text() for p in PdfReader(__import__("io").BytesIO(pdf)).pages)
+    assert "成交供应商" in text and "公示期" in text
+    stored = (await client.get(f"/api/templates/{first.json()['id']}", headers=headers)).json()
+    assert stored["source"] == source
