@@ -45,3 +45,12 @@ def check_reachable(url: str) -> None:
             await database.dispose()
 
     asyncio.run(ping())
+
+
+@contextmanager
+def reachable_database(settings: Settings) -> Iterator[Settings]:
+    """:func:`database_settings`, then a connection check that fails with a one-line reason."""
+    with database_settings(settings) as ready:
+        assert ready.database_url is not None
+        check_reachable(ready.database_url)
+        yield ready

@@ -130,11 +130,10 @@ def db() -> None:
 @friendly_errors
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default head)."""
-    from market.runtime import check_reachable, database_settings
+    from market.runtime import reachable_database
 
-    with database_settings(Settings.from_env()) as ready:
+    with reachable_database(Settings.from_env()) as ready:
         assert ready.database_url
-        check_reachable(ready.database_url)
         migrate.upgrade(ready.database_url, revision)
         click.echo(f"market: database at {migrate.current_revision(ready.database_url)}")
 
@@ -144,11 +143,10 @@ def db_upgrade(revision: str) -> None:
 @friendly_errors
 def db_downgrade(revision: str) -> None:
     """Undo migrations down to REVISION (e.g. -1 or base)."""
-    from market.runtime import check_reachable, database_settings
+    from market.runtime import reachable_database
 
-    with database_settings(Settings.from_env()) as ready:
+    with reachable_database(Settings.from_env()) as ready:
         assert ready.database_url
-        check_reachable(ready.database_url)
         migrate.downgrade(ready.database_url, revision)
         click.echo(f"market: database at {migrate.current_revision(ready.database_url)}")
 
@@ -157,11 +155,10 @@ def db_downgrade(revision: str) -> None:
 @friendly_errors
 def db_current() -> None:
     """Show the revision the database is at and the newest one."""
-    from market.runtime import check_reachable, database_settings
+    from market.runtime import reachable_database
 
-    with database_settings(Settings.from_env()) as ready:
+    with reachable_database(Settings.from_env()) as ready:
         assert ready.database_url
-        check_reachable(ready.database_url)
         current = migrate.current_revision(ready.database_url)
         head = migrate.head_revision()
         state = "up to date" if current == head else f"behind (newest is {head})"
@@ -258,11 +255,10 @@ def audit_verify(report_all: bool) -> None:
     """Re-compute the hash chain; exit 1 naming the first entry that does not match."""
     from market import audit
     from market.db import Database
-    from market.runtime import check_reachable, database_settings
+    from market.runtime import reachable_database
 
-    with database_settings(Settings.from_env()) as ready:
+    with reachable_database(Settings.from_env()) as ready:
         assert ready.database_url
-        check_reachable(ready.database_url)
 
         async def run() -> audit.VerifyReport:
             database = Database.connect(ready.database_url or "", pool_size=2)
