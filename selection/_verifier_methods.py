@@ -5,176 +5,23 @@ Standard library only; no import from the engine (see ``_verifier_core``).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from selection._verifier_core import (
     Refused,
-    Stream,
     canonical,
     cents,
-    check_reveals,
-    exclusions,
-    seed_value,
     show,
 )
-
-AMOUNT_LIMIT = 10**14
-RATE_LIMIT = 9999
-SCORE_LIMIT = 10000
-CRITERIA = ["price", "credit", "evaluation", "technical"]
-
-
-def _int(value: Any, what: str, low: int) -> int:
-    if type(value) is not int or value < low:
-        raise Refused(f"{what} must be an integer >= {low}")
-    return value
-
-
-def _keys(obj: Any, allowed: set[str], what: str) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise Refused(f"{what} must be an object")
-    extra = set(obj) - allowed
-    if extra:
-        raise Refused(f"{what} has unknown keys {sorted(extra)}")
-    return obj
-
-
-def _day(text: Any, what: str) -> str:
-    try:
-        if not isinstance(text, str) or len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise Refused(f"{what}: not a YYYY-MM-DD date") from None
-
-
-def normal_rules(rules: Any, minimum_default: int) -> dict[str, Any]:
-    rules = _keys(rules, {"min_respondents", "avoid", "rotation", "win_history"}, "rules")
-    avoid = sorted(
-        ({"id": e["id"], "reason": e["reason"]} for e in rules.get("avoid", [])),
-        key=lambda e: e["id"],
-    )
-    if len({e["id"] for e in avoid}) != len(avoid):
-        raise Refused("rules.avoid names a firm twice")
-    rot = rules.get("rotation")
-    if rot is not None:
-        rot = _keys(rot, {"reference_date", "recent_days", "max_wins", "period_start"}, "rotation")
-        rot = {
-            "reference_date": _day(rot.get("reference_date"), "rotation.reference_date"),
-            "recent_days": None
-            if rot.get("recent_days") is None
-            else _int(rot["recent_days"], "recent_days", 1),
-            "max_wins": None if rot.get("max_wins") is None else _int(rot["max_wins"], "max_wins", 1),
-            "period_start": None
-            if rot.get("period_start") is None
-            else _day(rot["period_start"], "rotation.period_start"),
-        }
-        if (rot["max_wins"] is None) != (rot["period_start"] is None):
-            raise Refused("rotation.max_wins and rotation.period_start go together")
-    history = sorted(
-        ({"id": w["id"], "date": _day(w["date"], "win date")} for w in rules.get("win_history", [])),
-        key=lambda w: (w["id"], w["date"]),
-    )
-    if history and rot is None:
-        raise Refused("win_history without rotation")
-    if rot is not None and any(w["date"] > rot["reference_date"] for w in history):
-        raise Refused("a win is dated after the reference date")
-    return {
-        "min_respondents": _int(rules.get("min_respondents", minimum_default), "min_respondents", 1),
-        "avoid": avoid,
-        "rotation": rot,
-        "win_history": history,
-    }
-
-
-class Run:
-    """One re-computation: holds the stream and the pieces of the record being rebuilt."""
-
-    def __init__(
-        self,
-        record: dict[str, Any],
-        params: dict[str, Any],
-        picks: int,
-        extra: int,
-        minimum_default: int,
-        draws: bool,
-    ) -> None:
-        self.record = record
-        self.method = record["method"]
-        self.params = params
-        self.rules = normal_rules(record["rules"], minimum_default)
-        self.inputs = record["inputs"]
-        candidates = self.inputs["candidates"]
-        if not isinstance(candidates, list) or any(type(c) is not str or c == "" for c in candidates):
-            raise Refused("inputs.candidates must be a list of non-empty firm ids")
-        if candidates != sorted(set(candidates)):
-            raise Refused("inputs.candidates must be sorted and free of duplicates")
-        if picks + extra > len(candidates):
-            raise Refused("more winners and alternates than candidates")
-        seed = record["seed"]
-        check_reveals(seed["commitments"], seed["reveals"], draws)
-        components, value = seed_value(
-            record["procurement_ref"],
-            self.method,
-            params,
-            self.rules,
-            self.inputs,
-            seed["reveals"],
-            seed["beacons"],
-        )
-        self.seed = {
-            "commitments": seed["commitments"],
-            "reveals": seed["reveals"],
-            "beacons": seed["beacons"],
-            "components": components,
-            "value": value,
-        }
-        self.stream = Stream(value)
-        self.excluded = exclusions(self.rules, candidates)
-        gone = {e["id"] for e in self.excluded}
-        self.eligible = [c for c in candidates if c not in gone]
-        self.minimum: int = max(self.rules["min_respondents"], picks)
-        self.flags: list[dict[str, Any]] = []
-
-    @property
-    def failed(self) -> bool:
-        return len(self.eligible) < self.minimum
-
-    def result(self, ranking: list[Any], winners: list[str], alternates: list[str]) -> dict[str, Any]:
-        failure = None
-        if self.failed:
-            failure = {
-                "code": "insufficient_respondents",
-                "reason": "insufficient respondents",
-                "eligible": len(self.eligible),
-                "minimum": self.minimum,
-            }
-        return {
-            "format": "market.selection-record/1",
-            "algorithm": "draw-v1",
-            "method": self.method,
-            "procurement_ref": self.record["procurement_ref"],
-            "params": self.params,
-            "rules": self.rules,
-            "inputs": self.inputs,
-            "seed": self.seed,
-            "exclusions": self.excluded,
-            "eligible_count": len(self.eligible),
-            "draws": self.stream.log,
-            "ranking": ranking,
-            "flags": self.flags,
-            "winners": winners,
-            "alternates": alternates,
-            "outcome": "failed" if failure else "selected",
-            "failure": failure,
-        }
-
-    def firm_map(self, name: str) -> dict[str, Any]:
-        data = self.inputs.get(name)
-        if not isinstance(data, dict) or sorted(data) != self.inputs["candidates"]:
-            raise Refused(f"inputs.{name} must have exactly one entry per candidate")
-        return data
+from selection._verifier_run import (
+    AMOUNT_LIMIT,
+    CRITERIA,
+    RATE_LIMIT,
+    SCORE_LIMIT,
+    Run,
+    as_int,
+    only_keys,
+)
 
 
 def _labels(k: int, total: int) -> list[str]:
@@ -182,7 +29,7 @@ def _labels(k: int, total: int) -> list[str]:
 
 
 def _counts(p: dict[str, Any]) -> tuple[int, int]:
-    return _int(p.get("winners"), "winners", 1), _int(p.get("alternates"), "alternates", 0)
+    return as_int(p.get("winners"), "winners", 1), as_int(p.get("alternates"), "alternates", 0)
 
 
 def _price_params(p: dict[str, Any]) -> dict[str, Any]:
@@ -194,7 +41,7 @@ def _price_params(p: dict[str, Any]) -> dict[str, Any]:
     hi = None if p.get("ceiling") is None else cents(p["ceiling"], "ceiling", limit)
     if lo is not None and hi is not None and lo > hi:
         raise Refused("floor is above ceiling")
-    ab = _keys(p.get("abnormal"), {"below_mean_of_others_pct", "below_next_pct"}, "abnormal")
+    ab = only_keys(p.get("abnormal"), {"below_mean_of_others_pct", "below_next_pct"}, "abnormal")
     for key in ("below_mean_of_others_pct", "below_next_pct"):
         if ab.get(key) is not None and (type(ab[key]) is not int or not 1 <= ab[key] <= 99):
             raise Refused(f"abnormal.{key} must be 1-99 or null")
@@ -297,7 +144,7 @@ def _scores(run: Run, firms: list[str], weights: dict[str, int]) -> tuple[list[s
 
 
 def _weights(p: dict[str, Any]) -> dict[str, int]:
-    w = _keys(p.get("weights"), set(CRITERIA), "weights")
+    w = only_keys(p.get("weights"), set(CRITERIA), "weights")
     if sorted(w) != sorted(CRITERIA):
         raise Refused("weights must name every criterion")
     values = {c: cents(w[c], "weight " + c, SCORE_LIMIT) for c in CRITERIA}
@@ -319,7 +166,7 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
         raise Refused("params must be an object")
     variant = p.get("variant") if method == "combined" else None
     if method == "direct":
-        _keys(p, {"firm_id", "reason", "allowed"}, "params")
+        only_keys(p, {"firm_id", "reason", "allowed"}, "params")
         if p.get("allowed") is not True or not str(p.get("reason", "")).strip():
             raise Refused("direct selection needs allowed=true and a reason")
         run = Run(record, p, 1, 0, 1, draws=False)
@@ -330,7 +177,7 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
             raise Refused("the firm named for direct selection is not eligible")
         return run.result([{"id": p["firm_id"], "rank": 1}], [p["firm_id"]], [])
     if method == "random":
-        _keys(p, {"winners", "alternates"}, "params")
+        only_keys(p, {"winners", "alternates"}, "params")
         k, m = _counts(p)
         run = Run(record, p, k, m, 3, draws=True)
         _needed_inputs(run, set())
@@ -341,11 +188,12 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
         return run.result([{"id": f, "rank": i + 1} for i, f in enumerate(got)], got[:k], got[k:])
     if method == "lowest_price" or variant == "shortlist_price":
         extra = {"variant", "shortlist"} if variant else set()
-        _keys(p, {"quote_mode", "floor", "ceiling", "abnormal", "winners", "alternates"} | extra, "params")
+        allowed = {"quote_mode", "floor", "ceiling", "abnormal", "winners", "alternates"}
+        only_keys(p, allowed | extra, "params")
         k, m = _counts(p)
         pp = _price_params(p)
         if variant:
-            shortlist = _int(p.get("shortlist"), "shortlist", k + m)
+            shortlist = as_int(p.get("shortlist"), "shortlist", k + m)
         run = Run(record, p, k, m, 3, draws=True)
         _needed_inputs(run, {"quotes", "bid_digests"})
         price = _prices(run, pp)
@@ -362,11 +210,11 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
         return run.result(ranking, ranked[:k], ranked[k : k + m])
     if method == "scored" or variant == "top_n":
         extra = {"variant", "top_n"} if variant else set()
-        _keys(p, {"weights", "floor", "ceiling", "winners", "alternates"} | extra, "params")
+        only_keys(p, {"weights", "floor", "ceiling", "winners", "alternates"} | extra, "params")
         k, m = _counts(p)
         weights = _weights(p)
         pp = _price_params({**p, "quote_mode": "amount", "abnormal": {}})
-        top_n = _int(p.get("top_n"), "top_n", k + m) if variant else 0
+        top_n = as_int(p.get("top_n"), "top_n", k + m) if variant else 0
         run = Run(record, p, k, m, 3, draws=True)
         needed = {"quotes", "bid_digests"} | {
             n
@@ -389,7 +237,7 @@ def recompute(record: dict[str, Any]) -> dict[str, Any]:
             order = run.stream.choose(top, n, _labels(k, n))
         return run.result(ranking, order[:k], order[k : k + m])
     if variant == "credit_weighted":
-        _keys(p, {"variant", "band_weights", "winners", "alternates"}, "params")
+        only_keys(p, {"variant", "band_weights", "winners", "alternates"}, "params")
         k, m = _counts(p)
         bands = p.get("band_weights")
         if (

@@ -22,7 +22,7 @@ from selection.verify import verify_text
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted(DEFAULT_DIR.glob("*.json"))
-VERIFIER_FILES = ["verify.py", "_verifier_core.py", "_verifier_methods.py"]
+VERIFIER_FILES = ["verify.py", "_verifier_core.py", "_verifier_methods.py", "_verifier_run.py"]
 BARE_PYTHON = [getattr(sys, "_base_executable", sys.executable), "-S", "-E", "-s"]
 
 
@@ -80,6 +80,7 @@ def test_verifier_loads_no_engine_module() -> None:
         "selection",
         "selection._verifier_core",
         "selection._verifier_methods",
+        "selection._verifier_run",
         "selection.verify",
     ]
 
