@@ -20,7 +20,7 @@ import contracts
 from market import audit
 from market.audit import Actor
 from market.db import UnitOfWork
-from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from market.models import DocumentStatus, DocumentTemplate, IssuedDocument
 from market.settings import Settings
 
@@ -33,11 +33,17 @@ class DocumentOffice:
     cache and starting worker processes takes seconds, and most requests never need them."""
 
     def __init__(self, settings: Settings) -> None:
-        self.render_settings = contracts.RenderSettings(
-            base_url=settings.public_url,
-            cache_dir=settings.home / "cache",
-            platform_name=settings.platform_name,
-        )
+        try:
+            self.render_settings = contracts.RenderSettings(
+                base_url=settings.public_url,
+                cache_dir=settings.home / "cache",
+                platform_name=settings.platform_name,
+            )
+        except contracts.InvalidDocumentData:
+            raise ConfigurationError(
+                f"MARKET_PUBLIC_URL={settings.public_url!r} must be an absolute http(s) URL; "
+                "it is printed in the QR code of every document"
+            ) from None
         if settings.seal_pkcs12 is not None:
             self.seal_config = contracts.SealConfig.production(settings.seal_pkcs12, settings.seal_passphrase)
         else:

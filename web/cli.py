@@ -74,7 +74,10 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
     if host or port:
         from dataclasses import replace
 
+        derived_url = settings.public_url == f"http://{settings.host}:{settings.port}"
         settings = replace(settings, host=host or settings.host, port=port or settings.port)
+        if derived_url:  # keep QR links pointing where we actually serve
+            settings = replace(settings, public_url=f"http://{settings.host}:{settings.port}")
     where = (
         "embedded PostgreSQL in " + str(settings.home / "postgres")
         if settings.uses_embedded_database
