@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: the PostgreSQL server (embedded mode), CJK fonts for the PDFs.
-DEB_PACKAGES := postgresql fonts-wqy-microhei fonts-noto-cjk
+DEB_PACKAGES := postgresql fonts-wqy-microhei fonts-noto-cjk chromium
 
 .PHONY: serve test system-packages venv lint clean
 
