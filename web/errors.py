@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,6 +27,7 @@ from market.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
+from web.state import AppState
 
 log = logging.getLogger("market.web")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -65,6 +67,8 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
+    if request is not None and _wants_page(request):
+        return _page(request, status, detail, headers)  # type: ignore[return-value]
     body: dict[str, Any] = {
         "type": f"/problems/{code}" if code else "about:blank",
         "title": _TITLES.get(status, "Error"),
@@ -75,6 +79,29 @@ def problem(
         body["instance"] = request.url.path
     body.update({k: v for k, v in extra.items() if v is not None})
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _wants_page(request: Request[Any, Any, Any]) -> bool:
+    """A person's browser on a page (not the API) gets the error as a page, in Chinese."""
+    if request.url.path.startswith(("/api/", "/schema", "/healthz", "/static/")):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept
+
+
+def _page(
+    request: Request[Any, Any, Any], status: int, detail: str, headers: dict[str, str] | None
+) -> Template:
+    try:
+        platform_name = AppState.of(request.app).settings.platform_name
+    except (KeyError, AssertionError):
+        platform_name = ""
+    return Template(
+        template_name="error.html",
+        context={"title": _TITLES.get(status, "Error"), "detail": detail, "platform_name": platform_name},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _status_for(exc: MarketError) -> int:

@@ -184,3 +184,11 @@ async def test_home_page_speaks_chinese_and_redirects_document_lookups(client: A
     assert redirect.status_code in (301, 302, 303, 307) and redirect.headers["location"] == "/verify/0123456789abcdef"
     bad = await client.get("/verify", params={"id": "../etc"}, follow_redirects=False)
     assert bad.status_code == 400
+
+
+async def test_browsers_get_errors_on_pages_as_a_chinese_page_and_the_api_stays_json(client: AsyncTestClient) -> None:
+    page = await client.get("/verify/0123456789abcdef", headers={"accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "未找到" in page.text and "0123456789abcdef" in page.text
+    api = await client.get("/api/documents/0123456789abcdef", headers={"accept": "text/html"})
+    assert api.status_code == 404 and api.headers["content-type"].startswith(PROBLEM)
