@@ -68,6 +68,15 @@ class DocumentOffice:
     ) -> contracts.IssuedDocument:
         return await (await self.pool()).issue(document, template, document_id)
 
+    async def render_unsigned(
+        self, document: contracts.Document, template: contracts.TemplateSource | None, document_id: str
+    ) -> contracts.UnsignedDocument:
+        pool = await self.pool()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            pool.executor, contracts.render_unsigned, document, self.render_settings, template, document_id
+        )
+
     async def check(self, pdf: bytes) -> contracts.VerificationResult:
         seal = await self.seal()
         return await contracts.verify_pdf_async(pdf, seal.trust_roots, [seal.certificate])
@@ -195,7 +204,7 @@ async def issue(
         raise _rejected(exc) from None
     except contracts.InvalidDocumentData as exc:
         raise _invalid_data(exc) from None
-    data = json.loads(contracts.canonical_json(document))
+    data = json.loads(contracts.canonical_json(document))["data"]  # {"kind", "data"}: kind has a column
     row = IssuedDocument(
         id=issued.document_id,
         kind=issued.kind.value,
@@ -326,4 +335,54 @@ async def check_upload(uow: UnitOfWork, office: DocumentOffice, document_id: str
         code=code,
         message=message,
         sha256=result.sha256,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Reproduction:
+    """Re-rendering a stored document from its stored inputs. The seal is an incremental
+    update appended to the rendered PDF, so an identical re-render is a byte-for-byte
+    prefix of the issued file."""
+
+    identical: bool
+    template_version: str
+    stored_template_version: str
+    content_digest: str
+    stored_content_digest: str
+    detail: str
+
+
+async def reproduce(uow: UnitOfWork, office: DocumentOffice, document_id: str) -> Reproduction:
+    row = await get_document(uow, document_id)
+    template = template_source(await get_template(uow, row.template_id)) if row.template_id else None
+    try:
+        document = contracts.document_from_dict(row.kind, row.data)
+        unsigned = await office.render_unsigned(document, template, row.id)
+    except (contracts.InvalidDocumentData, contracts.TemplateRejected) as exc:
+        return Reproduction(
+            False,
+            "",
+            row.template_version,
+            "",
+            row.content_digest,
+            f"the stored inputs no longer render: {exc}",
+        )
+    pdf = await document_pdf(uow, document_id)
+    identical = pdf.startswith(unsigned.pdf)
+    if identical:
+        detail = "re-rendered from the stored data and template: identical to the issued PDF up to the seal"
+    elif unsigned.template_version != row.template_version:
+        detail = (
+            f"the template changed since issue ({row.template_version} -> "
+            f"{unsigned.template_version}); the stored PDF remains the record"
+        )
+    else:
+        detail = "re-rendering the stored inputs gives a different PDF than the one issued"
+    return Reproduction(
+        identical,
+        unsigned.template_version,
+        row.template_version,
+        unsigned.content_digest,
+        row.content_digest,
+        detail,
     )

@@ -166,3 +166,25 @@ async def test_uploaded_template_version_is_recorded_on_the_document(client: Asy
     assert "成交供应商" in text and "公示期" in text
     stored = (await client.get(f"/api/templates/{first.json()['id']}", headers=headers)).json()
     assert stored["source"] == source
+
+
+async def test_supervisor_reproduces_a_document_from_its_stored_inputs(client: AsyncTestClient, make_user,  # type: ignore[no-untyped-def]
+                                                                       fresh_database: ClonedDatabase) -> None:
+    from sqlalchemy import text
+
+    await make_user("owner.li", Role.OWNER)
+    await make_user("sup.chen", Role.SUPERVISOR)
+    issued = await _issue(client, await sign_in(client, "owner.li"), DocumentKind.SELECTION_NOTICE)
+    supervisor = await sign_in(client, "sup.chen")
+    response = await client.get(f"/api/documents/{issued['id']}/reproduce", headers=supervisor)
+    assert response.status_code == 200, response.text
+    same = response.json()
+    assert same["identical"] is True, same["detail"]
+    assert same["content_digest"] == same["stored_content_digest"]
+
+    async with fresh_database.database.sessions() as session:  # someone edits the stored inputs
+        await session.execute(text("UPDATE issued_document SET data = jsonb_set(data, '{contract_deadline}', "
+                                   "'\"2027-01-31\"') WHERE id = :id"), {"id": issued["id"]})
+        await session.commit()
+    changed = (await client.get(f"/api/documents/{issued['id']}/reproduce", headers=supervisor)).json()
+    assert changed["identical"] is False and changed["content_digest"] != changed["stored_content_digest"]

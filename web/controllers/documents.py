@@ -181,6 +181,15 @@ class VerificationPages(Controller):
         return self._page(app_state, row, result)
 
 
+class ReproductionView(Struct):
+    identical: bool
+    template_version: str
+    stored_template_version: str
+    content_digest: str
+    stored_content_digest: str
+    detail: str
+
+
 class DocumentController(Controller):
     path = "/api/documents"
     tags = ["documents"]
@@ -247,6 +256,17 @@ class DocumentController(Controller):
         row = await documents.issue(uow, actor, app_state.documents, document=document, template=template)
         await uow.commit()
         return DocumentView.of(row, app_state.settings.public_url)
+
+    @get(
+        "/{document_id:str}/reproduce",
+        guards=[requires(Role.SUPERVISOR, Role.ADMIN)],
+        summary="Re-render from the stored inputs and compare (复核)",
+        description="Renders the document again from its stored data and template version and "
+        "checks the issued PDF begins with exactly those bytes (the seal is appended after them).",
+    )
+    async def reproduce(self, document_id: FromPath[str], uow: UoW, app_state: State) -> ReproductionView:
+        result = await documents.reproduce(uow, app_state.documents, document_id)
+        return ReproductionView(**asdict(result))
 
     @post(
         "/{document_id:str}/revoke",
