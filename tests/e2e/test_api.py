@@ -192,3 +192,20 @@ async def test_browsers_get_errors_on_pages_as_a_chinese_page_and_the_api_stays_
     assert "未找到" in page.text and "0123456789abcdef" in page.text
     api = await client.get("/api/documents/0123456789abcdef", headers={"accept": "text/html"})
     assert api.status_code == 404 and api.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_healthz_is_503_with_the_reason_when_the_database_is_down(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    from market.settings import Settings
+    from web.app import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(home=tmp_path, database_url=f"postgresql+asyncpg://x:y@127.0.0.1:{port}/none")
+    async with AsyncTestClient(app=create_app(settings, background=False)) as down:
+        response = await down.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+    assert "cannot reach PostgreSQL" in response.json()["database"]
