@@ -9,9 +9,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages: the PostgreSQL server (embedded mode), CJK fonts for the PDFs,
+# Debian packages: the PostgreSQL server (embedded mode), CJK fonts and HarfBuzz's font
+# subsetter for the PDFs,
 # Chromium for the browser tests.
-DEB_PACKAGES := postgresql fonts-wqy-microhei fonts-noto-cjk chromium
+DEB_PACKAGES := postgresql fonts-wqy-microhei fonts-noto-cjk libharfbuzz-subset0 chromium
 
 .PHONY: serve test system-packages venv lint clean
 
