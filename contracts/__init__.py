@@ -43,57 +43,133 @@ Templates (cities' model contracts)
     the shipped defaults. docs/documents.md documents the variables, sealing and checks.
 """
 
-from contracts.amounts import amount_in_figures, amount_in_words, check_amount
-from contracts.errors import (
-    ContractsError,
-    InvalidDocumentData,
-    SealError,
-    TemplateRejected,
-    TemplateRenderError,
-    TemplateSyntaxError,
-    UnsafeTemplateError,
-)
-from contracts.fonts import FontSet, FontUnavailable, SourceFont, prepare_fonts
-from contracts.issuing import IssuedDocument, issue_document
-from contracts.model import (
-    DisputeResolution,
-    Document,
-    DocumentKind,
-    Party,
-    PaymentStage,
-    Procurement,
-    ProcurementKind,
-    ResultNotice,
-    SelectionMethod,
-    SelectionNotice,
-    SelectionSummary,
-    ServiceContract,
-    Term,
-    WorksContract,
-    canonical_json,
-    document_from_dict,
-)
-from contracts.rendering import (
-    FRAME_VERSION,
-    RenderSettings,
-    UnsignedDocument,
-    content_digest,
-    render_unsigned,
-)
-from contracts.seal import Seal, SealConfig, load_seal
-from contracts.templating import (
-    TemplateSource,
-    builtin_template,
-    validate_template,
-    whitelist,
-)
-from contracts.verification import (
-    VerificationCode,
-    VerificationResult,
-    verify_pdf,
-    verify_pdf_async,
-)
-from contracts.workers import IssueRequest, RenderPool, issue_batch, issue_document_async
+# The names below are loaded on first use (PEP 562): importing WeasyPrint and pyHanko takes
+# most of a second, and the service should start without paying it until it renders or
+# checks a document. Type checkers and import-linter still see the real imports.
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contracts.amounts import amount_in_figures, amount_in_words, check_amount
+    from contracts.errors import (
+        ContractsError,
+        InvalidDocumentData,
+        SealError,
+        TemplateRejected,
+        TemplateRenderError,
+        TemplateSyntaxError,
+        UnsafeTemplateError,
+    )
+    from contracts.fonts import FontSet, FontUnavailable, SourceFont, prepare_fonts
+    from contracts.issuing import IssuedDocument, issue_document
+    from contracts.model import (
+        DisputeResolution,
+        Document,
+        DocumentKind,
+        Party,
+        PaymentStage,
+        Procurement,
+        ProcurementKind,
+        ResultNotice,
+        SelectionMethod,
+        SelectionNotice,
+        SelectionSummary,
+        ServiceContract,
+        Term,
+        WorksContract,
+        canonical_json,
+        document_from_dict,
+    )
+    from contracts.rendering import (
+        FRAME_VERSION,
+        RenderSettings,
+        UnsignedDocument,
+        content_digest,
+        render_unsigned,
+    )
+    from contracts.seal import Seal, SealConfig, load_seal
+    from contracts.templating import (
+        TemplateSource,
+        builtin_template,
+        validate_template,
+        whitelist,
+    )
+    from contracts.verification import (
+        VerificationCode,
+        VerificationResult,
+        verify_pdf,
+        verify_pdf_async,
+    )
+    from contracts.workers import IssueRequest, RenderPool, issue_batch, issue_document_async
+
+_WHERE = {
+    "ContractsError": "contracts.errors",
+    "DisputeResolution": "contracts.model",
+    "Document": "contracts.model",
+    "DocumentKind": "contracts.model",
+    "FRAME_VERSION": "contracts.rendering",
+    "FontSet": "contracts.fonts",
+    "FontUnavailable": "contracts.fonts",
+    "InvalidDocumentData": "contracts.errors",
+    "IssueRequest": "contracts.workers",
+    "IssuedDocument": "contracts.issuing",
+    "Party": "contracts.model",
+    "PaymentStage": "contracts.model",
+    "Procurement": "contracts.model",
+    "ProcurementKind": "contracts.model",
+    "RenderPool": "contracts.workers",
+    "RenderSettings": "contracts.rendering",
+    "ResultNotice": "contracts.model",
+    "Seal": "contracts.seal",
+    "SealConfig": "contracts.seal",
+    "SealError": "contracts.errors",
+    "SelectionMethod": "contracts.model",
+    "SelectionNotice": "contracts.model",
+    "SelectionSummary": "contracts.model",
+    "ServiceContract": "contracts.model",
+    "SourceFont": "contracts.fonts",
+    "TemplateRejected": "contracts.errors",
+    "TemplateRenderError": "contracts.errors",
+    "TemplateSource": "contracts.templating",
+    "TemplateSyntaxError": "contracts.errors",
+    "Term": "contracts.model",
+    "UnsafeTemplateError": "contracts.errors",
+    "UnsignedDocument": "contracts.rendering",
+    "VerificationCode": "contracts.verification",
+    "VerificationResult": "contracts.verification",
+    "WorksContract": "contracts.model",
+    "amount_in_figures": "contracts.amounts",
+    "amount_in_words": "contracts.amounts",
+    "builtin_template": "contracts.templating",
+    "canonical_json": "contracts.model",
+    "check_amount": "contracts.amounts",
+    "content_digest": "contracts.rendering",
+    "document_from_dict": "contracts.model",
+    "issue_batch": "contracts.workers",
+    "issue_document": "contracts.issuing",
+    "issue_document_async": "contracts.workers",
+    "load_seal": "contracts.seal",
+    "prepare_fonts": "contracts.fonts",
+    "render_unsigned": "contracts.rendering",
+    "validate_template": "contracts.templating",
+    "verify_pdf": "contracts.verification",
+    "verify_pdf_async": "contracts.verification",
+    "whitelist": "contracts.templating",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'contracts' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "FRAME_VERSION",

@@ -8,11 +8,13 @@ procurement, audits it, and answers "is this PDF the one the platform issued?".
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
@@ -33,24 +35,31 @@ class DocumentOffice:
     cache and starting worker processes takes seconds, and most requests never need them."""
 
     def __init__(self, settings: Settings) -> None:
-        try:
-            self.render_settings = contracts.RenderSettings(
-                base_url=settings.public_url,
-                cache_dir=settings.home / "cache",
-                platform_name=settings.platform_name,
-            )
-        except contracts.InvalidDocumentData:
+        parts = urlsplit(settings.public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(
                 f"MARKET_PUBLIC_URL={settings.public_url!r} must be an absolute http(s) URL; "
                 "it is printed in the QR code of every document"
-            ) from None
-        if settings.seal_pkcs12 is not None:
-            self.seal_config = contracts.SealConfig.production(settings.seal_pkcs12, settings.seal_passphrase)
-        else:
-            self.seal_config = contracts.SealConfig.development(settings.home / "seal")
+            )
+        self.settings = settings
         self.workers = settings.render_workers or None
         self._pool: contracts.RenderPool | None = None
         self._lock = asyncio.Lock()
+
+    @functools.cached_property
+    def render_settings(self) -> contracts.RenderSettings:
+        # Built on first use: it loads WeasyPrint, which the service need not pay for at start.
+        return contracts.RenderSettings(
+            base_url=self.settings.public_url,
+            cache_dir=self.settings.home / "cache",
+            platform_name=self.settings.platform_name,
+        )
+
+    @functools.cached_property
+    def seal_config(self) -> contracts.SealConfig:
+        if self.settings.seal_pkcs12 is not None:
+            return contracts.SealConfig.production(self.settings.seal_pkcs12, self.settings.seal_passphrase)
+        return contracts.SealConfig.development(self.settings.home / "seal")
 
     async def pool(self) -> contracts.RenderPool:
         async with self._lock:
