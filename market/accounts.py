@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -338,25 +338,19 @@ class Login:
 async def _recent_failures(
     uow: UnitOfWork, since: datetime, *, username: str, address: str
 ) -> tuple[int, int]:
-    by_account = await uow.session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            func.lower(LoginAttempt.username) == username.lower(),
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at >= since,
+    """Refused logins since ``since``: for this account, and from this address (one query)."""
+    refused = and_(LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since)
+    by_account = func.lower(LoginAttempt.username) == username.lower()
+    by_address = LoginAttempt.client_address == address
+    row = (
+        await uow.session.execute(
+            select(
+                func.count().filter(by_account),
+                func.count().filter(by_address),
+            ).where(refused, or_(by_account, by_address))
         )
-    )
-    by_address = await uow.session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            LoginAttempt.client_address == address,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at >= since,
-        )
-    )
-    return int(by_account or 0), int(by_address or 0)
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 async def login(

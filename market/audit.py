@@ -59,20 +59,19 @@ def _jsonable(value: Any) -> Any:
 
 
 async def record(
-    uow: UnitOfWork | AsyncSession,
+    uow: UnitOfWork,
     actor: Actor,
     action: str,
     object_type: str,
     object_id: object,
     payload: Mapping[str, Any] | None = None,
 ) -> None:
-    """Append an entry in the caller's transaction. ``action`` is ``subject:verb``."""
+    """Append an entry in the caller's transaction (its commit wakes the sealer).
+    ``action`` is ``subject:verb``."""
     if action.count(":") != 1:
         raise ValueError(f"audit action {action!r} must look like 'subject:action'")
-    session = uow.session if isinstance(uow, UnitOfWork) else uow
-    if isinstance(uow, UnitOfWork):
-        uow.wrote_audit = True
-    await session.execute(
+    uow.wrote_audit = True
+    await uow.session.execute(
         text(
             "WITH entry AS ("
             " INSERT INTO audit_entry (actor_id, actor_label, action, object_type, object_id,"

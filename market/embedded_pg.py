@@ -167,9 +167,17 @@ class EmbeddedPostgres:
                 "(apt-get install postgresql does) or run the service as an ordinary user"
             ) from None
 
-    def _run(self, args: list[str], *, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: list[str], *, timeout: float = 60, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a PostgreSQL program as the server's user, in the cluster folder."""
         user = self._run_as
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LC_ALL": "C.UTF-8",
+            "LANG": "C.UTF-8",
+            **(env or {}),
+        }
         try:
             return subprocess.run(
                 args,
@@ -365,13 +373,7 @@ class EmbeddedPostgres:
         """Run one statement with psql against the ``postgres`` database over TCP."""
         psql = self.binaries.bindir / "psql"
         client = str(psql) if psql.exists() else (shutil.which("psql") or "psql")
-        user = self._run_as
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "PGPASSWORD": self._password(),
-            "LC_ALL": "C.UTF-8",
-        }
-        return subprocess.run(
+        return self._run(
             [
                 client,
                 "-h",
@@ -388,14 +390,7 @@ class EmbeddedPostgres:
                 "-c",
                 sql,
             ],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=False,
-            user=user.pw_uid if user else None,
-            group=user.pw_gid if user else None,
-            cwd=str(self.root),
+            env={"PGPASSWORD": self._password()},
         )
 
     def _ensure_database(self, name: str = DATABASE) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from market.db import Database
 from market.embedded_pg import EmbeddedPostgres
 from market.settings import Settings
+
+T = TypeVar("T")
 
 
 def embedded_server(settings: Settings) -> EmbeddedPostgres:
@@ -34,17 +37,22 @@ def database_settings(settings: Settings, *, keep_running: bool = False) -> Iter
             server.stop()
 
 
-def check_reachable(url: str) -> None:
-    """Raise :class:`market.errors.DatabaseUnavailable` with a one-line reason."""
+def run_with_database(url: str, work: Callable[[Database], Awaitable[T]], *, pool_size: int = 1) -> T:
+    """Run ``work`` on a short-lived connection pool (for CLI commands), then close it."""
 
-    async def ping() -> None:
-        database = Database.connect(url, pool_size=1)
+    async def run() -> T:
+        database = Database.connect(url, pool_size=pool_size)
         try:
-            await database.ping()
+            return await work(database)
         finally:
             await database.dispose()
 
-    asyncio.run(ping())
+    return asyncio.run(run())
+
+
+def check_reachable(url: str) -> None:
+    """Raise :class:`market.errors.DatabaseUnavailable` with a one-line reason."""
+    run_with_database(url, Database.ping)
 
 
 @contextmanager

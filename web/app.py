@@ -18,7 +18,7 @@ from litestar.template.config import TemplateConfig
 
 from market.clock import Clock, SystemClock
 from market.db import Database
-from market.documents import DocumentOffice
+from market.documents import MAX_UPLOAD_BYTES, DocumentOffice
 from market.errors import ConfigurationError
 from market.scheduler import BackgroundWork
 from market.settings import Settings
@@ -50,12 +50,6 @@ ROUTE_HANDLERS: list[Any] = [
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
 ]
-
-
-def documents_upload_limit() -> int:
-    from market.documents import MAX_UPLOAD_BYTES
-
-    return MAX_UPLOAD_BYTES + 64 * 1024  # room for the multipart envelope
 
 
 def _quiet_libraries() -> None:
@@ -120,6 +114,6 @@ def create_app(
             security=[{"bearer": []}],
         ),
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
-        request_max_body_size=documents_upload_limit(),
+        request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024,  # room for the multipart envelope
         debug=False,
     )

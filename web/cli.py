@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import signal
@@ -67,7 +66,7 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
     """Start the platform: database, migrations, then HTTP (启动服务)."""
     import uvicorn
 
-    from market.runtime import check_reachable, database_settings
+    from market.runtime import reachable_database, run_with_database
 
     started = time.monotonic()
     settings = Settings.from_env()
@@ -84,24 +83,15 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
         else "DATABASE_URL"
     )
     click.echo(f"market: database: {where}")
-    with database_settings(settings) as ready:
+    with reachable_database(settings) as ready:
         assert ready.database_url is not None
-        check_reachable(ready.database_url)
         if migrate.current_revision(ready.database_url) != migrate.head_revision():
             click.echo("market: applying migrations …")
             migrate.upgrade(ready.database_url)
         if demo:
-            from market.db import Database
             from market.demo import DEMO_PASSWORD, load_demo
 
-            async def seed() -> bool:
-                database = Database.connect(ready.database_url or "", pool_size=1)
-                try:
-                    return await load_demo(database, ready.auth)
-                finally:
-                    await database.dispose()
-
-            loaded = asyncio.run(seed())
+            loaded = run_with_database(ready.database_url, lambda database: load_demo(database, ready.auth))
             click.echo(
                 f"market: demo data {'loaded' if loaded else 'already present'}; accounts admin, "
                 f"supervisor, owner, agent1, builder1 … password {DEMO_PASSWORD}"
@@ -206,43 +196,36 @@ def user_create(
     username: str, roles: tuple[str, ...], display_name: str | None, organisation_id: int | None
 ) -> None:
     """Create a user; the password is asked for, or read from stdin when piped."""
-    from market import accounts
+    from market import accounts, audit
     from market.audit import Actor
     from market.db import Database
-    from market.runtime import check_reachable, database_settings
+    from market.runtime import reachable_database, run_with_database
 
     parsed = [accounts.parse_role(r) for r in roles]
     if sys.stdin.isatty():
         password = click.prompt("Password (密码)", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    with database_settings(Settings.from_env()) as ready:
+    with reachable_database(Settings.from_env()) as ready:
         assert ready.database_url
-        check_reachable(ready.database_url)
 
-        async def create() -> int:
-            database = Database.connect(ready.database_url or "", pool_size=1)
-            try:
-                async with database.unit_of_work() as uow:
-                    created = await accounts.create_user(
-                        uow,
-                        Actor.system("cli"),
-                        username=username,
-                        display_name=display_name or username,
-                        password=password,
-                        roles=parsed,
-                        organisation_id=organisation_id,
-                        auth=ready.auth,
-                    )
-                    await uow.commit()
-                    from market import audit
+        async def create(database: Database) -> int:
+            async with database.unit_of_work() as uow:
+                created = await accounts.create_user(
+                    uow,
+                    Actor.system("cli"),
+                    username=username,
+                    display_name=display_name or username,
+                    password=password,
+                    roles=parsed,
+                    organisation_id=organisation_id,
+                    auth=ready.auth,
+                )
+                await uow.commit()
+            await audit.seal_pending(database)
+            return created.id
 
-                    await audit.seal_pending(database)
-                    return created.id
-            finally:
-                await database.dispose()
-
-        user_id = asyncio.run(create())
+        user_id = run_with_database(ready.database_url, create)
         click.echo(f"market: created user {username} (id {user_id}) with roles {', '.join(roles)}")
 
 
@@ -258,20 +241,16 @@ def audit_verify(report_all: bool) -> None:
     """Re-compute the hash chain; exit 1 naming the first entry that does not match."""
     from market import audit
     from market.db import Database
-    from market.runtime import reachable_database
+    from market.runtime import reachable_database, run_with_database
 
     with reachable_database(Settings.from_env()) as ready:
         assert ready.database_url
 
-        async def run() -> audit.VerifyReport:
-            database = Database.connect(ready.database_url or "", pool_size=2)
-            try:
-                await audit.seal_pending(database)
-                return await audit.verify_chain(database, stop_at_first=not report_all)
-            finally:
-                await database.dispose()
+        async def run(database: Database) -> audit.VerifyReport:
+            await audit.seal_pending(database)
+            return await audit.verify_chain(database, stop_at_first=not report_all)
 
-        report = asyncio.run(run())
+        report = run_with_database(ready.database_url, run)
     if report.intact:
         click.echo(f"market: audit log intact: {report.checked} entries, head {report.head_hash}")
         return

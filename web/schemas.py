@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from market.accounts import Principal
@@ -149,6 +148,3 @@ class Health(Struct):
     status: str
     database: str
 
-
-def to_builtins(value: Any) -> Any:
-    return msgspec.to_builtins(value)

@@ -9,9 +9,8 @@ from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 
 from market import accounts
-from market.audit import Actor
 from web.auth import PUBLIC, signed_in
-from web.dependencies import CurrentPrincipal, State, UoW, client_address
+from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, client_address
 from web.schemas import LoginRequest, LoginResponse, PrincipalView
 
 
@@ -61,11 +60,10 @@ class SessionController(Controller):
         description="Ends this session: the token and the cookie stop working.",
     )
     async def logout(
-        self, request: Request[Any, Any, Any], uow: UoW, app_state: State, principal: CurrentPrincipal
+        self, request: Request[Any, Any, Any], uow: UoW, app_state: State, actor: CurrentActor
     ) -> Response[dict[str, str]]:
         token = request.scope.get("auth")
         if token:
-            actor = Actor(principal.user_id, principal.username, client_address(request))
             await accounts.logout(uow, token, actor)
             await uow.commit()
         response = Response({"status": "signed out"})
