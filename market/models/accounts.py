@@ -9,7 +9,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.models.base import Base, Timestamped
+from market.models.base import Base, Timestamped, str_enum
 
 
 class OrganisationKind(enum.StrEnum):
@@ -42,22 +41,11 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        length=32,
-        validate_strings=True,
-    )
-
-
 class Organisation(Timestamped, Base):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
+    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind, "organisation_kind"))
     name: Mapped[str] = mapped_column(String(200))
     # 统一社会信用代码, validated by the service; unique when present.
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
@@ -103,7 +91,7 @@ class UserRole(Base):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), primary_key=True)
     granted_at: Mapped[datetime] = mapped_column(server_default=func.now())
     granted_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
