@@ -1,0 +1,340 @@
+"""Credit scores (信用分), 0–100, made of recorded parts.
+
+A firm's score is ``clamp(sum of its credit events, 0, 100)``. The first event is the base
+of the policy; owners' service evaluations, on-time or late performance, misconduct
+deductions and administrators' corrections follow, each with its cause and the record it
+came from. The firm row keeps the current score for fast eligibility; :func:`recompute`
+rebuilds it from the events, so a supervisor can see why a score is what it is and that
+nothing else moved it. The policy lives in ``reference/registry.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from market import audit
+from market.audit import Actor
+from market.db import UnitOfWork
+from market.errors import Conflict, InvalidInput
+from market.models import (
+    CreditCause,
+    CreditEvent,
+    Firm,
+    FirmStatus,
+    Misconduct,
+    MisconductSeverity,
+    ServiceEvaluation,
+)
+from market.registry.admission import change_status, effective_status, load_firm
+from market.registry.vocabulary import CreditPolicy
+
+HUNDRED = Decimal("100.00")
+ZERO = Decimal("0.00")
+
+
+def clamp(total: Decimal) -> Decimal:
+    """The score a total of credit events gives: between 0 and 100, two places."""
+    return min(max(total, ZERO), HUNDRED).quantize(Decimal("0.01"))
+
+
+def base_event(firm_id: int, policy: CreditPolicy, *, actor: Actor, now: datetime) -> CreditEvent:
+    """The first event of every firm: the policy's base score."""
+    return CreditEvent(
+        firm_id=firm_id,
+        cause=CreditCause.BASE,
+        delta=policy.base,
+        score_after=clamp(policy.base),
+        note="基础分",
+        actor_label=actor.label,
+        occurred_at=now,
+    )
+
+
+async def _total(uow: UnitOfWork, firm_id: int) -> Decimal:
+    total = await uow.session.scalar(
+        select(func.coalesce(func.sum(CreditEvent.delta), 0)).where(CreditEvent.firm_id == firm_id)
+    )
+    return Decimal(total or 0)
+
+
+async def change_score(
+    uow: UnitOfWork,
+    actor: Actor,
+    firm: Firm,
+    *,
+    cause: CreditCause,
+    delta: Decimal,
+    now: datetime,
+    source_type: str = "",
+    source_id: str = "",
+    note: str = "",
+) -> CreditEvent:
+    """Record one change with its cause and move the firm's score accordingly."""
+    total = await _total(uow, firm.id) + delta
+    event = CreditEvent(
+        firm_id=firm.id,
+        cause=cause,
+        delta=delta,
+        score_after=clamp(total),
+        source_type=source_type,
+        source_id=source_id,
+        note=note,
+        actor_label=actor.label,
+        occurred_at=now,
+    )
+    uow.session.add(event)
+    before = firm.credit_score
+    firm.credit_score = clamp(total)
+    await uow.session.flush()
+    await audit.record(
+        uow,
+        actor,
+        "credit:changed",
+        "firm",
+        firm.id,
+        {
+            "cause": cause,
+            "delta": delta,
+            "before": before,
+            "after": firm.credit_score,
+            "source": f"{source_type}:{source_id}" if source_type else "",
+            "note": note,
+        },
+    )
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class CreditStatement:
+    """A firm's score and every event behind it, oldest first."""
+
+    firm_id: int
+    score: Decimal
+    recomputed: Decimal
+    events: list[CreditEvent]
+
+    @property
+    def consistent(self) -> bool:
+        return self.score == self.recomputed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "firm_id": self.firm_id,
+            "score": str(self.score),
+            "recomputed": str(self.recomputed),
+            "consistent": self.consistent,
+            "events": [
+                {
+                    "id": e.id,
+                    "cause": e.cause.value,
+                    "delta": str(e.delta),
+                    "score_after": str(e.score_after),
+                    "source": f"{e.source_type}:{e.source_id}" if e.source_type else "",
+                    "note": e.note,
+                    "actor": e.actor_label,
+                    "occurred_at": e.occurred_at.isoformat(),
+                }
+                for e in self.events
+            ],
+        }
+
+
+async def statement(uow: UnitOfWork, firm_id: int) -> CreditStatement:
+    """The score as stored and as rebuilt from the events, with the events."""
+    firm = await load_firm(uow, firm_id)
+    events = list(
+        (
+            await uow.session.scalars(
+                select(CreditEvent)
+                .where(CreditEvent.firm_id == firm_id)
+                .order_by(CreditEvent.occurred_at, CreditEvent.id)
+            )
+        ).all()
+    )
+    return CreditStatement(firm_id, firm.credit_score, clamp(sum((e.delta for e in events), ZERO)), events)
+
+
+async def recompute(uow: UnitOfWork, firm_id: int) -> Decimal:
+    """Rebuild the stored score from the events (a repair after a policy-free correction)."""
+    firm = await load_firm(uow, firm_id)
+    firm.credit_score = clamp(await _total(uow, firm_id))
+    await uow.session.flush()
+    return firm.credit_score
+
+
+# -- the causes -----------------------------------------------------------------------------
+async def record_evaluation(
+    uow: UnitOfWork,
+    actor: Actor,
+    firm_id: int,
+    *,
+    procurement_ref: str,
+    rating: int,
+    on_time: bool,
+    comment: str = "",
+    now: datetime,
+    policy: CreditPolicy,
+) -> ServiceEvaluation:
+    """An owner's evaluation of a firm's work on one procurement (one per procurement):
+    the rating and the punctuality each move the score by the policy's amount. The
+    procurement lifecycle calls this when a contract is fulfilled."""
+    if rating not in policy.evaluation:
+        raise InvalidInput(f"rating is 1 (差) to 5 (优秀), not {rating}", field="rating")
+    procurement_ref = procurement_ref.strip()
+    if not procurement_ref:
+        raise InvalidInput(
+            "an evaluation belongs to a procurement (procurement_ref)", field="procurement_ref"
+        )
+    firm = await load_firm(uow, firm_id, for_update=True)
+    evaluation = ServiceEvaluation(
+        firm_id=firm.id,
+        procurement_ref=procurement_ref,
+        rating=rating,
+        on_time=on_time,
+        comment=comment.strip(),
+        evaluator_id=actor.id,
+        evaluated_at=now,
+    )
+    uow.session.add(evaluation)
+    try:
+        async with uow.session.begin_nested():
+            await uow.session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"firm {firm_id} has already been evaluated for procurement {procurement_ref}",
+            field="procurement_ref",
+        ) from None
+    source = ("service_evaluation", str(evaluation.id))
+    await change_score(
+        uow,
+        actor,
+        firm,
+        cause=CreditCause.EVALUATION,
+        delta=policy.evaluation[rating],
+        now=now,
+        source_type=source[0],
+        source_id=source[1],
+        note=f"项目 {procurement_ref} 服务评价 {rating} 星",
+    )
+    await change_score(
+        uow,
+        actor,
+        firm,
+        cause=CreditCause.PERFORMANCE,
+        delta=policy.on_time if on_time else policy.late,
+        now=now,
+        source_type=source[0],
+        source_id=source[1],
+        note=f"项目 {procurement_ref} {'按期完成' if on_time else '未按期完成'}",
+    )
+    return evaluation
+
+
+async def record_misconduct(
+    uow: UnitOfWork,
+    actor: Actor,
+    firm_id: int,
+    *,
+    severity: MisconductSeverity,
+    description: str,
+    occurred_on: date,
+    reference: str = "",
+    now: datetime,
+    policy: CreditPolicy,
+) -> Misconduct:
+    """A 不良行为记录: deducts the policy's amount and, when severe, suspends the firm for
+    the policy's period (extending a shorter suspension already running)."""
+    description = description.strip()
+    if not description:
+        raise InvalidInput("describe the misconduct (description)", field="description")
+    if occurred_on > now.date() + timedelta(days=1):
+        raise InvalidInput("the misconduct cannot have happened in the future", field="occurred_on")
+    firm = await load_firm(uow, firm_id, for_update=True)
+    suspended_until = None
+    if severity is MisconductSeverity.SEVERE:
+        suspended_until = now + timedelta(days=policy.severe_suspension_days)
+    record = Misconduct(
+        firm_id=firm.id,
+        severity=severity,
+        description=description,
+        occurred_on=occurred_on,
+        reference=reference.strip()[:100],
+        deduction=policy.misconduct[severity],
+        suspended_until=suspended_until,
+        recorded_by=actor.id,
+        recorded_at=now,
+    )
+    uow.session.add(record)
+    await uow.session.flush()
+    await audit.record(
+        uow,
+        actor,
+        "misconduct:recorded",
+        "firm",
+        firm.id,
+        {
+            "misconduct_id": record.id,
+            "severity": severity,
+            "description": description,
+            "reference": reference,
+        },
+    )
+    await change_score(
+        uow,
+        actor,
+        firm,
+        cause=CreditCause.MISCONDUCT,
+        delta=policy.misconduct[severity],
+        now=now,
+        source_type="misconduct",
+        source_id=str(record.id),
+        note=f"不良行为记录：{description[:60]}",
+    )
+    if suspended_until is not None:
+        await _suspend_for_misconduct(uow, actor, firm, record, suspended_until, now)
+    return record
+
+
+async def _suspend_for_misconduct(
+    uow: UnitOfWork, actor: Actor, firm: Firm, record: Misconduct, until: datetime, now: datetime
+) -> None:
+    current = effective_status(firm, now)
+    if current not in (FirmStatus.ADMITTED, FirmStatus.SUSPENDED):
+        return  # not in the pool: nothing to suspend; the deduction stands
+    if current is FirmStatus.SUSPENDED and (firm.suspended_until is None or firm.suspended_until >= until):
+        return  # already suspended at least as long
+    await change_status(
+        uow,
+        actor,
+        firm,
+        FirmStatus.SUSPENDED,
+        reason=f"严重不良行为（记录 {record.id}）自动暂停 {(until - now).days} 天",
+        now=now,
+        until=until,
+    )
+
+
+async def adjust(
+    uow: UnitOfWork, actor: Actor, firm_id: int, *, delta: Decimal, reason: str, now: datetime
+) -> CreditEvent:
+    """An administrator's correction, which must say why."""
+    if not reason.strip():
+        raise InvalidInput("a credit correction needs its reason", field="reason")
+    if delta == 0 or abs(delta) > HUNDRED:
+        raise InvalidInput("a correction is a non-zero change between -100 and 100", field="delta")
+    firm = await load_firm(uow, firm_id, for_update=True)
+    return await change_score(
+        uow,
+        actor,
+        firm,
+        cause=CreditCause.ADJUSTMENT,
+        delta=delta.quantize(Decimal("0.01")),
+        now=now,
+        note=reason.strip(),
+    )

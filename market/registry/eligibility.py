@@ -1,0 +1,405 @@
+"""Who may take part: one query for the whole eligible list, one explanation per firm.
+
+Both read the same rules (:class:`Requirements`) at a point in time. Nothing is flipped by
+a job: a licence counts while ``issued_on <= day <= valid_until`` (the day in China's time
+zone), and a suspension with an end stops counting at that instant. Only approved licences
+count; a pending renewal does not, so that a firm cannot qualify on unreviewed papers.
+
+The selection draws from :func:`eligible_firms`; bid intake asks :func:`explain` for the
+one firm that bids. A test checks on random pools that the two always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, exists, or_, select
+
+from market.db import UnitOfWork
+from market.errors import InvalidInput, NotFound
+from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation, Registry
+from market.registry.records import InvalidRecord, Problem, check_uscc
+from market.registry.vocabulary import Vocabulary
+
+CHINA = ZoneInfo("Asia/Shanghai")
+Rule = Literal["any", "all"]
+
+
+def local_day(at: datetime) -> date:
+    """The calendar day in China at ``at``; licence dates are days in China."""
+    if at.tzinfo is None:
+        raise ValueError("eligibility needs a timezone-aware time")
+    return at.astimezone(CHINA).date()
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceRequirement:
+    """A licence type, and optionally the lowest grade that is good enough."""
+
+    licence_type: str
+    min_grade: str = ""
+    min_rank: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Requirements:
+    """What a procurement asks of the firms it draws from."""
+
+    kind: Registry
+    work_field: str | None = None
+    service_type: str | None = None
+    licences: tuple[LicenceRequirement, ...] = ()
+    licence_rule: Rule = "any"
+    min_practitioners: int = 0
+    local_only: bool = False
+    min_credit: Decimal | None = None
+    avoid: frozenset[str] = field(default_factory=frozenset)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, stored with a selection so that it can be re-run."""
+        return {
+            "kind": self.kind.value,
+            "work_field": self.work_field,
+            "service_type": self.service_type,
+            "licences": [{"licence_type": r.licence_type, "min_grade": r.min_grade} for r in self.licences],
+            "licence_rule": self.licence_rule,
+            "min_practitioners": self.min_practitioners,
+            "local_only": self.local_only,
+            "min_credit": str(self.min_credit) if self.min_credit is not None else None,
+            "avoid": sorted(self.avoid),
+        }
+
+
+def requirements_from(vocabulary: Vocabulary, raw: Mapping[str, Any]) -> Requirements:
+    """Check requirements given as plain data (the API, a stored procurement); raises
+    :class:`InvalidRecord` listing every problem."""
+    problems: list[Problem] = []
+
+    def fail(name: str, message: str) -> None:
+        problems.append(Problem(name, message))
+
+    kind: Registry | None = None
+    try:
+        kind = Registry(str(raw.get("kind") or ""))
+    except ValueError:
+        fail("kind", "kind must be contractor (小额工程企业库) or intermediary (中介机构库)")
+    work_field = service_type = None
+    if raw.get("work_field"):
+        try:
+            work_field = vocabulary.work_fields.resolve(str(raw["work_field"]), field="work_field")
+        except InvalidInput as exc:
+            fail("work_field", exc.message)
+        if kind is Registry.INTERMEDIARY:
+            fail("work_field", "intermediaries are chosen by service type, not by field of work")
+    if raw.get("service_type"):
+        try:
+            service_type = vocabulary.service_types.resolve(str(raw["service_type"]), field="service_type")
+        except InvalidInput as exc:
+            fail("service_type", exc.message)
+        if kind is Registry.CONTRACTOR:
+            fail("service_type", "contractors are chosen by field of work, not by service type")
+    rule = str(raw.get("licence_rule") or "any")
+    if rule not in ("any", "all"):
+        fail("licence_rule", "licence_rule is 'any' (any one of the listed licences) or 'all'")
+    default_grade = str(raw.get("min_grade") or "").strip()
+    licences: list[LicenceRequirement] = []
+    for index, item in enumerate(raw.get("licences") or []):
+        name = f"licences[{index}]"
+        spec = {"licence_type": item} if isinstance(item, str) else dict(item)
+        try:
+            licence_type = vocabulary.licence_type(str(spec.get("licence_type") or ""), field=name)
+        except InvalidInput as exc:
+            fail(name, exc.message)
+            continue
+        if kind is not None and licence_type.registry is not kind:
+            fail(name, f"{licence_type.name} is not a licence of the {kind.value} registry")
+        grade = str(spec.get("min_grade") or default_grade).strip()
+        rank = 0
+        if grade:
+            try:
+                rank = licence_type.rank(grade)
+            except InvalidInput as exc:
+                fail(f"{name}.min_grade", exc.message)
+        licences.append(LicenceRequirement(licence_type.code, grade, rank))
+    if default_grade and not raw.get("licences"):
+        fail("min_grade", "a minimum grade needs the licence types it applies to")
+    min_practitioners = _whole(raw.get("min_practitioners"), "min_practitioners", problems)
+    min_credit: Decimal | None = None
+    if raw.get("min_credit") not in (None, ""):
+        try:
+            min_credit = Decimal(str(raw["min_credit"]))
+            if not Decimal(0) <= min_credit <= Decimal(100):
+                raise InvalidOperation
+        except InvalidOperation:
+            fail("min_credit", "min_credit is a score between 0 and 100")
+            min_credit = None
+    avoid: set[str] = set()
+    for index, value in enumerate(raw.get("avoid") or []):
+        try:
+            avoid.add(check_uscc(value))
+        except InvalidInput as exc:
+            fail(f"avoid[{index}]", exc.message)
+    if problems or kind is None:
+        raise InvalidRecord(problems or [Problem("kind", "kind is required")])
+    return Requirements(
+        kind=kind,
+        work_field=work_field,
+        service_type=service_type,
+        licences=tuple(licences),
+        licence_rule="all" if rule == "all" else "any",
+        min_practitioners=min_practitioners,
+        local_only=bool(raw.get("local_only")),
+        min_credit=min_credit,
+        avoid=frozenset(avoid),
+    )
+
+
+def _whole(value: Any, name: str, problems: list[Problem]) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        number = int(value)
+        if number < 0:
+            raise ValueError
+        return number
+    except (TypeError, ValueError):
+        problems.append(Problem(name, f"{name} is a whole number, 0 or more"))
+        return 0
+
+
+# -- the list -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class EligibleFirm:
+    firm_id: int
+    uscc: str
+    name: str
+    credit_score: Decimal
+    division_code: str | None
+
+
+def _licence_holds(requirement: LicenceRequirement, day: date) -> Any:
+    return and_(
+        Licence.firm_id == Firm.id,
+        Licence.status == LicenceStatus.APPROVED,
+        Licence.licence_type == requirement.licence_type,
+        Licence.grade_rank >= requirement.min_rank,
+        Licence.valid_until >= day,
+        or_(Licence.issued_on.is_(None), Licence.issued_on <= day),
+    )
+
+
+def eligibility_query(
+    vocabulary: Vocabulary, requirements: Requirements, at: datetime
+) -> Select[int, str | None, str, Decimal, str | None]:
+    """The SQL of :func:`eligible_firms` (exposed so that the bench can EXPLAIN it)."""
+    day = local_day(at)
+    conditions: list[Any] = [
+        Firm.kind == requirements.kind,
+        or_(
+            Firm.status == FirmStatus.ADMITTED,
+            and_(Firm.status == FirmStatus.SUSPENDED, Firm.suspended_until <= at),
+        ),
+    ]
+    if requirements.work_field:
+        conditions.append(Firm.work_fields.contains([requirements.work_field]))
+    if requirements.service_type:
+        conditions.append(Firm.service_types.contains([requirements.service_type]))
+    if requirements.min_practitioners:
+        conditions.append(Firm.practitioners >= requirements.min_practitioners)
+    if requirements.local_only:
+        conditions.append(Firm.division_code.in_([d.code for d in vocabulary.region.divisions]))
+    if requirements.min_credit is not None:
+        conditions.append(Firm.credit_score >= requirements.min_credit)
+    if requirements.avoid:
+        conditions.append(Organisation.uscc.not_in(sorted(requirements.avoid)))
+    held = [exists().where(_licence_holds(r, day)) for r in requirements.licences]
+    if held:
+        conditions.append(and_(*held) if requirements.licence_rule == "all" else or_(*held))
+    return (
+        select(Firm.id, Organisation.uscc, Organisation.name, Firm.credit_score, Firm.division_code)
+        .join(Organisation, Organisation.id == Firm.id)
+        .where(*conditions)
+        .order_by(Firm.id)
+    )
+
+
+async def eligible_firms(
+    uow: UnitOfWork, vocabulary: Vocabulary, requirements: Requirements, at: datetime
+) -> list[EligibleFirm]:
+    """Every firm that meets ``requirements`` at ``at``, in firm-id order."""
+    rows = await uow.session.execute(eligibility_query(vocabulary, requirements, at))
+    return [EligibleFirm(r[0], r[1] or "", r[2], r[3], r[4]) for r in rows]
+
+
+# -- one firm, with reasons ---------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a firm is not eligible: ``code`` is stable, ``message`` is for people."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    firm_id: int
+    name: str
+    eligible: bool
+    at: datetime
+    reasons: tuple[Reason, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "firm_id": self.firm_id,
+            "name": self.name,
+            "eligible": self.eligible,
+            "at": self.at.astimezone(UTC).isoformat(),
+            "reasons": [{"code": r.code, "message": r.message} for r in self.reasons],
+        }
+
+
+STATUS_NAMES = {
+    FirmStatus.APPLIED: "入库申请待审核",
+    FirmStatus.RETURNED: "入库申请已退回补正",
+    FirmStatus.ADMITTED: "已入库",
+    FirmStatus.SUSPENDED: "暂停",
+    FirmStatus.REMOVED: "已清出",
+    FirmStatus.REJECTED: "入库申请未通过",
+}
+REGISTRY_NAMES = {Registry.CONTRACTOR: "小额工程企业库", Registry.INTERMEDIARY: "中介机构库"}
+
+
+async def explain(
+    uow: UnitOfWork, vocabulary: Vocabulary, requirements: Requirements, firm_id: int, at: datetime
+) -> Explanation:
+    """Whether one firm meets ``requirements`` at ``at`` and, if not, every reason why."""
+    row = (
+        await uow.session.execute(
+            select(Firm, Organisation.name, Organisation.uscc)
+            .join(Organisation, Organisation.id == Firm.id)
+            .where(Firm.id == firm_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"there is no firm {firm_id} in the registries", firm_id=firm_id)
+    firm, name, uscc = row
+    licences = (
+        await uow.session.scalars(
+            select(Licence).where(
+                Licence.firm_id == firm_id,
+                Licence.status.in_([LicenceStatus.APPROVED, LicenceStatus.PENDING]),
+            )
+        )
+    ).all()
+    reasons = judge(vocabulary, requirements, firm, uscc or "", licences, at)
+    return Explanation(firm_id, name, not reasons, at, tuple(reasons))
+
+
+def judge(
+    vocabulary: Vocabulary,
+    requirements: Requirements,
+    firm: Firm,
+    uscc: str,
+    licences: Sequence[Licence],
+    at: datetime,
+) -> list[Reason]:
+    """The rules of :func:`eligibility_query`, in Python, naming each one a firm fails."""
+    day = local_day(at)
+    reasons: list[Reason] = []
+    if firm.kind is not requirements.kind:
+        reasons.append(
+            Reason(
+                "wrong-registry",
+                f"该企业属于{REGISTRY_NAMES[firm.kind]}，本项目从{REGISTRY_NAMES[requirements.kind]}选取",
+            )
+        )
+    if firm.status is FirmStatus.SUSPENDED:
+        if firm.suspended_until is None:
+            reasons.append(Reason("suspended", f"已被暂停，未设期限（{firm.status_reason}）"))
+        elif firm.suspended_until > at:
+            until = firm.suspended_until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+            reasons.append(Reason("suspended", f"暂停至 {until}（{firm.status_reason}）"))
+    elif firm.status is not FirmStatus.ADMITTED:
+        reasons.append(Reason("not-admitted", f"未在库：{STATUS_NAMES[firm.status]}"))
+    if requirements.work_field and requirements.work_field not in firm.work_fields:
+        wanted = vocabulary.work_fields.name(requirements.work_field)
+        reasons.append(Reason("wrong-field", f"未登记工程领域「{wanted}」"))
+    if requirements.service_type and requirements.service_type not in firm.service_types:
+        wanted = vocabulary.service_types.name(requirements.service_type)
+        reasons.append(Reason("wrong-service", f"未登记服务类型「{wanted}」"))
+    if requirements.min_practitioners and firm.practitioners < requirements.min_practitioners:
+        reasons.append(
+            Reason(
+                "too-few-practitioners",
+                f"执业人员 {firm.practitioners} 人，少于要求的 {requirements.min_practitioners} 人",
+            )
+        )
+    if requirements.local_only and firm.division_code not in {d.code for d in vocabulary.region.divisions}:
+        reasons.append(Reason("not-local", f"注册地不在{vocabulary.region.city}，本项目限本地企业"))
+    if requirements.min_credit is not None and firm.credit_score < requirements.min_credit:
+        reasons.append(
+            Reason("low-credit", f"信用分 {firm.credit_score} 低于要求的 {requirements.min_credit}")
+        )
+    if uscc in requirements.avoid:
+        reasons.append(Reason("avoided", "在本项目的回避名单中"))
+    reasons.extend(_licence_reasons(vocabulary, requirements, licences, day))
+    return reasons
+
+
+def _licence_reasons(
+    vocabulary: Vocabulary, requirements: Requirements, licences: Sequence[Licence], day: date
+) -> list[Reason]:
+    if not requirements.licences:
+        return []
+    missing: list[Reason] = []
+    for requirement in requirements.licences:
+        reason = _licence_reason(vocabulary, requirement, licences, day)
+        if reason is None:
+            if requirements.licence_rule == "any":
+                return []
+        else:
+            missing.append(reason)
+    if requirements.licence_rule == "any" and len(requirements.licences) > 1:
+        names = "、".join(vocabulary.licence_type(r.licence_type).name for r in requirements.licences)
+        missing.insert(0, Reason("no-listed-licence", f"不具备所列资质中的任何一项（{names}）"))
+    return missing
+
+
+def _licence_reason(
+    vocabulary: Vocabulary, requirement: LicenceRequirement, licences: Sequence[Licence], day: date
+) -> Reason | None:
+    """None when some approved licence satisfies ``requirement`` on ``day``; otherwise the
+    reason of the closest miss (expired beats too low a grade beats pending beats absent)."""
+    name = vocabulary.licence_type(requirement.licence_type).name
+    of_type = [lic for lic in licences if lic.licence_type == requirement.licence_type]
+    approved = [lic for lic in of_type if lic.status is LicenceStatus.APPROVED]
+    for lic in approved:
+        in_date = lic.valid_until >= day and (lic.issued_on is None or lic.issued_on <= day)
+        if in_date and lic.grade_rank >= requirement.min_rank:
+            return None
+    graded_ok = [lic for lic in approved if lic.grade_rank >= requirement.min_rank]
+    expired = [lic for lic in graded_ok if lic.valid_until < day]
+    if expired:
+        latest = max(expired, key=lambda lic: lic.valid_until)
+        return Reason(
+            "licence-expired",
+            f"{name}（证书编号 {latest.number}）有效期至 {latest.valid_until.isoformat()}，已过期",
+        )
+    future = [lic for lic in graded_ok if lic.issued_on is not None and lic.issued_on > day]
+    if future:
+        return Reason(
+            "licence-not-yet-valid", f"{name}（证书编号 {future[0].number}）自 {future[0].issued_on} 起才有效"
+        )
+    if approved:
+        best = max(approved, key=lambda lic: lic.grade_rank)
+        return Reason(
+            "licence-grade-too-low", f"{name}等级为{best.grade or '—'}，低于要求的{requirement.min_grade}"
+        )
+    if of_type:
+        return Reason("licence-pending", f"{name}尚在审核中，审核通过前不计入")
+    return Reason("licence-missing", f"不具备{name}")
