@@ -122,6 +122,14 @@ class Settings:
     render_workers: int = 0
     """Worker processes that render and seal documents (MARKET_RENDER_WORKERS); 0 = one per CPU."""
 
+    reference_dir: Path | None = None
+    """Folder with the registries' vocabularies and region files (MARKET_REFERENCE_DIR);
+    unset: the bundled ``market/reference``."""
+
+    region: str = "shaoguan"
+    """The region served (MARKET_REGION): ``<region>.toml`` in the reference folder lists
+    its county-level divisions."""
+
     auth: AuthSettings = field(default_factory=AuthSettings)
     """Sign-in settings, see :class:`AuthSettings`."""
 
@@ -160,6 +168,8 @@ class Settings:
             seal_pkcs12=Path(p12) if (p12 := env.get("MARKET_SEAL_P12")) else None,
             seal_passphrase=env.get("MARKET_SEAL_PASSPHRASE") or None,
             render_workers=_int("MARKET_RENDER_WORKERS", env.get("MARKET_RENDER_WORKERS"), 0),
+            reference_dir=Path(ref) if (ref := env.get("MARKET_REFERENCE_DIR")) else None,
+            region=env.get("MARKET_REGION") or "shaoguan",
             auth=AuthSettings(
                 session_hours=_int("MARKET_SESSION_HOURS", env.get("MARKET_SESSION_HOURS"), 12),
                 cookie_secure=_flag(env.get("MARKET_COOKIE_SECURE"), False),

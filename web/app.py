@@ -20,6 +20,7 @@ from market.clock import Clock, SystemClock
 from market.db import Database
 from market.documents import MAX_UPLOAD_BYTES, DocumentOffice
 from market.errors import ConfigurationError
+from market.registry.vocabulary import vocabulary_of
 from market.scheduler import BackgroundWork
 from market.settings import Settings
 from web.auth import PUBLIC, SessionMiddleware
@@ -72,7 +73,11 @@ def create_app(
         database = Database.connect(settings.database_url, pool_size=settings.pool_size)
 
     state = AppState(
-        settings=settings, database=database, clock=clock or SystemClock(), documents=DocumentOffice(settings)
+        settings=settings,
+        database=database,
+        clock=clock or SystemClock(),
+        documents=DocumentOffice(settings),
+        vocabulary=vocabulary_of(settings),
     )
     _quiet_libraries()
     run_background = settings.scheduler_enabled if background is None else background

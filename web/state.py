@@ -8,6 +8,7 @@ from typing import Any
 from market.clock import Clock
 from market.db import Database
 from market.documents import DocumentOffice
+from market.registry.vocabulary import Vocabulary
 from market.settings import Settings
 
 
@@ -17,6 +18,7 @@ class AppState:
     database: Database
     clock: Clock
     documents: DocumentOffice
+    vocabulary: Vocabulary
 
     @staticmethod
     def of(app: Any) -> AppState:

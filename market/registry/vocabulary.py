@@ -17,6 +17,7 @@ from typing import Any
 
 from market.errors import ConfigurationError, InvalidInput
 from market.models.registry import MisconductSeverity, Registry
+from market.settings import Settings
 
 BUNDLED_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
@@ -151,6 +152,11 @@ class Vocabulary:
                 for t in self.licence_types.values()
             ],
         }
+
+
+def vocabulary_of(settings: Settings) -> Vocabulary:
+    """The vocabulary a deployment is configured with (MARKET_REFERENCE_DIR, MARKET_REGION)."""
+    return load_vocabulary(settings.reference_dir or BUNDLED_REFERENCE_DIR, settings.region)
 
 
 def _read(path: Path) -> dict[str, Any]:
