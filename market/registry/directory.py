@@ -1,0 +1,365 @@
+"""The registries as people browse them: search with filters, pages and sorting, and one
+firm's record as each kind of reader may see it.
+
+The public sees what a trading centre publishes (名录公示): identity, registration, fields
+or services, approved licences, track records, misconduct records, credit score and
+status. Contact details are for signed-in users; pending licences, the status history
+and the credit events are for the firm itself, supervisors and administrators.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+
+from market.db import UnitOfWork
+from market.errors import InvalidInput, NotFound
+from market.models import (
+    Firm,
+    FirmStatus,
+    FirmStatusChange,
+    Licence,
+    LicenceStatus,
+    Misconduct,
+    Organisation,
+    Registry,
+    TrackRecord,
+)
+from market.registry.admission import effective_status, load_firm
+from market.registry.eligibility import local_day
+from market.registry.vocabulary import Vocabulary
+
+PUBLISHED_STATUSES = (FirmStatus.ADMITTED, FirmStatus.SUSPENDED)
+
+
+class Audience(enum.Enum):
+    PUBLIC = "public"  # not signed in
+    MEMBER = "member"  # any signed-in user (owners look for contacts)
+    FIRM = "firm"  # the firm's own users
+    OFFICIAL = "official"  # supervisors and administrators
+
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (Organisation.name, Firm.id),
+    "credit": (Firm.credit_score.desc(), Firm.id),
+    "-credit": (Firm.credit_score, Firm.id),
+    "admitted": (Firm.admitted_at.desc().nulls_last(), Firm.id),
+    "applied": (Firm.applied_at, Firm.id),
+    "id": (Firm.id,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryQuery:
+    kind: Registry | None = None
+    text: str = ""
+    division: str | None = None
+    work_field: str | None = None
+    service_type: str | None = None
+    licence_type: str | None = None
+    statuses: tuple[FirmStatus, ...] = PUBLISHED_STATUSES
+    min_credit: Decimal | None = None
+    sort: str = "name"
+    page: int = 1
+    per_page: int = 20
+
+
+def directory_query(
+    vocabulary: Vocabulary,
+    *,
+    kind: str | None = None,
+    text: str = "",
+    division: str | None = None,
+    work_field: str | None = None,
+    service_type: str | None = None,
+    licence_type: str | None = None,
+    status: str | None = None,
+    min_credit: str | None = None,
+    sort: str = "name",
+    page: int = 1,
+    per_page: int = 20,
+    audience: Audience = Audience.PUBLIC,
+) -> DirectoryQuery:
+    """Check the filters given as text (query string); unknown values are 422s listing
+    the allowed ones. Only officials may list firms that are not published."""
+    registry = None
+    if kind:
+        try:
+            registry = Registry(kind)
+        except ValueError:
+            raise InvalidInput("kind is contractor or intermediary", field="kind") from None
+    statuses: tuple[FirmStatus, ...] = PUBLISHED_STATUSES
+    if status:
+        try:
+            statuses = tuple(FirmStatus(s) for s in status.split(","))
+        except ValueError:
+            raise InvalidInput(
+                f"status is one or more of {', '.join(s.value for s in FirmStatus)}",
+                field="status",
+            ) from None
+        if audience is not Audience.OFFICIAL and not set(statuses) <= set(PUBLISHED_STATUSES):
+            raise InvalidInput("only admitted and suspended firms are published", field="status")
+    if sort not in SORTS:
+        raise InvalidInput(f"sort is one of {', '.join(SORTS)}", field="sort", allowed=list(SORTS))
+    if not 1 <= per_page <= 100:
+        raise InvalidInput("per_page is between 1 and 100", field="per_page")
+    if page < 1:
+        raise InvalidInput("page starts at 1", field="page")
+    credit = None
+    if min_credit:
+        try:
+            credit = Decimal(min_credit)
+        except ArithmeticError:
+            raise InvalidInput("min_credit is a number", field="min_credit") from None
+    return DirectoryQuery(
+        kind=registry,
+        text=text.strip()[:100],
+        division=vocabulary.divisions.resolve(division, field="division") if division else None,
+        work_field=vocabulary.work_fields.resolve(work_field, field="work_field") if work_field else None,
+        service_type=vocabulary.service_types.resolve(service_type, field="service_type")
+        if service_type
+        else None,
+        licence_type=vocabulary.licence_type(licence_type).code if licence_type else None,
+        statuses=statuses,
+        min_credit=credit,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FirmSummary:
+    id: int
+    kind: Registry
+    name: str
+    uscc: str
+    division_code: str | None
+    work_fields: list[str]
+    service_types: list[str]
+    status: FirmStatus
+    credit_score: Decimal
+    admitted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryPage:
+    items: list[FirmSummary]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _filters(query: DirectoryQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Firm.status.in_(query.statuses)]
+    if query.kind is not None:
+        conditions.append(Firm.kind == query.kind)
+    if query.text:
+        pattern = "%" + query.text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        conditions.append(or_(Organisation.name.ilike(pattern), Organisation.uscc == query.text.upper()))
+    if query.division:
+        conditions.append(Firm.division_code == query.division)
+    if query.work_field:
+        conditions.append(Firm.work_fields.contains([query.work_field]))
+    if query.service_type:
+        conditions.append(Firm.service_types.contains([query.service_type]))
+    if query.min_credit is not None:
+        conditions.append(Firm.credit_score >= query.min_credit)
+    if query.licence_type:
+        conditions.append(
+            select(Licence.id)
+            .where(
+                Licence.firm_id == Firm.id,
+                Licence.licence_type == query.licence_type,
+                Licence.status == LicenceStatus.APPROVED,
+            )
+            .exists()
+        )
+    return conditions
+
+
+async def search(uow: UnitOfWork, query: DirectoryQuery, *, now: datetime) -> DirectoryPage:
+    """One page of firms matching ``query`` and the total count."""
+    conditions = _filters(query)
+    base = select(Firm, Organisation.name, Organisation.uscc).join(Organisation, Organisation.id == Firm.id)
+    total = await uow.session.scalar(
+        select(func.count())
+        .select_from(Firm)
+        .join(Organisation, Organisation.id == Firm.id)
+        .where(*conditions)
+    )
+    rows = await uow.session.execute(
+        base.where(*conditions)
+        .order_by(*SORTS[query.sort])
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    )
+    items = [
+        FirmSummary(
+            id=firm.id,
+            kind=firm.kind,
+            name=name,
+            uscc=uscc or "",
+            division_code=firm.division_code,
+            work_fields=list(firm.work_fields),
+            service_types=list(firm.service_types),
+            status=effective_status(firm, now),
+            credit_score=firm.credit_score,
+            admitted_at=firm.admitted_at,
+        )
+        for firm, name, uscc in rows
+    ]
+    return DirectoryPage(items, int(total or 0), query.page, query.per_page)
+
+
+# -- one firm -------------------------------------------------------------------------------
+def audience_of(
+    roles: frozenset[str], organisation_id: int | None, firm_id: int, signed_in: bool
+) -> Audience:
+    """Which view of firm ``firm_id`` a reader with these roles and organisation gets."""
+    if roles & {"admin", "supervisor"}:
+        return Audience.OFFICIAL
+    if organisation_id == firm_id and roles & {"contractor", "intermediary"}:
+        return Audience.FIRM
+    return Audience.MEMBER if signed_in else Audience.PUBLIC
+
+
+async def firm_record(
+    uow: UnitOfWork, vocabulary: Vocabulary, firm_id: int, *, audience: Audience, now: datetime
+) -> dict[str, Any]:
+    """Everything ``audience`` may see of one firm, as plain data (names resolved)."""
+    firm = await load_firm(uow, firm_id)
+    private = audience in (Audience.FIRM, Audience.OFFICIAL)
+    if firm.status not in PUBLISHED_STATUSES and not private:
+        # an applicant's papers are not published until it is admitted
+        raise NotFound(f"there is no published firm {firm_id}", firm_id=firm_id)
+    org = firm.organisation
+    status = effective_status(firm, now)
+    record: dict[str, Any] = {
+        "id": firm.id,
+        "kind": firm.kind.value,
+        "name": org.name,
+        "uscc": org.uscc,
+        "legal_representative": firm.legal_representative,
+        "address": org.address,
+        "division_code": firm.division_code,
+        "division": vocabulary.divisions.name(firm.division_code) if firm.division_code else "",
+        "work_fields": [{"code": c, "name": vocabulary.work_fields.name(c)} for c in firm.work_fields],
+        "service_types": [{"code": c, "name": vocabulary.service_types.name(c)} for c in firm.service_types],
+        "practitioners": firm.practitioners,
+        "service_area": [{"code": c, "name": vocabulary.divisions.name(c)} for c in firm.service_area],
+        "introduction": firm.introduction,
+        "status": status.value,
+        "suspended_until": (
+            firm.suspended_until.isoformat()
+            if status is FirmStatus.SUSPENDED and firm.suspended_until
+            else None
+        ),
+        "credit_score": str(firm.credit_score),
+        "admitted_at": firm.admitted_at.isoformat() if firm.admitted_at else None,
+        "version": firm.version,
+    }
+    if audience is not Audience.PUBLIC:
+        record["contact"] = {
+            "name": firm.contact_name,
+            "phone": firm.contact_phone,
+            "email": firm.contact_email,
+        }
+    licences = await _licences(uow, firm_id, include_unapproved=private)
+    record["licences"] = [_licence_view(vocabulary, lic, now) for lic in licences]
+    tracks = (
+        await uow.session.scalars(
+            select(TrackRecord)
+            .where(TrackRecord.firm_id == firm_id)
+            .order_by(TrackRecord.completed_on.desc())
+        )
+    ).all()
+    record["track_records"] = [
+        {
+            "id": t.id,
+            "project": t.project,
+            "owner_name": t.owner_name,
+            "contract_value": str(t.contract_value),
+            "completed_on": t.completed_on.isoformat(),
+            "field_code": t.field_code,
+        }
+        for t in tracks
+    ]
+    misconduct = (
+        await uow.session.scalars(
+            select(Misconduct).where(Misconduct.firm_id == firm_id).order_by(Misconduct.occurred_on.desc())
+        )
+    ).all()
+    record["misconduct"] = [
+        {
+            "id": m.id,
+            "severity": m.severity.value,
+            "description": m.description,
+            "occurred_on": m.occurred_on.isoformat(),
+            "reference": m.reference,
+            "deduction": str(m.deduction),
+        }
+        for m in misconduct
+    ]
+    if private:
+        record["status_reason"] = firm.status_reason
+        record["history"] = await _history(uow, firm_id)
+    return record
+
+
+async def _licences(uow: UnitOfWork, firm_id: int, *, include_unapproved: bool) -> Sequence[Licence]:
+    query = select(Licence).where(Licence.firm_id == firm_id).order_by(Licence.licence_type, Licence.id)
+    if not include_unapproved:
+        query = query.where(Licence.status == LicenceStatus.APPROVED)
+    return (await uow.session.scalars(query)).all()
+
+
+def _licence_view(vocabulary: Vocabulary, lic: Licence, now: datetime) -> dict[str, Any]:
+    today = local_day(now)
+    return {
+        "id": lic.id,
+        "licence_type": lic.licence_type,
+        "licence_name": vocabulary.licence_types[lic.licence_type].name
+        if lic.licence_type in vocabulary.licence_types
+        else lic.licence_type,
+        "grade": lic.grade,
+        "number": lic.number,
+        "issuer": lic.issuer,
+        "issued_on": lic.issued_on.isoformat() if lic.issued_on else None,
+        "valid_until": lic.valid_until.isoformat(),
+        "expired": lic.valid_until < today,
+        "days_left": (lic.valid_until - today).days,
+        "e_licence_ref": lic.e_licence_ref,
+        "status": lic.status.value,
+        "replaces_id": lic.replaces_id,
+        "review_reason": lic.review_reason,
+    }
+
+
+async def _history(uow: UnitOfWork, firm_id: int) -> list[dict[str, Any]]:
+    rows = (
+        await uow.session.scalars(
+            select(FirmStatusChange).where(FirmStatusChange.firm_id == firm_id).order_by(FirmStatusChange.id)
+        )
+    ).all()
+    return [
+        {
+            "from": r.from_status.value if r.from_status else None,
+            "to": r.to_status.value,
+            "reason": r.reason,
+            "until": r.until.isoformat() if r.until else None,
+            "actor": r.actor_label,
+            "at": r.changed_at.isoformat(),
+        }
+        for r in rows
+    ]
