@@ -29,6 +29,7 @@ from web.controllers.audit import AuditController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
+from web.controllers.registry import RegistryController
 from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
@@ -47,6 +48,7 @@ ROUTE_HANDLERS: list[Any] = [
     DocumentController,
     VerificationPages,
     TemplateController,
+    RegistryController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
@@ -108,7 +110,13 @@ def create_app(
             description="Contractor pool (小额工程企业库), intermediary services supermarket "
             "(中介超市), auditable selection, sealed documents and the audit log.",
             path="/schema",
-            tags=[Tag(name="platform"), Tag(name="accounts"), Tag(name="audit"), Tag(name="documents")],
+            tags=[
+                Tag(name="platform"),
+                Tag(name="accounts"),
+                Tag(name="registry"),
+                Tag(name="audit"),
+                Tag(name="documents"),
+            ],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(

@@ -1,0 +1,229 @@
+"""The registry API over real HTTP: apply, review, browse, edit, eligibility; bad input is a
+4xx naming the field and writes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+
+from market.clock import FixedClock
+from market.models import AuditEntry, Firm, Organisation, Role, User
+from tests.conftest import ClonedDatabase
+from tests.e2e.conftest import PASSWORD, sign_in
+from tests.registry_data import contractor, intermediary
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+def application(raw: dict[str, Any], username: str) -> dict[str, Any]:
+    return {"firm": raw, "account": {"username": username, "display_name": "经办人", "password": PASSWORD}}
+
+
+async def _counts(db: ClonedDatabase) -> tuple[int, int, int, int]:
+    async with db.database.sessions() as session:
+        return tuple(  # type: ignore[return-value]
+            [
+                int(await session.scalar(select(func.count()).select_from(m)) or 0)
+                for m in (Organisation, Firm, User, AuditEntry)
+            ]
+        )
+
+
+async def _apply(client: Client, raw: dict[str, Any], username: str) -> int:
+    response = await client.post("/api/registry/applications", json=application(raw, username))
+    assert response.status_code == 201, response.text
+    return int(response.json()["firm_id"])
+
+
+async def _admin(client: Client, make_user: Any) -> dict[str, str]:
+    await make_user("admin1", Role.ADMIN)
+    return await sign_in(client, "admin1")
+
+
+async def _admit(client: Client, admin: dict[str, str], firm_id: int) -> None:
+    response = await client.post(f"/api/firms/{firm_id}/decisions", json={"decision": "admit"}, headers=admin)
+    assert response.status_code == 200, response.text
+
+
+async def test_vocabulary_is_public(client: Client) -> None:
+    body = (await client.get("/api/registry/vocabulary")).json()
+    assert {d["name"] for d in body["region"]["divisions"]} >= {"浈江区", "乳源瑶族自治县"}
+    assert [f["name"] for f in body["work_fields"]] == ["房屋建筑和市政工程", "交通公路", "水利", "能源电力"]
+
+
+async def test_a_firm_applies_is_admitted_and_appears_in_the_directory(
+    client: Client, make_user: Any
+) -> None:
+    firm_id = await _apply(client, contractor(1, contact_phone="0751-1234567"), "firm1")
+    assert (await client.get(f"/api/firms/{firm_id}")).status_code == 404  # not published yet
+    own = await sign_in(client, "firm1")
+    mine = (await client.get(f"/api/firms/{firm_id}", headers=own)).json()
+    assert mine["status"] == "applied" and mine["licences"][0]["status"] == "pending"
+    admin = await _admin(client, make_user)
+    await _admit(client, admin, firm_id)
+    public = (await client.get(f"/api/firms/{firm_id}")).json()
+    assert public["status"] == "admitted" and public["licences"][0]["status"] == "approved"
+    assert "contact" not in public and "history" not in public
+    listing = (await client.get("/api/firms", params={"kind": "contractor", "q": "测试建筑"})).json()
+    assert [item["id"] for item in listing["items"]] == [firm_id]
+    history = (await client.get(f"/api/firms/{firm_id}", headers=admin)).json()["history"]
+    assert [h["to"] for h in history] == ["applied", "admitted"]
+
+
+async def test_directory_pages_and_sorts(client: Client, make_user: Any) -> None:
+    admin = await _admin(client, make_user)
+    ids = [await _apply(client, contractor(10 + n), f"firm{10 + n}") for n in range(5)]
+    for firm_id in ids:
+        await _admit(client, admin, firm_id)
+    await client.post(
+        f"/api/firms/{ids[3]}/credit/adjustments", json={"delta": "5", "reason": "表彰"}, headers=admin
+    )
+    first = (await client.get("/api/firms", params={"per_page": 2, "sort": "credit"})).json()
+    assert first["total"] == 5 and first["pages"] == 3 and first["items"][0]["id"] == ids[3]
+    third = (await client.get("/api/firms", params={"per_page": 2, "page": 3, "sort": "id"})).json()
+    assert [i["id"] for i in third["items"]] == [ids[4]]
+    bad = await client.get("/api/firms", params={"sort": "random"})
+    assert bad.status_code == 422 and bad.json()["field"] == "sort"
+    hidden = await client.get("/api/firms", params={"status": "applied"})
+    assert hidden.status_code == 422
+
+
+async def test_bad_applications_name_the_field_and_write_nothing(
+    client: Client, fresh_database: ClonedDatabase
+) -> None:
+    await _apply(client, contractor(20), "firm20")
+    before = await _counts(fresh_database)
+    wrong_check = contractor(21)
+    wrong_check["uscc"] = wrong_check["uscc"][:-1] + ("0" if wrong_check["uscc"][-1] != "0" else "1")
+    response = await client.post("/api/registry/applications", json=application(wrong_check, "firm21"))
+    assert response.status_code == 422
+    assert response.json()["field"] == "uscc" and "check character" in response.json()["detail"]
+    short = await client.post(
+        "/api/registry/applications", json=application(contractor(22, uscc="91440200123"), "f22")
+    )
+    assert short.status_code == 422 and "18 characters" in short.json()["detail"]
+    unknown = await client.post(
+        "/api/registry/applications", json=application(contractor(23, work_fields=["航空航天"]), "firm23")
+    )
+    problem = unknown.json()
+    assert unknown.status_code == 422 and problem["field"] == "work_fields"
+    assert "housing_municipal (房屋建筑和市政工程)" in problem["problems"][0]["message"]
+    dates = contractor(24)
+    dates["licences"][0].update(issued_on="2026-06-01", valid_until="2026-05-01")
+    backwards = await client.post("/api/registry/applications", json=application(dates, "firm24"))
+    assert backwards.status_code == 422
+    assert backwards.json()["problems"][0]["field"] == "licences[0].valid_until"
+    duplicate = await client.post("/api/registry/applications", json=application(contractor(20), "firm25"))
+    assert duplicate.status_code == 409 and duplicate.json()["field"] == "uscc"
+    taken = await client.post("/api/registry/applications", json=application(contractor(26), "firm20"))
+    assert taken.status_code == 409
+    assert await _counts(fresh_database) == before
+
+
+async def test_a_firm_edits_itself_but_not_another(client: Client, make_user: Any) -> None:
+    mine = await _apply(client, contractor(30), "firm30")
+    theirs = await _apply(client, contractor(31), "firm31")
+    own = await sign_in(client, "firm30")
+    version = (await client.get(f"/api/firms/{mine}", headers=own)).json()["version"]
+    ok = await client.patch(
+        f"/api/firms/{mine}", json={"version": version, "contact_phone": "13900000000"}, headers=own
+    )
+    assert ok.status_code == 200 and ok.json()["contact"]["phone"] == "13900000000"
+    stale = await client.patch(
+        f"/api/firms/{mine}", json={"version": version, "introduction": "x"}, headers=own
+    )
+    assert stale.status_code == 409
+    other = await client.patch(f"/api/firms/{theirs}", json={"version": 1, "introduction": "x"}, headers=own)
+    assert other.status_code == 403
+    licence = {
+        "licence_type": "safety_permit",
+        "number": "S-1",
+        "issuer": "广东省住房和城乡建设厅",
+        "valid_until": "2029-01-01",
+    }
+    assert (await client.post(f"/api/firms/{theirs}/licences", json=licence, headers=own)).status_code == 403
+    submitted = await client.post(f"/api/firms/{mine}/licences", json=licence, headers=own)
+    assert submitted.status_code == 201 and submitted.json()["status"] == "pending"
+    admin = await _admin(client, make_user)
+    review = await client.post(
+        f"/api/licences/{submitted.json()['licence_id']}/review", json={"approve": True}, headers=admin
+    )
+    assert review.json()["status"] == "approved"
+
+
+async def test_eligibility_lists_and_explains(client: Client, make_user: Any, clock: FixedClock) -> None:
+    admin = await _admin(client, make_user)
+    good = await _apply(client, contractor(40), "firm40")
+    low = contractor(41)
+    low["licences"][0]["valid_until"] = (clock.now().date() + timedelta(days=5)).isoformat()
+    expiring = await _apply(client, low, "firm41")
+    agency = await _apply(client, intermediary(42), "firm42")
+    for firm_id in (good, expiring, agency):
+        await _admit(client, admin, firm_id)
+    await make_user("buyer", Role.OWNER)
+    owner = await sign_in(client, "buyer")
+    requirements = {
+        "kind": "contractor",
+        "work_field": "房屋建筑和市政工程",
+        "licences": ["building_gc"],
+        "min_grade": "三级",
+        "local_only": True,
+    }
+    now = (
+        await client.post("/api/registry/eligibility", json={"requirements": requirements}, headers=owner)
+    ).json()
+    assert now["count"] == 2
+    later_at = (clock.now() + timedelta(days=10)).isoformat()
+    later = await client.post(
+        "/api/registry/eligibility", json={"requirements": requirements, "at": later_at}, headers=owner
+    )
+    assert [f["id"] for f in later.json()["firms"]] == [good]
+    why = await client.post(
+        f"/api/registry/eligibility/{expiring}",
+        json={"requirements": requirements, "at": later_at},
+        headers=owner,
+    )
+    assert why.json()["eligible"] is False and why.json()["reasons"][0]["code"] == "licence-expired"
+    expiring_list = (await client.get("/api/registry/licences/expiring", headers=admin)).json()
+    assert [e["firm_id"] for e in expiring_list] == [expiring]
+    bad = await client.post(
+        "/api/registry/eligibility",
+        json={"requirements": {"kind": "contractor", "work_field": "航天"}},
+        headers=owner,
+    )
+    assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "work_field"
+    firm_user = await sign_in(client, "firm40")
+    refused = await client.post(
+        "/api/registry/eligibility", json={"requirements": requirements}, headers=firm_user
+    )
+    assert refused.status_code == 403
+
+
+async def test_severe_misconduct_suspends_at_once(client: Client, make_user: Any) -> None:
+    admin = await _admin(client, make_user)
+    firm_id = await _apply(client, contractor(50), "firm50")
+    await _admit(client, admin, firm_id)
+    await make_user("watcher", Role.SUPERVISOR)
+    supervisor = await sign_in(client, "watcher")
+    recorded = await client.post(
+        f"/api/firms/{firm_id}/misconduct",
+        json={
+            "severity": "severe",
+            "description": "出借资质",
+            "occurred_on": "2026-11-01",
+            "reference": "韶建罚〔2026〕12号",
+        },
+        headers=supervisor,
+    )
+    assert recorded.status_code == 201 and recorded.json()["suspended_until"]
+    public = (await client.get(f"/api/firms/{firm_id}")).json()
+    assert public["status"] == "suspended" and public["misconduct"][0]["description"] == "出借资质"
+    statement = (await client.get(f"/api/firms/{firm_id}/credit", headers=supervisor)).json()
+    assert [e["cause"] for e in statement["events"]] == ["base", "misconduct"] and statement["consistent"]
+    stranger = await _apply(client, contractor(51), "firm51")
+    other = await sign_in(client, "firm51")
+    assert (await client.get(f"/api/firms/{firm_id}/credit", headers=other)).status_code == 403
+    assert stranger
