@@ -11,7 +11,9 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from market import audit
+from market.clock import Clock, SystemClock
 from market.db import Database
+from market.registry import admission
 
 log = logging.getLogger("market.scheduler")
 
@@ -52,7 +54,11 @@ class AuditSealer:
 
 
 class BackgroundWork:
-    def __init__(self, database: Database, *, seal_interval_seconds: int) -> None:
+    def __init__(
+        self, database: Database, *, seal_interval_seconds: int, clock: Clock | None = None
+    ) -> None:
+        self.database = database
+        self.clock = clock or SystemClock()
         self.sealer = AuditSealer(database)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(
@@ -63,6 +69,28 @@ class BackgroundWork:
             max_instances=1,
             coalesce=True,
         )
+        # Eligibility never waits for this: a suspension counts only until its end. The job
+        # writes the end down so that lists and histories read right.
+        self.scheduler.add_job(
+            self.lift_expired_suspensions,
+            "interval",
+            minutes=1,
+            id="lift-expired-suspensions",
+            max_instances=1,
+            coalesce=True,
+        )
+
+    async def lift_expired_suspensions(self) -> list[int]:
+        try:
+            async with self.database.unit_of_work() as uow:
+                lifted = await admission.lift_expired(uow, now=self.clock.now())
+                await uow.commit()
+        except Exception:  # the next tick tries again; eligibility does not depend on it
+            log.exception("lifting expired suspensions failed")
+            return []
+        if lifted:
+            log.info("suspensions ended for firms %s", lifted)
+        return lifted
 
     def start(self) -> None:
         self.sealer.start()

@@ -86,7 +86,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        work = BackgroundWork(database, seal_interval_seconds=settings.audit_seal_interval_seconds)
+        work = BackgroundWork(
+            database, seal_interval_seconds=settings.audit_seal_interval_seconds, clock=state.clock
+        )
         if run_background:
             work.start()
         try:

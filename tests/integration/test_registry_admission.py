@@ -339,3 +339,15 @@ async def test_severe_misconduct_on_a_suspended_firm_extends_but_never_shortens(
     async with database.sessions() as session:
         firm = await session.get(Firm, firm_id)
     assert firm is not None and firm.suspended_until == far
+
+
+async def test_the_scheduler_job_writes_down_ended_suspensions(database: Database) -> None:
+    from market.clock import FixedClock
+    from market.scheduler import BackgroundWork
+
+    firm_id = await admitted_firm(database, contractor(17))
+    await _move(database, firm_id, FirmStatus.SUSPENDED, "检查", until=NOW + timedelta(hours=1))
+    clock = FixedClock(NOW + timedelta(hours=2))
+    work = BackgroundWork(database, seal_interval_seconds=60, clock=clock)
+    assert await work.lift_expired_suspensions() == [firm_id]
+    assert await work.lift_expired_suspensions() == []
