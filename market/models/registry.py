@@ -139,13 +139,14 @@ class Licence(Base):
 
     __table_args__ = (
         CheckConstraint("issued_on IS NULL OR valid_until >= issued_on", name="valid_after_issue"),
-        # eligibility reads approved licences by type and expiry; firm_id and rank come from the index
+        # eligibility probes each candidate firm's approved licences: index-only, no heap
         Index(
-            "ix_licence_approved_type",
+            "ix_licence_approved_firm",
+            "firm_id",
             "licence_type",
             "valid_until",
-            "firm_id",
             "grade_rank",
+            "issued_on",
             postgresql_where=text("status = 'approved'"),
         ),
         Index("ix_licence_firm", "firm_id"),

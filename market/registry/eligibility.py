@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from market.db import UnitOfWork
 from market.errors import InvalidInput, NotFound
@@ -182,14 +182,21 @@ class EligibleFirm:
     division_code: str | None
 
 
-def _licence_holds(requirement: LicenceRequirement, day: date) -> Any:
-    return and_(
-        Licence.firm_id == Firm.id,
-        Licence.status == LicenceStatus.APPROVED,
-        Licence.licence_type == requirement.licence_type,
-        Licence.grade_rank >= requirement.min_rank,
-        Licence.valid_until >= day,
-        or_(Licence.issued_on.is_(None), Licence.issued_on <= day),
+def _licence_holders(requirements: Sequence[LicenceRequirement], day: date) -> Any:
+    """Firms holding, on ``day``, an approved licence meeting any of ``requirements``.
+    Written as ``firm.id IN (…)`` so that PostgreSQL can plan it as a semi-join."""
+    return Firm.id.in_(
+        select(Licence.firm_id).where(
+            Licence.status == LicenceStatus.APPROVED,
+            Licence.valid_until >= day,
+            or_(Licence.issued_on.is_(None), Licence.issued_on <= day),
+            or_(
+                *(
+                    and_(Licence.licence_type == r.licence_type, Licence.grade_rank >= r.min_rank)
+                    for r in requirements
+                )
+            ),
+        )
     )
 
 
@@ -217,9 +224,10 @@ def eligibility_query(
         conditions.append(Firm.credit_score >= requirements.min_credit)
     if requirements.avoid:
         conditions.append(Organisation.uscc.not_in(sorted(requirements.avoid)))
-    held = [exists().where(_licence_holds(r, day)) for r in requirements.licences]
-    if held:
-        conditions.append(and_(*held) if requirements.licence_rule == "all" else or_(*held))
+    if requirements.licences and requirements.licence_rule == "all":
+        conditions.extend(_licence_holders([r], day) for r in requirements.licences)
+    elif requirements.licences:
+        conditions.append(_licence_holders(requirements.licences, day))
     return (
         select(Firm.id, Organisation.uscc, Organisation.name, Firm.credit_score, Firm.division_code)
         .join(Organisation, Organisation.id == Firm.id)

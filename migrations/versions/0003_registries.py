@@ -106,7 +106,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_licence'))
     )
     op.create_index('ix_licence_approved_expiry', 'licence', ['valid_until'], unique=False, postgresql_where=sa.text("status = 'approved'"))
-    op.create_index('ix_licence_approved_type', 'licence', ['licence_type', 'valid_until', 'firm_id', 'grade_rank'], unique=False, postgresql_where=sa.text("status = 'approved'"))
+    op.create_index('ix_licence_approved_firm', 'licence', ['firm_id', 'licence_type', 'valid_until', 'grade_rank', 'issued_on'], unique=False, postgresql_where=sa.text("status = 'approved'"))
     op.create_index('ix_licence_firm', 'licence', ['firm_id'], unique=False)
     op.create_index('uq_licence_approved_number', 'licence', ['firm_id', 'licence_type', 'number'], unique=True, postgresql_where=sa.text("status = 'approved'"))
     op.create_table('misconduct',
@@ -168,7 +168,7 @@ def downgrade() -> None:
     op.drop_table('misconduct')
     op.drop_index('uq_licence_approved_number', table_name='licence', postgresql_where=sa.text("status = 'approved'"))
     op.drop_index('ix_licence_firm', table_name='licence')
-    op.drop_index('ix_licence_approved_type', table_name='licence', postgresql_where=sa.text("status = 'approved'"))
+    op.drop_index('ix_licence_approved_firm', table_name='licence', postgresql_where=sa.text("status = 'approved'"))
     op.drop_index('ix_licence_approved_expiry', table_name='licence', postgresql_where=sa.text("status = 'approved'"))
     op.drop_table('licence')
     op.drop_index(op.f('ix_firm_status_change_firm_id'), table_name='firm_status_change')
