@@ -432,6 +432,24 @@ async def licences_of(uow: UnitOfWork, firm_id: int, *, current_only: bool = Fal
     return (await uow.session.scalars(query)).all()
 
 
+async def pending_licences(uow: UnitOfWork, *, limit: int = 200) -> list[tuple[Licence, str, FirmStatus]]:
+    """The review queue: licences waiting for review (oldest first) of firms already in the
+    pool, with the firm's name and status. An applicant's licences are reviewed with its
+    application instead."""
+    rows = await uow.session.execute(
+        select(Licence, Organisation.name, Firm.status)
+        .join(Firm, Firm.id == Licence.firm_id)
+        .join(Organisation, Organisation.id == Firm.id)
+        .where(
+            Licence.status == LicenceStatus.PENDING,
+            Firm.status.in_([FirmStatus.ADMITTED, FirmStatus.SUSPENDED]),
+        )
+        .order_by(Licence.created_at, Licence.id)
+        .limit(limit)
+    )
+    return [(lic, name, status) for lic, name, status in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class ExpiringLicence:
     licence_id: int

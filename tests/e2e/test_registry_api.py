@@ -145,9 +145,13 @@ async def test_a_firm_edits_itself_but_not_another(client: Client, make_user: An
         "valid_until": "2029-01-01",
     }
     assert (await client.post(f"/api/firms/{theirs}/licences", json=licence, headers=own)).status_code == 403
+    admin = await _admin(client, make_user)
+    await _admit(client, admin, mine)
     submitted = await client.post(f"/api/firms/{mine}/licences", json=licence, headers=own)
     assert submitted.status_code == 201 and submitted.json()["status"] == "pending"
-    admin = await _admin(client, make_user)
+    queue = (await client.get("/api/registry/licences/pending", headers=admin)).json()
+    assert [q["licence_id"] for q in queue] == [submitted.json()["licence_id"]]
+    assert (await client.get("/api/registry/licences/pending", headers=own)).status_code == 403
     review = await client.post(
         f"/api/licences/{submitted.json()['licence_id']}/review", json={"approve": True}, headers=admin
     )

@@ -355,6 +355,24 @@ class RegistryController(Controller):
         today = local_day(app_state.clock.now())
         return [_expiring(e) for e in await firms.expiring_licences(uow, today=today, days=days)]
 
+    @get("/registry/licences/pending", summary="Licences waiting for review (审核队列)", guards=[admin_only])
+    async def pending(self, uow: UoW) -> list[dict[str, Any]]:
+        return [
+            {
+                "licence_id": lic.id,
+                "firm_id": lic.firm_id,
+                "firm_name": name,
+                "firm_status": status.value,
+                "licence_type": lic.licence_type,
+                "grade": lic.grade,
+                "number": lic.number,
+                "valid_until": lic.valid_until.isoformat(),
+                "replaces_id": lic.replaces_id,
+                "submitted_at": lic.created_at.isoformat(),
+            }
+            for lic, name, status in await firms.pending_licences(uow)
+        ]
+
     @post(
         "/firms/{firm_id:int}/decisions",
         summary="Admit, return, reject, suspend, reinstate or remove a firm (with reason)",
