@@ -36,6 +36,7 @@ from market.registry.eligibility import local_day
 from market.registry.vocabulary import Vocabulary
 
 PUBLISHED_STATUSES = (FirmStatus.ADMITTED, FirmStatus.SUSPENDED)
+MAX_PAGE = 100_000  # deeper than any registry; keeps OFFSET inside a bigint
 
 
 class Audience(enum.Enum):
@@ -109,14 +110,16 @@ def directory_query(
         raise InvalidInput(f"sort is one of {', '.join(SORTS)}", field="sort", allowed=list(SORTS))
     if not 1 <= per_page <= 100:
         raise InvalidInput("per_page is between 1 and 100", field="per_page")
-    if page < 1:
-        raise InvalidInput("page starts at 1", field="page")
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput(f"page is between 1 and {MAX_PAGE}", field="page")
     credit = None
     if min_credit:
         try:
             credit = Decimal(min_credit)
+            if not (credit.is_finite() and 0 <= credit <= 100):
+                raise ArithmeticError
         except ArithmeticError:
-            raise InvalidInput("min_credit is a number", field="min_credit") from None
+            raise InvalidInput("min_credit is a score between 0 and 100", field="min_credit") from None
     return DirectoryQuery(
         kind=registry,
         text=text.strip()[:100],

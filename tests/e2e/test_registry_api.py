@@ -87,6 +87,9 @@ async def test_directory_pages_and_sorts(client: Client, make_user: Any) -> None
     assert [i["id"] for i in third["items"]] == [ids[4]]
     bad = await client.get("/api/firms", params={"sort": "random"})
     assert bad.status_code == 422 and bad.json()["field"] == "sort"
+    for name, value in (("min_credit", "Infinity"), ("min_credit", "NaN"), ("page", "99999999999999999999")):
+        refused = await client.get("/api/firms", params={name: value})
+        assert refused.status_code in (400, 422) and name in refused.text, (name, refused.text)
     hidden = await client.get("/api/firms", params={"status": "applied"})
     assert hidden.status_code == 422
 

@@ -107,7 +107,7 @@ class RegistryController(Controller):
         status: FromQuery[str | None] = None,
         min_credit: FromQuery[str | None] = None,
         sort: FromQuery[str] = "name",
-        page: Annotated[int, Parameter(ge=1)] = 1,
+        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> dict[str, Any]:
         principal = _principal(request)
