@@ -1,0 +1,373 @@
+"""The set-based statements behind :mod:`market.registry.bulk`.
+
+Each statement writes any number of rows in one round trip: the values travel as one
+array parameter per column and ``unnest`` spreads them into rows. A statement's cost is
+then the same for one row or a thousand, where the ORM would pay a round trip per row
+(and per table). Arrays of codes (work fields …) travel as one string per firm joined by
+:data:`SEP`, because ``unnest`` cannot spread an array of arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market.audit import Actor
+from market.models import CreditCause, FirmStatus, LicenceStatus, OrganisationKind, Registry
+from market.registry.records import FirmInput, LicenceInput, TrackRecordInput
+
+SEP = "\x1f"  # the unit separator: it cannot appear in a vocabulary code
+ORG_FIELDS = ("name", "address")
+FIRM_FIELDS = (
+    "legal_representative",
+    "division_code",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "introduction",
+    "work_fields",
+    "service_types",
+    "practitioners",
+    "service_area",
+)
+ARRAY_FIELDS = frozenset({"work_fields", "service_types", "service_area"})
+LICENCE_FIELDS = ("grade", "grade_rank", "issuer", "issued_on", "valid_until", "e_licence_ref")
+ORGANISATION_KIND = {
+    Registry.CONTRACTOR: OrganisationKind.CONTRACTOR,
+    Registry.INTERMEDIARY: OrganisationKind.INTERMEDIARY,
+}
+
+
+def _joined(values: Iterable[str]) -> str:
+    return SEP.join(values)
+
+
+async def _run(session: AsyncSession, sql: str, params: Mapping[str, Any]) -> Any:
+    return await session.execute(text(sql), dict(params))
+
+
+@dataclass(slots=True)
+class Registered:
+    """An organisation holding a USCC (and its firm row, if it has one), as stored."""
+
+    id: int
+    kind: OrganisationKind
+    org: dict[str, Any]
+    firm: dict[str, Any] | None = None
+    firm_kind: Registry | None = None
+
+
+async def registered(session: AsyncSession, usccs: Sequence[str], *, lock: bool) -> dict[str, Registered]:
+    """The organisations holding these USCCs, by USCC. With ``lock``, their rows stay as
+    read until the commit, so that what is compared (and audited as changed) is true."""
+    lock_clause = " FOR UPDATE" if lock else ""
+    orgs = (
+        await _run(
+            session,
+            "SELECT id, uscc, kind, name, address FROM organisation"  # noqa: S608 (fixed text)
+            f" WHERE uscc = ANY(CAST(:usccs AS text[])){lock_clause}",
+            {"usccs": list(usccs)},
+        )
+    ).mappings()
+    found = {
+        row["uscc"]: Registered(
+            row["id"], OrganisationKind(row["kind"]), {"name": row["name"], "address": row["address"]}
+        )
+        for row in orgs
+    }
+    if not found:
+        return found
+    by_id = {item.id: item for item in found.values()}
+    firms = (
+        await _run(
+            session,
+            f"SELECT id, kind, {', '.join(FIRM_FIELDS)} FROM firm"  # noqa: S608 (fixed column list)
+            f" WHERE id = ANY(CAST(:ids AS bigint[])){lock_clause}",
+            {"ids": list(by_id)},
+        )
+    ).mappings()
+    for row in firms:
+        item = by_id[row["id"]]
+        item.firm_kind = Registry(row["kind"])
+        item.firm = {name: list(row[name]) if name in ARRAY_FIELDS else row[name] for name in FIRM_FIELDS}
+    return found
+
+
+async def insert_organisations(session: AsyncSession, records: Sequence[FirmInput]) -> dict[str, int]:
+    """New organisations; returns their ids by USCC. A USCC registered meanwhile by
+    another transaction is skipped (``ON CONFLICT``) and so absent from the result."""
+    rows = await _run(
+        session,
+        "INSERT INTO organisation (kind, name, uscc, address, contact_phone)"
+        " SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:names AS text[]),"
+        "  CAST(:usccs AS text[]), CAST(:addresses AS text[]), CAST(:phones AS text[]))"
+        " ON CONFLICT (uscc) DO NOTHING RETURNING id, uscc",
+        {
+            "kinds": [ORGANISATION_KIND[r.kind].value for r in records],
+            "names": [r.name for r in records],
+            "usccs": [r.uscc for r in records],
+            "addresses": [r.address for r in records],
+            "phones": [r.contact_phone for r in records],
+        },
+    )
+    return {row.uscc: row.id for row in rows}
+
+
+async def update_organisations(session: AsyncSession, rows: Sequence[tuple[int, FirmInput]]) -> None:
+    """Name and address from the records; the version moves so that a form opened before
+    sees a conflict instead of overwriting."""
+    await _run(
+        session,
+        "UPDATE organisation o SET name = v.name, address = v.address, version = o.version + 1,"
+        " updated_at = now()"
+        " FROM unnest(CAST(:ids AS bigint[]), CAST(:names AS text[]), CAST(:addresses AS text[]))"
+        "  AS v(id, name, address)"
+        " WHERE o.id = v.id",
+        {
+            "ids": [org_id for org_id, _ in rows],
+            "names": [r.name for _, r in rows],
+            "addresses": [r.address for _, r in rows],
+        },
+    )
+
+
+_FIRM_COLUMNS = (
+    "CAST(:legal AS text[]), CAST(:division AS text[]), CAST(:contact_names AS text[]),"
+    " CAST(:phones AS text[]), CAST(:emails AS text[]), CAST(:intros AS text[]),"
+    " CAST(:work_fields AS text[]), CAST(:service_types AS text[]), CAST(:practitioners AS integer[]),"
+    " CAST(:service_area AS text[])"
+)
+_FIRM_ALIASES = (
+    "legal, division, contact_name, phone, email, intro, work_fields, service_types, practitioners,"
+    " service_area"
+)
+
+
+def _firm_params(values: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    def column(name: str) -> list[Any]:
+        if name in ARRAY_FIELDS:
+            return [_joined(v[name]) for v in values]
+        return [v[name] for v in values]
+
+    return {
+        "legal": column("legal_representative"),
+        "division": column("division_code"),
+        "contact_names": column("contact_name"),
+        "phones": column("contact_phone"),
+        "emails": column("contact_email"),
+        "intros": column("introduction"),
+        "work_fields": column("work_fields"),
+        "service_types": column("service_types"),
+        "practitioners": column("practitioners"),
+        "service_area": column("service_area"),
+    }
+
+
+async def insert_firms(
+    session: AsyncSession,
+    rows: Sequence[tuple[int, FirmInput]],
+    *,
+    status: FirmStatus,
+    reason: str,
+    now: datetime,
+    credit_base: Decimal,
+) -> None:
+    """Firm rows for organisations (id = organisation id), in ``status`` since ``now``."""
+    await _run(
+        session,
+        "INSERT INTO firm (id, kind, legal_representative, division_code, contact_name,"  # noqa: S608 (fixed text)
+        " contact_phone, contact_email, introduction, work_fields, service_types, practitioners,"
+        " service_area, status, status_reason, status_changed_at, applied_at, admitted_at,"
+        " credit_score)"
+        " SELECT v.id, v.kind, v.legal, v.division, v.contact_name, v.phone, v.email, v.intro,"
+        "  string_to_array(v.work_fields, chr(31)), string_to_array(v.service_types, chr(31)),"
+        "  v.practitioners, string_to_array(v.service_area, chr(31)),"
+        "  CAST(:status AS text), CAST(:reason AS text), CAST(:now AS timestamptz),"
+        "  CAST(:now AS timestamptz), CAST(:admitted_at AS timestamptz), CAST(:base AS numeric)"
+        f" FROM unnest(CAST(:ids AS bigint[]), CAST(:kinds AS text[]), {_FIRM_COLUMNS})"
+        f"  AS v(id, kind, {_FIRM_ALIASES})",
+        {
+            "ids": [firm_id for firm_id, _ in rows],
+            "kinds": [r.kind.value for _, r in rows],
+            **_firm_params([r.profile() for _, r in rows]),
+            "status": status.value,
+            "reason": reason,
+            "now": now,
+            "admitted_at": now if status is FirmStatus.ADMITTED else None,
+            "base": credit_base,
+        },
+    )
+
+
+async def update_firms(session: AsyncSession, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    """Replace the profile columns (:data:`FIRM_FIELDS`) of firms; status is untouched."""
+    await _run(
+        session,
+        "UPDATE firm f SET legal_representative = v.legal, division_code = v.division,"  # noqa: S608 (fixed text)
+        " contact_name = v.contact_name, contact_phone = v.phone, contact_email = v.email,"
+        " introduction = v.intro, work_fields = string_to_array(v.work_fields, chr(31)),"
+        " service_types = string_to_array(v.service_types, chr(31)),"
+        " practitioners = v.practitioners, service_area = string_to_array(v.service_area, chr(31)),"
+        " version = f.version + 1, updated_at = now()"
+        f" FROM unnest(CAST(:ids AS bigint[]), {_FIRM_COLUMNS}) AS v(id, {_FIRM_ALIASES})"
+        " WHERE f.id = v.id",
+        {"ids": [firm_id for firm_id, _ in rows], **_firm_params([values for _, values in rows])},
+    )
+
+
+async def insert_first_events(
+    session: AsyncSession,
+    firm_ids: Sequence[int],
+    *,
+    actor: Actor,
+    status: FirmStatus,
+    reason: str,
+    now: datetime,
+    credit_base: Decimal,
+) -> None:
+    """Each new firm's first status change (from nothing) and its base credit event."""
+    common = {"ids": list(firm_ids), "actor_label": actor.label, "now": now}
+    await _run(
+        session,
+        "INSERT INTO firm_status_change (firm_id, from_status, to_status, reason, actor_id,"
+        " actor_label, changed_at)"
+        " SELECT id, NULL, CAST(:status AS text), CAST(:reason AS text), CAST(:actor_id AS bigint),"
+        "  CAST(:actor_label AS text), CAST(:now AS timestamptz)"
+        " FROM unnest(CAST(:ids AS bigint[])) AS id",
+        {**common, "status": status.value, "reason": reason, "actor_id": actor.id},
+    )
+    await _run(
+        session,
+        "INSERT INTO credit_event (firm_id, cause, delta, score_after, note, actor_label, occurred_at)"
+        " SELECT id, CAST(:cause AS text), CAST(:base AS numeric), CAST(:base AS numeric),"
+        "  CAST(:note AS text), CAST(:actor_label AS text), CAST(:now AS timestamptz)"
+        " FROM unnest(CAST(:ids AS bigint[])) AS id",
+        {**common, "cause": CreditCause.BASE.value, "base": credit_base, "note": "基础分"},
+    )
+
+
+def _licence_params(licences: Sequence[LicenceInput]) -> dict[str, list[Any]]:
+    return {
+        "grades": [lic.grade for lic in licences],
+        "ranks": [lic.grade_rank for lic in licences],
+        "issuers": [lic.issuer for lic in licences],
+        "issued": [lic.issued_on for lic in licences],
+        "valid": [lic.valid_until for lic in licences],
+        "refs": [lic.e_licence_ref for lic in licences],
+    }
+
+
+async def insert_licences(
+    session: AsyncSession,
+    rows: Sequence[tuple[int, LicenceInput]],
+    *,
+    actor: Actor,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Licences as approved (reviewed by ``actor`` at ``now`` for ``reason``)."""
+    if not rows:
+        return
+    await _run(
+        session,
+        "INSERT INTO licence (firm_id, licence_type, number, grade, grade_rank, issuer, issued_on,"
+        " valid_until, e_licence_ref, status, review_reason, reviewed_at, reviewed_by)"
+        " SELECT v.*, CAST(:status AS text), CAST(:reason AS text), CAST(:now AS timestamptz),"
+        "  CAST(:actor_id AS bigint)"
+        " FROM unnest(CAST(:firm_ids AS bigint[]), CAST(:types AS text[]), CAST(:numbers AS text[]),"
+        "  CAST(:grades AS text[]), CAST(:ranks AS smallint[]), CAST(:issuers AS text[]),"
+        "  CAST(:issued AS date[]), CAST(:valid AS date[]), CAST(:refs AS text[])) AS v",
+        {
+            "firm_ids": [firm_id for firm_id, _ in rows],
+            "types": [lic.licence_type for _, lic in rows],
+            "numbers": [lic.number for _, lic in rows],
+            **_licence_params([lic for _, lic in rows]),
+            "status": LicenceStatus.APPROVED.value,
+            "reason": reason,
+            "now": now,
+            "actor_id": actor.id,
+        },
+    )
+
+
+async def update_licences(
+    session: AsyncSession,
+    rows: Sequence[tuple[int, LicenceInput]],
+    *,
+    actor: Actor,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Grade, issuer and dates of approved licences, by licence id."""
+    if not rows:
+        return
+    await _run(
+        session,
+        "UPDATE licence l SET grade = v.grade, grade_rank = v.rank, issuer = v.issuer,"
+        " issued_on = v.issued, valid_until = v.valid, e_licence_ref = v.ref,"
+        " reviewed_at = CAST(:now AS timestamptz), reviewed_by = CAST(:actor_id AS bigint),"
+        " review_reason = CAST(:reason AS text)"
+        " FROM unnest(CAST(:ids AS bigint[]), CAST(:grades AS text[]), CAST(:ranks AS smallint[]),"
+        "  CAST(:issuers AS text[]), CAST(:issued AS date[]), CAST(:valid AS date[]),"
+        "  CAST(:refs AS text[])) AS v(id, grade, rank, issuer, issued, valid, ref)"
+        " WHERE l.id = v.id",
+        {
+            "ids": [licence_id for licence_id, _ in rows],
+            **_licence_params([lic for _, lic in rows]),
+            "now": now,
+            "actor_id": actor.id,
+            "reason": reason,
+        },
+    )
+
+
+async def approved_licences(
+    session: AsyncSession, firm_ids: Sequence[int]
+) -> dict[tuple[int, str, str], dict[str, Any]]:
+    """The approved licences of these firms by (firm id, licence type, number)."""
+    rows = (
+        await _run(
+            session,
+            f"SELECT id, firm_id, licence_type, number, {', '.join(LICENCE_FIELDS)} FROM licence"  # noqa: S608 (fixed column list)
+            " WHERE status = 'approved' AND firm_id = ANY(CAST(:ids AS bigint[]))",
+            {"ids": list(firm_ids)},
+        )
+    ).mappings()
+    return {(row["firm_id"], row["licence_type"], row["number"]): dict(row) for row in rows}
+
+
+async def track_record_keys(session: AsyncSession, firm_ids: Sequence[int]) -> set[tuple[int, str, date]]:
+    """(firm id, project, completion date) of these firms' track records."""
+    rows = await _run(
+        session,
+        "SELECT firm_id, project, completed_on FROM track_record WHERE firm_id = ANY(CAST(:ids AS bigint[]))",
+        {"ids": list(firm_ids)},
+    )
+    return {(row.firm_id, row.project, row.completed_on) for row in rows}
+
+
+async def insert_track_records(session: AsyncSession, rows: Sequence[tuple[int, TrackRecordInput]]) -> None:
+    """Track records of firms."""
+    if not rows:
+        return
+    await _run(
+        session,
+        "INSERT INTO track_record (firm_id, project, owner_name, contract_value, completed_on, field_code)"
+        " SELECT * FROM unnest(CAST(:firm_ids AS bigint[]), CAST(:projects AS text[]),"
+        "  CAST(:owners AS text[]), CAST(:values AS numeric[]), CAST(:completed AS date[]),"
+        "  CAST(:fields AS text[]))",
+        {
+            "firm_ids": [firm_id for firm_id, _ in rows],
+            "projects": [t.project for _, t in rows],
+            "owners": [t.owner_name for _, t in rows],
+            "values": [t.contract_value for _, t in rows],
+            "completed": [t.completed_on for _, t in rows],
+            "fields": [t.field_code for _, t in rows],
+        },
+    )
