@@ -30,6 +30,7 @@ from web.controllers.documents import DocumentController, TemplateController, Ve
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
 from web.controllers.registry import RegistryController
+from web.controllers.registry_import import RegistryImportController
 from web.controllers.registry_pages import RegistryPages
 from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
@@ -51,6 +52,7 @@ ROUTE_HANDLERS: list[Any] = [
     TemplateController,
     RegistryController,
     RegistryPages,
+    RegistryImportController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

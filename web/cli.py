@@ -259,6 +259,12 @@ def audit_verify(report_all: bool) -> None:
     sys.exit(1)
 
 
+# at the end: the registry commands use this module's helpers
+from web.registry_cli import registry  # noqa: E402
+
+main.add_command(registry)
+
+
 def run() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     main()

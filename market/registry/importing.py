@@ -24,7 +24,7 @@ from market.errors import InvalidInput
 from market.models import FirmStatus, Registry
 from market.registry.bulk import registry_conflicts, upsert_firms
 from market.registry.import_columns import REASON_HEADER, Layout, layout_of
-from market.registry.records import FirmInput, InvalidRecord, Problem, _registry, check_uscc, firm_input
+from market.registry.records import FirmInput, InvalidRecord, Problem, check_uscc, firm_input, parse_registry
 from market.registry.sheets import Table, cell_text, read_table
 from market.registry.vocabulary import Vocabulary, load_vocabulary
 
@@ -122,7 +122,7 @@ def _check_row(
     written_kind = str(raw.pop("kind", "") or "")
     if written_kind:
         try:
-            row_kind = _registry(written_kind)
+            row_kind = parse_registry(written_kind)
         except InvalidInput as exc:
             problems.append(Problem("kind", exc.message))
             row_kind = None

@@ -299,7 +299,7 @@ def firm_input(vocabulary: Vocabulary, raw: Mapping[str, Any], *, kind: Registry
     lists may be given as lists or as text separated by ``;`` ``,`` or ``、``."""
     check = _Checker()
     if kind is None:
-        kind = check.run(_registry, raw.get("kind"))
+        kind = check.run(parse_registry, raw.get("kind"))
     uscc = check.run(check_uscc, raw.get("uscc"))
     name = check.text(raw, "name", required=True)
     legal = check.text(raw, "legal_representative", required=True)
@@ -377,7 +377,7 @@ def firm_input(vocabulary: Vocabulary, raw: Mapping[str, Any], *, kind: Registry
     )
 
 
-def _registry(value: Any) -> Registry:
+def parse_registry(value: Any) -> Registry:
     text = str(value or "").strip()
     aliases = {
         "小额工程企业库": Registry.CONTRACTOR,

@@ -20,10 +20,9 @@ from tests.conftest import ClonedDatabase
 from tests.e2e.conftest import sign_in
 from tests.integration.test_registry_import import EXAMPLE, as_csv, row, uscc
 from web.app import create_app
-from web.controllers.registry_import import RegistryImportController
 
 URL = "/api/registry/imports"
-REGISTRY_CLI = [sys.executable, "-c", "from web.registry_cli import registry; registry()"]
+REGISTRY_CLI = [sys.executable, "-c", "from web.cli import run; run()", "registry"]
 
 
 @pytest.fixture
@@ -32,8 +31,6 @@ async def api(
 ) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
     settings = Settings(home=tmp_path, database_url=fresh_database.url, auth=AuthSettings())
     app = create_app(settings, clock=clock, background=True)
-    if not any(route.path == URL for route in app.routes):
-        app.register(RegistryImportController)  # until web/app.py lists it
     async with AsyncTestClient(app=app) as client:
         yield client
 
