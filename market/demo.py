@@ -1,15 +1,26 @@
-"""Demo data for ``market serve --demo``: loaded once, recognised by its supervisor account."""
+"""Demo data for ``market serve --demo``: loaded once, recognised by its supervisor account.
+
+The demo intermediaries and contractors are registry firms too (admitted, with licences),
+so that agent1 … builder2 each own a firm; beside them the generated pool of
+:mod:`market.registry.demo_pool` fills the registries.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from stdnum.cn import uscc as uscc_number
 
 from market import accounts
 from market.audit import Actor
+from market.clock import local
 from market.db import Database
-from market.models import OrganisationKind, Role
+from market.models import OrganisationKind, Registry, Role
+from market.registry.bulk import upsert_firms
+from market.registry.demo_pool import load_demo_pool
+from market.registry.records import FirmInput, firm_input
+from market.registry.vocabulary import Vocabulary, load_vocabulary
 from market.settings import AuthSettings
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (published in the README on purpose)
@@ -58,9 +69,142 @@ ACCOUNTS: list[DemoAccount] = [
 ]
 
 
-async def load_demo(database: Database, auth: AuthSettings) -> bool:
-    """Create the demo organisations and accounts unless they exist. True if loaded now."""
+# org index -> its registry record: division, legal representative, fields or service
+# types, practitioners, licences (type, grade, number, issuer, days still valid)
+FIRMS: dict[int, tuple[str, str, tuple[str, ...], int, tuple[tuple[str, str, str, str, int], ...]]] = {
+    3: (
+        "440204",
+        "张伟",
+        ("cost_consulting", "tendering_agency"),
+        18,
+        (
+            ("cost_consulting_cert", "乙级", "乙2144020386", "广东省住房和城乡建设厅", 900),
+            ("tendering_agency_record", "", "粤招代登440212", "广东省住房和城乡建设厅", 1200),
+        ),
+    ),
+    4: (
+        "440203",
+        "刘洋",
+        ("surveying",),
+        26,
+        (("surveying_cert", "乙级", "乙测资字44020117", "广东省自然资源厅", 20),),
+    ),
+    5: (
+        "440204",
+        "黄静",
+        ("asset_appraisal", "land_appraisal"),
+        12,
+        (
+            ("asset_appraisal_cert", "", "粤财资评备〔2021〕36号", "广东省财政厅", 700),
+            ("land_appraisal_cert", "", "2021440087", "广东省自然资源厅", 700),
+        ),
+    ),
+    6: (
+        "440203",
+        "陈志强",
+        ("planning_design",),
+        35,
+        (("design_cert", "乙级", "A244017652", "广东省住房和城乡建设厅", 1400),),
+    ),
+    7: (
+        "440205",
+        "何丽娟",
+        ("eia", "soil_water_conservation"),
+        15,
+        (("eia_cert", "", "HP4402000318", "中华人民共和国生态环境部", 1000),),
+    ),
+    8: (
+        "440204",
+        "周强",
+        ("housing_municipal",),
+        42,
+        (
+            ("municipal_gc", "三级", "D344020531", "韶关市住房和城乡建设局", 1100),
+            ("building_gc", "三级", "D344020532", "韶关市住房和城乡建设局", 25),
+            ("safety_permit", "", "(粤)JZ安许证字[2024]020766", "广东省住房和城乡建设厅", 800),
+        ),
+    ),
+    9: (
+        "440205",
+        "吴刚",
+        ("transport",),
+        55,
+        (
+            ("highway_gc", "二级", "D244106325", "广东省住房和城乡建设厅", 1300),
+            ("safety_permit", "", "(粤)JZ安许证字[2023]020415", "广东省住房和城乡建设厅", 400),
+        ),
+    ),
+    10: (
+        "440204",
+        "梁国华",
+        ("water",),
+        30,
+        (("water_gc", "三级", "D344020748", "韶关市住房和城乡建设局", 600),),
+    ),
+    11: (
+        "440281",
+        "邓少华",
+        ("energy",),
+        24,
+        (("power_gc", "三级", "D344020913", "韶关市住房和城乡建设局", 1500),),
+    ),
+    12: (
+        "440224",
+        "曾振宇",
+        ("housing_municipal", "water"),
+        60,
+        (
+            ("building_gc", "二级", "D244087120", "广东省住房和城乡建设厅", 1000),
+            ("water_gc", "三级", "D344021044", "韶关市住房和城乡建设局", 1000),
+        ),
+    ),
+}
+
+
+def firm_records(vocabulary: Vocabulary, today: date) -> list[FirmInput]:
+    """The registry records of the demo intermediaries and contractors."""
+    records = []
+    for index, (division, legal, fields, practitioners, licences) in FIRMS.items():
+        kind, name, address = ORGANISATIONS[index]
+        registry = Registry(kind.value)
+        raw = {
+            "uscc": demo_uscc((index + 1) * 7919),
+            "name": name,
+            "address": address,
+            "legal_representative": legal,
+            "division_code": division,
+            "contact_name": legal,
+            "contact_phone": f"0751-88{index:05d}",
+            "work_fields" if registry is Registry.CONTRACTOR else "service_types": list(fields),
+            "practitioners": practitioners,
+            "licences": [
+                {
+                    "licence_type": code,
+                    "grade": grade,
+                    "number": number,
+                    "issuer": issuer,
+                    "valid_until": today + timedelta(days=days),
+                    "issued_on": today + timedelta(days=days) - timedelta(days=5 * 365),
+                }
+                for code, grade, number, issuer, days in licences
+            ],
+        }
+        records.append(firm_input(vocabulary, raw, kind=registry))
+    return records
+
+
+async def load_demo(
+    database: Database,
+    auth: AuthSettings,
+    *,
+    vocabulary: Vocabulary | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Create the demo organisations and accounts unless they exist, then the registry
+    pool (:func:`market.registry.demo_pool.load_demo_pool`). True if loaded now."""
     actor = Actor.system("demo-loader")
+    vocabulary = vocabulary or load_vocabulary()
+    now = now or datetime.now(UTC)
     async with database.unit_of_work() as uow:
         if await accounts.find_user(uow, "supervisor") is not None:
             return False
@@ -75,6 +219,10 @@ async def load_demo(database: Database, auth: AuthSettings) -> bool:
                 address=address,
             )
             org_ids.append(org.id)
+        # the intermediaries' and contractors' organisations become their firms
+        await upsert_firms(
+            uow, actor, firm_records(vocabulary, local(now).date()), now=now, vocabulary=vocabulary
+        )
         for account in ACCOUNTS:
             await accounts.create_user(
                 uow,
@@ -87,4 +235,5 @@ async def load_demo(database: Database, auth: AuthSettings) -> bool:
                 auth=auth,
             )
         await uow.commit()
+    await load_demo_pool(database, vocabulary, now=now)
     return True
