@@ -259,7 +259,7 @@ async def explain_analyze(database: Database, vocabulary: Vocabulary) -> list[st
 
 
 async def measure_eligibility(database: Database, vocabulary: Vocabulary) -> None:
-    found: list[eligibility.EligibleFirm] = []
+    found: eligibility.EligiblePool = eligibility.EligiblePool([], [], [])
 
     async def full_list() -> None:
         nonlocal found

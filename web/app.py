@@ -30,6 +30,7 @@ from web.controllers.documents import DocumentController, TemplateController, Ve
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
 from web.controllers.registry import RegistryController
+from web.controllers.registry_admin import RegistryAdministration
 from web.controllers.registry_import import RegistryImportController
 from web.controllers.registry_pages import RegistryPages
 from web.controllers.sessions import SessionController
@@ -51,6 +52,7 @@ ROUTE_HANDLERS: list[Any] = [
     VerificationPages,
     TemplateController,
     RegistryController,
+    RegistryAdministration,
     RegistryPages,
     RegistryImportController,
     create_static_files_router(

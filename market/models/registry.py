@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -84,6 +85,9 @@ class Firm(Timestamped, Base):
         BigInteger, ForeignKey("organisation.id", ondelete="RESTRICT"), primary_key=True
     )
     kind: Mapped[Registry] = mapped_column(str_enum(Registry, "registry"))
+    # The organisation's USCC, copied by a trigger (insert, and any change of the
+    # organisation's code), so that eligibility lists firms without joining organisations.
+    uscc: Mapped[str] = mapped_column(String(18), server_default=FetchedValue(), unique=True)
     legal_representative: Mapped[str] = mapped_column(String(50))
     # county-level division of registration; NULL when registered outside the region
     division_code: Mapped[str | None] = mapped_column(String(12))

@@ -16,7 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from market.db import UnitOfWork
 from market.errors import InvalidInput, NotFound
@@ -223,6 +224,16 @@ async def search(uow: UnitOfWork, query: DirectoryQuery, *, now: datetime) -> Di
         for firm, name, uscc in rows
     ]
     return DirectoryPage(items, int(total or 0), query.page, query.per_page)
+
+
+async def names_of(uow: UnitOfWork, firm_ids: Sequence[int]) -> dict[int, str]:
+    """Firms' names by id, for lists that carry ids only (eligibility, draws)."""
+    rows = await uow.session.execute(
+        select(Organisation.id, Organisation.name).where(
+            Organisation.id == func.any(cast(firm_ids, ARRAY(BigInteger)))
+        )
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 # -- one firm -------------------------------------------------------------------------------

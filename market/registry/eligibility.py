@@ -11,14 +11,16 @@ one firm that bids. A test checks on random pools that the two always agree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Integer, Select, and_, cast, func, or_, select, text, type_coerce
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.types import NullType
 
 from market.db import UnitOfWork
 from market.errors import InvalidInput, NotFound
@@ -175,11 +177,33 @@ def _whole(value: Any, name: str, problems: list[Problem]) -> int:
 # -- the list -----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class EligibleFirm:
+    """What a draw needs of an eligible firm (names are looked up for the winners)."""
+
     firm_id: int
     uscc: str
-    name: str
     credit_score: Decimal
-    division_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EligiblePool:
+    """The eligible firms column by column, in firm-id order. Tens of thousands of firms may
+    qualify; columns cost a fraction of an object per firm, and a draw wants columns (ids,
+    and credit in hundredths as integer weights) anyway. Iterating gives
+    :class:`EligibleFirm` objects."""
+
+    firm_ids: list[int]
+    usccs: list[str]
+    credit_hundredths: list[int]
+
+    def __len__(self) -> int:
+        return len(self.firm_ids)
+
+    def __iter__(self) -> Iterator[EligibleFirm]:
+        for firm_id, uscc, credit in zip(self.firm_ids, self.usccs, self.credit_hundredths, strict=True):
+            yield EligibleFirm(firm_id, uscc, Decimal(credit).scaleb(-2))
+
+    def __contains__(self, firm_id: object) -> bool:
+        return firm_id in self.firm_ids
 
 
 def _licence_holders(requirements: Sequence[LicenceRequirement], day: date) -> Any:
@@ -202,7 +226,7 @@ def _licence_holders(requirements: Sequence[LicenceRequirement], day: date) -> A
 
 def eligibility_query(
     vocabulary: Vocabulary, requirements: Requirements, at: datetime
-) -> Select[int, str | None, str, Decimal, str | None]:
+) -> Select[int, str, Decimal]:
     """The SQL of :func:`eligible_firms` (exposed so that the bench can EXPLAIN it)."""
     day = local_day(at)
     conditions: list[Any] = [
@@ -223,25 +247,32 @@ def eligibility_query(
     if requirements.min_credit is not None:
         conditions.append(Firm.credit_score >= requirements.min_credit)
     if requirements.avoid:
-        conditions.append(Organisation.uscc.not_in(sorted(requirements.avoid)))
+        conditions.append(Firm.uscc.not_in(sorted(requirements.avoid)))
     if requirements.licences and requirements.licence_rule == "all":
         conditions.extend(_licence_holders([r], day) for r in requirements.licences)
     elif requirements.licences:
         conditions.append(_licence_holders(requirements.licences, day))
-    return (
-        select(Firm.id, Organisation.uscc, Organisation.name, Firm.credit_score, Firm.division_code)
-        .join(Organisation, Organisation.id == Firm.id)
-        .where(*conditions)
-        .order_by(Firm.id)
-    )
+    return select(Firm.id, Firm.uscc, Firm.credit_score).where(*conditions)
 
 
 async def eligible_firms(
     uow: UnitOfWork, vocabulary: Vocabulary, requirements: Requirements, at: datetime
-) -> list[EligibleFirm]:
+) -> EligiblePool:
     """Every firm that meets ``requirements`` at ``at``, in firm-id order."""
-    rows = await uow.session.execute(eligibility_query(vocabulary, requirements, at))
-    return [EligibleFirm(r[0], r[1] or "", r[2], r[3], r[4]) for r in rows]
+    found = eligibility_query(vocabulary, requirements, at).subquery()
+
+    def column(value: Any) -> Any:
+        # one row of arrays: the driver decodes them in C, with no row object per firm
+        return func.array_agg(aggregate_order_by(type_coerce(value, NullType()), found.c.id))
+
+    arrays = select(
+        column(found.c.id), column(found.c.uscc), column(cast(found.c.credit_score * 100, Integer))
+    )
+    # A cached generic plan cannot see which licence types are asked for and picks badly.
+    await uow.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    row: Any = (await uow.session.execute(arrays)).one()
+    ids, usccs, credits = row
+    return EligiblePool(list(ids or ()), list(usccs or ()), list(credits or ()))
 
 
 # -- one firm, with reasons ---------------------------------------------------------------

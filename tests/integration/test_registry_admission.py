@@ -24,7 +24,7 @@ from market.models import (
     Organisation,
     Role,
 )
-from market.registry import admission, credit, firms
+from market.registry import admission, credit, firms, licences
 from market.registry.records import InvalidRecord, firm_input
 from market.settings import AuthSettings
 from tests.registry_data import ADMIN, NOW, TODAY, VOCABULARY, admitted_firm, contractor, intermediary
@@ -58,7 +58,7 @@ async def _move(database: Database, firm_id: int, to: FirmStatus, reason: str = 
 async def test_an_application_is_admitted_and_its_licences_approved_with_history(database: Database) -> None:
     firm_id = await _apply(database, 1)
     async with database.unit_of_work() as uow:
-        assert [lic.status for lic in await firms.licences_of(uow, firm_id)] == [LicenceStatus.PENDING]
+        assert [lic.status for lic in await licences.licences_of(uow, firm_id)] == [LicenceStatus.PENDING]
     await _move(database, firm_id, FirmStatus.RETURNED, "请补充安全生产许可证")
     async with database.unit_of_work() as uow:
         await firms.resubmit(uow, ADMIN, firm_id, now=NOW + timedelta(hours=1))
@@ -86,7 +86,7 @@ async def test_an_application_is_admitted_and_its_licences_approved_with_history
     assert firm is not None and firm.admitted_at == NOW + timedelta(hours=2)
     assert list(actions) == ["firm:applied", "firm:returned", "firm:resubmitted", "firm:admitted"]
     async with database.unit_of_work() as uow:
-        assert [lic.status for lic in await firms.licences_of(uow, firm_id)] == [LicenceStatus.APPROVED]
+        assert [lic.status for lic in await licences.licences_of(uow, firm_id)] == [LicenceStatus.APPROVED]
 
 
 async def test_transitions_outside_the_state_machine_are_refused(database: Database) -> None:
@@ -211,7 +211,7 @@ async def test_licence_dates_out_of_order_are_refused(database: Database) -> Non
     before = await _count(database, Licence)
     async with database.unit_of_work() as uow:
         with pytest.raises(InvalidRecord) as caught:
-            await firms.submit_licence(uow, firm_user(firm_id), firm_id, bad, vocabulary=VOCABULARY)
+            await licences.submit_licence(uow, firm_user(firm_id), firm_id, bad, vocabulary=VOCABULARY)
     assert caught.value.problems[0].field == "valid_until"
     assert "before the issue date" in caught.value.problems[0].message
     assert await _count(database, Licence) == before
@@ -220,7 +220,7 @@ async def test_licence_dates_out_of_order_are_refused(database: Database) -> Non
 async def test_a_rejected_licence_change_keeps_the_approved_one(database: Database) -> None:
     firm_id = await admitted_firm(database, contractor(11))
     async with database.unit_of_work() as uow:
-        current = (await firms.licences_of(uow, firm_id))[0]
+        current = (await licences.licences_of(uow, firm_id))[0]
         upgrade = {
             "licence_type": "building_gc",
             "grade": "一级",
@@ -228,17 +228,17 @@ async def test_a_rejected_licence_change_keeps_the_approved_one(database: Databa
             "issuer": "广东省住房和城乡建设厅",
             "valid_until": "2030-01-01",
         }
-        pending = await firms.submit_licence(
+        pending = await licences.submit_licence(
             uow, firm_user(firm_id), firm_id, upgrade, replaces=current.id, vocabulary=VOCABULARY
         )
         with pytest.raises(InvalidInput):
-            await firms.review_licence(uow, ADMIN, pending.id, approve=False, reason="", now=NOW)
-        await firms.review_licence(
+            await licences.review_licence(uow, ADMIN, pending.id, approve=False, reason="", now=NOW)
+        await licences.review_licence(
             uow, ADMIN, pending.id, approve=False, reason="证书等级与原件不符", now=NOW
         )
         await uow.commit()
     async with database.unit_of_work() as uow:
-        statuses = {lic.id: lic.status for lic in await firms.licences_of(uow, firm_id)}
+        statuses = {lic.id: lic.status for lic in await licences.licences_of(uow, firm_id)}
     assert statuses == {current.id: LicenceStatus.APPROVED, pending.id: LicenceStatus.REJECTED}
 
 
@@ -250,8 +250,8 @@ async def test_expiring_licences_for_admins_and_for_the_firm(database: Database)
     soon_id = await admitted_firm(database, soon)
     await admitted_firm(database, later)
     async with database.unit_of_work() as uow:
-        listed = await firms.expiring_licences(uow, today=TODAY, days=30)
-        own = await firms.expiring_licences(uow, today=TODAY, days=60, firm_id=soon_id)
+        listed = await licences.expiring_licences(uow, today=TODAY, days=30)
+        own = await licences.expiring_licences(uow, today=TODAY, days=60, firm_id=soon_id)
     assert [(e.firm_id, e.days_left) for e in listed] == [(soon_id, 10)]
     assert [e.firm_id for e in own] == [soon_id]
 
@@ -351,3 +351,20 @@ async def test_the_scheduler_job_writes_down_ended_suspensions(database: Databas
     work = BackgroundWork(database, seal_interval_seconds=60, clock=clock)
     assert await work.lift_expired_suspensions() == [firm_id]
     assert await work.lift_expired_suspensions() == []
+
+
+async def test_the_firm_keeps_its_organisations_uscc_whatever_is_written(database: Database) -> None:
+    from sqlalchemy import text
+
+    from tests.registry_data import uscc
+
+    firm_id = await admitted_firm(database, contractor(18))
+    async with database.unit_of_work() as uow:
+        await uow.session.execute(
+            text("UPDATE firm SET uscc = :u WHERE id = :id"), {"u": uscc(999), "id": firm_id}
+        )
+        assert await uow.session.scalar(select(Firm.uscc).where(Firm.id == firm_id)) == uscc(18)
+        await uow.session.execute(
+            text("UPDATE organisation SET uscc = :u WHERE id = :id"), {"u": uscc(998), "id": firm_id}
+        )
+        assert await uow.session.scalar(select(Firm.uscc).where(Firm.id == firm_id)) == uscc(998)

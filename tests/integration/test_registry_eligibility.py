@@ -12,7 +12,7 @@ import pytest
 
 from market.db import Database
 from market.models import FirmStatus, MisconductSeverity
-from market.registry import admission, credit, firms
+from market.registry import admission, credit, firms, licences
 from market.registry.eligibility import Requirements, eligible_firms, explain, requirements_from
 from market.registry.records import InvalidRecord, firm_input
 from tests.registry_data import ADMIN, NOW, VOCABULARY, admitted_firm, contractor, intermediary, uscc
@@ -177,14 +177,14 @@ async def test_a_pending_licence_change_does_not_count_until_approved(database: 
     principal = _principal_of(firm_id)
     async with database.unit_of_work() as uow:
         renewal = dict(raw["licences"][0], valid_until="2029-12-01")
-        licence_id = (await firms.licences_of(uow, firm_id))[0].id
-        pending = await firms.submit_licence(
+        licence_id = (await licences.licences_of(uow, firm_id))[0].id
+        pending = await licences.submit_licence(
             uow, principal, firm_id, renewal, replaces=licence_id, vocabulary=VOCABULARY
         )
         await uow.commit()
     assert await _codes(database, req(licences=["building_gc"]), firm_id, later) == ["licence-expired"]
     async with database.unit_of_work() as uow:
-        await firms.review_licence(uow, ADMIN, pending.id, approve=True, reason="", now=NOW)
+        await licences.review_licence(uow, ADMIN, pending.id, approve=True, reason="", now=NOW)
         await uow.commit()
     assert await _ids(database, req(licences=["building_gc"]), later) == {firm_id}
 

@@ -4,7 +4,6 @@ record, administrators' decisions, and eligibility for owners and supervisors.""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
@@ -12,21 +11,15 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import structs
 
 from market.accounts import Principal
-from market.errors import InvalidInput, PermissionDenied
-from market.models import FirmStatus, MisconductSeverity, Role
-from market.registry import admission, credit, directory, firms
-from market.registry.eligibility import CHINA, eligible_firms, explain, local_day, requirements_from
-from market.registry.records import parse_date
+from market.errors import PermissionDenied
+from market.models import FirmStatus, Role
+from market.registry import credit, directory, firms, licences, ownership
+from market.registry.eligibility import CHINA, local_day
 from web.auth import PUBLIC, requires
-from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, client_address
+from web.dependencies import CurrentPrincipal, State, UoW, client_address
 from web.registry_schemas import (
     ApplicationBody,
-    CreditAdjustment,
-    DecisionBody,
-    EligibilityBody,
     LicenceBody,
-    LicenceReview,
-    MisconductBody,
     ProfileUpdate,
     ResubmitBody,
     TrackRecordBody,
@@ -237,7 +230,7 @@ class RegistryController(Controller):
         principal: CurrentPrincipal,
         app_state: State,
     ) -> dict[str, Any]:
-        licence = await firms.submit_licence(
+        licence = await licences.submit_licence(
             uow, principal, firm_id, data.raw(), replaces=data.replaces, vocabulary=app_state.vocabulary
         )
         await uow.commit()
@@ -252,7 +245,7 @@ class RegistryController(Controller):
     async def withdraw_licence(
         self, firm_id: FromPath[int], licence_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
     ) -> dict[str, Any]:
-        licence = await firms.withdraw_licence(uow, principal, firm_id, licence_id)
+        licence = await licences.withdraw_licence(uow, principal, firm_id, licence_id)
         await uow.commit()
         return {"licence_id": licence.id, "status": licence.status.value}
 
@@ -308,7 +301,7 @@ class RegistryController(Controller):
         principal: CurrentPrincipal,
         app_state: State,
     ) -> dict[str, Any]:
-        firms.ensure_may_edit(principal, firm_id)
+        ownership.ensure_may_edit(principal, firm_id)
         firm = await firms.resubmit(uow, principal.actor, firm_id, now=app_state.clock.now(), note=data.note)
         await uow.commit()
         return {"firm_id": firm.id, "status": firm.status.value}
@@ -329,7 +322,7 @@ class RegistryController(Controller):
         summary="This firm's licences expiring soon",
         guards=[anyone_signed_in],
     )
-    async def own_expiring(
+    async def ownexpiring_view(
         self,
         firm_id: FromPath[int],
         uow: UoW,
@@ -340,195 +333,12 @@ class RegistryController(Controller):
         _own_or_official(principal, firm_id)
         today = local_day(app_state.clock.now())
         return [
-            _expiring(e) for e in await firms.expiring_licences(uow, today=today, days=days, firm_id=firm_id)
+            expiring_view(e)
+            for e in await licences.expiring_licences(uow, today=today, days=days, firm_id=firm_id)
         ]
 
-    # -- administrators ---------------------------------------------------------------------
-    @get(
-        "/registry/licences/expiring",
-        summary="Licences expiring in the next days (all firms)",
-        guards=[officials],
-    )
-    async def expiring(
-        self, uow: UoW, app_state: State, days: Annotated[int, Parameter(ge=1, le=366)] = 30
-    ) -> list[dict[str, Any]]:
-        today = local_day(app_state.clock.now())
-        return [_expiring(e) for e in await firms.expiring_licences(uow, today=today, days=days)]
 
-    @get("/registry/licences/pending", summary="Licences waiting for review (审核队列)", guards=[admin_only])
-    async def pending(self, uow: UoW) -> list[dict[str, Any]]:
-        return [
-            {
-                "licence_id": lic.id,
-                "firm_id": lic.firm_id,
-                "firm_name": name,
-                "firm_status": status.value,
-                "licence_type": lic.licence_type,
-                "grade": lic.grade,
-                "number": lic.number,
-                "valid_until": lic.valid_until.isoformat(),
-                "replaces_id": lic.replaces_id,
-                "submitted_at": lic.created_at.isoformat(),
-            }
-            for lic, name, status in await firms.pending_licences(uow)
-        ]
-
-    @post(
-        "/firms/{firm_id:int}/decisions",
-        summary="Admit, return, reject, suspend, reinstate or remove a firm (with reason)",
-        guards=[admin_only],
-        status_code=200,
-    )
-    async def decide(
-        self,
-        firm_id: FromPath[int],
-        data: JSONBody[DecisionBody],
-        uow: UoW,
-        actor: CurrentActor,
-        app_state: State,
-    ) -> dict[str, Any]:
-        firm = await admission.load_firm(uow, firm_id, for_update=True)
-        now = app_state.clock.now()
-        if data.decision == "reinstate" and admission.effective_status(firm, now) is not FirmStatus.SUSPENDED:
-            raise InvalidInput("only a suspended firm can be reinstated", field="decision")
-        await admission.change_status(
-            uow,
-            actor,
-            firm,
-            DECISIONS[data.decision],
-            reason=data.reason,
-            now=now,
-            until=_china_time(data.until),
-            expected_version=data.version,
-        )
-        await uow.commit()
-        return {"firm_id": firm.id, "status": firm.status.value, "version": firm.version}
-
-    @post(
-        "/licences/{licence_id:int}/review",
-        summary="Approve or reject a submitted licence",
-        guards=[admin_only],
-        status_code=200,
-    )
-    async def review_licence(
-        self,
-        licence_id: FromPath[int],
-        data: JSONBody[LicenceReview],
-        uow: UoW,
-        actor: CurrentActor,
-        app_state: State,
-    ) -> dict[str, Any]:
-        licence = await firms.review_licence(
-            uow, actor, licence_id, approve=data.approve, reason=data.reason, now=app_state.clock.now()
-        )
-        await uow.commit()
-        return {"licence_id": licence.id, "status": licence.status.value}
-
-    @post(
-        "/firms/{firm_id:int}/misconduct",
-        summary="Record misconduct (不良行为记录)",
-        guards=[officials],
-        status_code=201,
-    )
-    async def misconduct(
-        self,
-        firm_id: FromPath[int],
-        data: JSONBody[MisconductBody],
-        uow: UoW,
-        actor: CurrentActor,
-        app_state: State,
-    ) -> dict[str, Any]:
-        record = await credit.record_misconduct(
-            uow,
-            actor,
-            firm_id,
-            severity=MisconductSeverity(data.severity),
-            description=data.description,
-            occurred_on=parse_date(data.occurred_on, "occurred_on"),
-            reference=data.reference,
-            now=app_state.clock.now(),
-            policy=app_state.vocabulary.credit,
-        )
-        await uow.commit()
-        return {
-            "misconduct_id": record.id,
-            "deduction": str(record.deduction),
-            "suspended_until": record.suspended_until.isoformat() if record.suspended_until else None,
-        }
-
-    @post(
-        "/firms/{firm_id:int}/credit/adjustments",
-        summary="Correct a credit score (with reason)",
-        guards=[admin_only],
-        status_code=201,
-    )
-    async def adjust_credit(
-        self,
-        firm_id: FromPath[int],
-        data: JSONBody[CreditAdjustment],
-        uow: UoW,
-        actor: CurrentActor,
-        app_state: State,
-    ) -> dict[str, Any]:
-        try:
-            delta = Decimal(data.delta)
-        except InvalidOperation:
-            raise InvalidInput(f"{data.delta!r} is not a number of points", field="delta") from None
-        event = await credit.adjust(
-            uow, actor, firm_id, delta=delta, reason=data.reason, now=app_state.clock.now()
-        )
-        await uow.commit()
-        return {"event_id": event.id, "score_after": str(event.score_after)}
-
-    # -- eligibility ------------------------------------------------------------------------
-    @post(
-        "/registry/eligibility",
-        summary="The firms eligible for given requirements",
-        guards=[buyers],
-        status_code=200,
-    )
-    async def eligible(self, data: JSONBody[EligibilityBody], uow: UoW, app_state: State) -> dict[str, Any]:
-        requirements = requirements_from(app_state.vocabulary, data.requirements)
-        at = _china_time(data.at) or app_state.clock.now()
-        found = await eligible_firms(uow, app_state.vocabulary, requirements, at)
-        return {
-            "requirements": requirements.as_dict(),
-            "at": at.isoformat(),
-            "count": len(found),
-            "firms": [
-                {
-                    "id": f.firm_id,
-                    "uscc": f.uscc,
-                    "name": f.name,
-                    "credit_score": str(f.credit_score),
-                    "division_code": f.division_code,
-                }
-                for f in found
-            ],
-        }
-
-    @post(
-        "/registry/eligibility/{firm_id:int}",
-        summary="Why one firm is or is not eligible",
-        guards=[anyone_signed_in],
-        status_code=200,
-    )
-    async def explain_one(
-        self,
-        firm_id: FromPath[int],
-        data: JSONBody[EligibilityBody],
-        uow: UoW,
-        principal: CurrentPrincipal,
-        app_state: State,
-    ) -> dict[str, Any]:
-        if not principal.has_any((Role.OWNER, Role.ADMIN, Role.SUPERVISOR)):
-            _own_or_official(principal, firm_id)
-        requirements = requirements_from(app_state.vocabulary, data.requirements)
-        at = _china_time(data.at) or app_state.clock.now()
-        return (await explain(uow, app_state.vocabulary, requirements, firm_id, at)).as_dict()
-
-
-def _expiring(e: firms.ExpiringLicence) -> dict[str, Any]:
+def expiring_view(e: licences.ExpiringLicence) -> dict[str, Any]:
     return {
         "licence_id": e.licence_id,
         "firm_id": e.firm_id,

@@ -1,0 +1,245 @@
+"""Licences (资质证书) of firms already in a registry: submitting new ones or changes,
+their review, withdrawal, the review queue and the list of licences expiring soon.
+
+A change never replaces an approved licence directly: it waits as ``pending`` and the
+approved one keeps counting until the change is approved (it is then ``superseded``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from market import audit
+from market.accounts import Principal
+from market.audit import Actor
+from market.db import UnitOfWork
+from market.errors import Conflict, InvalidInput, NotFound
+from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation
+from market.registry.admission import load_firm
+from market.registry.ownership import ensure_may_edit
+from market.registry.records import LicenceInput, licence_input
+from market.registry.vocabulary import Vocabulary
+
+
+def licence_row(firm_id: int, licence: LicenceInput, status: LicenceStatus) -> Licence:
+    return Licence(
+        firm_id=firm_id,
+        licence_type=licence.licence_type,
+        grade=licence.grade,
+        grade_rank=licence.grade_rank,
+        number=licence.number,
+        issuer=licence.issuer,
+        issued_on=licence.issued_on,
+        valid_until=licence.valid_until,
+        e_licence_ref=licence.e_licence_ref,
+        status=status,
+    )
+
+
+async def submit_licence(
+    uow: UnitOfWork,
+    principal: Principal,
+    firm_id: int,
+    raw: Mapping[str, Any],
+    *,
+    replaces: int | None = None,
+    vocabulary: Vocabulary,
+) -> Licence:
+    """A new licence, or a change to an approved one (``replaces``), waits for review.
+    Until it is approved the old one keeps counting."""
+    ensure_may_edit(principal, firm_id)
+    firm = await load_firm(uow, firm_id, for_update=True)
+    if firm.status is FirmStatus.REMOVED:
+        raise Conflict("a removed firm cannot add licences", status=firm.status.value)
+    licence = licence_input(vocabulary, firm.kind, raw)
+    if replaces is not None:
+        old = await _licence_of(uow, firm_id, replaces)
+        if old.status is not LicenceStatus.APPROVED:
+            raise Conflict(f"licence {replaces} is {old.status.value}; only an approved licence is replaced")
+        if old.licence_type != licence.licence_type:
+            raise InvalidInput(
+                "a replacement keeps the licence type; add a new licence instead", field="licence_type"
+            )
+    waiting = await uow.session.scalar(
+        select(Licence.id).where(
+            Licence.firm_id == firm_id,
+            Licence.status == LicenceStatus.PENDING,
+            Licence.licence_type == licence.licence_type,
+            Licence.number == licence.number,
+        )
+    )
+    if waiting is not None:
+        raise Conflict(
+            f"certificate {licence.number} is already waiting for review (licence {waiting})",
+            licence_id=waiting,
+        )
+    row = licence_row(firm_id, licence, LicenceStatus.PENDING)
+    row.replaces_id = replaces
+    uow.session.add(row)
+    await uow.session.flush()
+    await audit.record(
+        uow,
+        principal.actor,
+        "licence:submitted",
+        "firm",
+        firm_id,
+        {"licence_id": row.id, "replaces": replaces, **licence.as_dict()},
+    )
+    return row
+
+
+async def _licence_of(uow: UnitOfWork, firm_id: int, licence_id: int) -> Licence:
+    licence = await uow.session.get(Licence, licence_id, with_for_update=True)
+    if licence is None or licence.firm_id != firm_id:
+        raise NotFound(f"firm {firm_id} has no licence {licence_id}", licence_id=licence_id)
+    return licence
+
+
+async def review_licence(
+    uow: UnitOfWork,
+    actor: Actor,
+    licence_id: int,
+    *,
+    approve: bool,
+    reason: str,
+    now: datetime,
+) -> Licence:
+    """An administrator approves (the replaced licence is superseded) or rejects (with reason)."""
+    licence = await uow.session.get(Licence, licence_id, with_for_update=True)
+    if licence is None:
+        raise NotFound(f"there is no licence {licence_id}", licence_id=licence_id)
+    if licence.status is not LicenceStatus.PENDING:
+        raise Conflict(f"licence {licence_id} is {licence.status.value}, not waiting for review")
+    if not approve and not reason.strip():
+        raise InvalidInput("say why the licence is rejected (reason)", field="reason")
+    if approve:
+        superseded = []
+        same_number = await uow.session.scalars(
+            select(Licence).where(
+                Licence.firm_id == licence.firm_id,
+                Licence.status == LicenceStatus.APPROVED,
+                Licence.licence_type == licence.licence_type,
+                Licence.number == licence.number,
+            )
+        )
+        for old in same_number:
+            superseded.append(old)
+        if licence.replaces_id is not None:
+            replaced = await uow.session.get(Licence, licence.replaces_id, with_for_update=True)
+            if (
+                replaced is not None
+                and replaced.status is LicenceStatus.APPROVED
+                and replaced not in superseded
+            ):
+                superseded.append(replaced)
+        for old in superseded:
+            old.status = LicenceStatus.SUPERSEDED
+        await uow.session.flush()  # the unique index allows one approved row per number
+        licence.status = LicenceStatus.APPROVED
+    else:
+        licence.status = LicenceStatus.REJECTED
+    licence.review_reason = reason.strip()
+    licence.reviewed_at = now
+    licence.reviewed_by = actor.id
+    await uow.session.flush()
+    await audit.record(
+        uow,
+        actor,
+        "licence:approved" if approve else "licence:rejected",
+        "firm",
+        licence.firm_id,
+        {"licence_id": licence.id, "reason": licence.review_reason, "number": licence.number},
+    )
+    return licence
+
+
+async def withdraw_licence(uow: UnitOfWork, principal: Principal, firm_id: int, licence_id: int) -> Licence:
+    """The firm takes back a licence (pending or approved): it stops counting at once."""
+    ensure_may_edit(principal, firm_id)
+    licence = await _licence_of(uow, firm_id, licence_id)
+    if licence.status not in (LicenceStatus.PENDING, LicenceStatus.APPROVED):
+        raise Conflict(f"licence {licence_id} is {licence.status.value}; nothing to withdraw")
+    licence.status = LicenceStatus.WITHDRAWN
+    await uow.session.flush()
+    await audit.record(uow, principal.actor, "licence:withdrawn", "firm", firm_id, {"licence_id": licence_id})
+    return licence
+
+
+async def licences_of(uow: UnitOfWork, firm_id: int, *, current_only: bool = False) -> Sequence[Licence]:
+    query = select(Licence).where(Licence.firm_id == firm_id).order_by(Licence.licence_type, Licence.id)
+    if current_only:
+        query = query.where(Licence.status.in_([LicenceStatus.APPROVED, LicenceStatus.PENDING]))
+    return (await uow.session.scalars(query)).all()
+
+
+async def pending_licences(uow: UnitOfWork, *, limit: int = 200) -> list[tuple[Licence, str, FirmStatus]]:
+    """The review queue: licences waiting for review (oldest first) of firms already in the
+    pool, with the firm's name and status. An applicant's licences are reviewed with its
+    application instead."""
+    rows = await uow.session.execute(
+        select(Licence, Organisation.name, Firm.status)
+        .join(Firm, Firm.id == Licence.firm_id)
+        .join(Organisation, Organisation.id == Firm.id)
+        .where(
+            Licence.status == LicenceStatus.PENDING,
+            Firm.status.in_([FirmStatus.ADMITTED, FirmStatus.SUSPENDED]),
+        )
+        .order_by(Licence.created_at, Licence.id)
+        .limit(limit)
+    )
+    return [(lic, name, status) for lic, name, status in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringLicence:
+    licence_id: int
+    firm_id: int
+    firm_name: str
+    licence_type: str
+    grade: str
+    number: str
+    valid_until: date
+    days_left: int
+
+
+async def expiring_licences(
+    uow: UnitOfWork, *, today: date, days: int = 30, firm_id: int | None = None, limit: int = 500
+) -> list[ExpiringLicence]:
+    """Approved licences whose valid-until falls in the next ``days`` days (soonest first),
+    for the administrators (all firms in the pool) or for one firm."""
+    if not 1 <= days <= 366:
+        raise InvalidInput("days is between 1 and 366", field="days")
+    query = (
+        select(Licence, Organisation.name)
+        .join(Firm, Firm.id == Licence.firm_id)
+        .join(Organisation, Organisation.id == Firm.id)
+        .where(
+            Licence.status == LicenceStatus.APPROVED,
+            Licence.valid_until >= today,
+            Licence.valid_until <= today + timedelta(days=days),
+            Firm.status.in_([FirmStatus.ADMITTED, FirmStatus.SUSPENDED]),
+        )
+        .order_by(Licence.valid_until, Licence.id)
+        .limit(limit)
+    )
+    if firm_id is not None:
+        query = query.where(Licence.firm_id == firm_id)
+    rows = await uow.session.execute(query)
+    return [
+        ExpiringLicence(
+            lic.id,
+            lic.firm_id,
+            name,
+            lic.licence_type,
+            lic.grade,
+            lic.number,
+            lic.valid_until,
+            (lic.valid_until - today).days,
+        )
+        for lic, name in rows
+    ]
