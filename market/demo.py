@@ -15,10 +15,10 @@ from stdnum.cn import uscc as uscc_number
 from market import accounts
 from market.audit import Actor
 from market.clock import local
-from market.db import Database
+from market.db import Database, UnitOfWork
 from market.models import OrganisationKind, Registry, Role
 from market.registry.bulk import upsert_firms
-from market.registry.demo_pool import load_demo_pool
+from market.registry.demo_pool import PoolSummary, load_demo_pool
 from market.registry.records import FirmInput, firm_input
 from market.registry.vocabulary import Vocabulary, load_vocabulary
 from market.settings import AuthSettings
@@ -193,47 +193,61 @@ def firm_records(vocabulary: Vocabulary, today: date) -> list[FirmInput]:
     return records
 
 
+@dataclass(frozen=True)
+class DemoSummary:
+    accounts_loaded: bool  # False: the demo accounts were there already
+    pool: PoolSummary
+
+
 async def load_demo(
     database: Database,
     auth: AuthSettings,
     *,
     vocabulary: Vocabulary | None = None,
     now: datetime | None = None,
-) -> bool:
-    """Create the demo organisations and accounts unless they exist, then the registry
-    pool (:func:`market.registry.demo_pool.load_demo_pool`). True if loaded now."""
+) -> DemoSummary:
+    """Create the demo organisations and accounts unless they exist, then the registry pool
+    unless it exists (:func:`market.registry.demo_pool.load_demo_pool`); both are
+    recognised, so a database that has one of them gets the other."""
     actor = Actor.system("demo-loader")
     vocabulary = vocabulary or load_vocabulary()
     now = now or datetime.now(UTC)
+    accounts_loaded = False
     async with database.unit_of_work() as uow:
-        if await accounts.find_user(uow, "supervisor") is not None:
-            return False
-        org_ids: list[int] = []
-        for serial, (kind, name, address) in enumerate(ORGANISATIONS, start=1):
-            org = await accounts.create_organisation(
-                uow,
-                actor,
-                kind=kind,
-                name=name,
-                uscc=demo_uscc(serial * 7919),
-                address=address,
-            )
-            org_ids.append(org.id)
-        # the intermediaries' and contractors' organisations become their firms
-        await upsert_firms(
-            uow, actor, firm_records(vocabulary, local(now).date()), now=now, vocabulary=vocabulary
+        if await accounts.find_user(uow, "supervisor") is None:
+            await _load_accounts(uow, actor, auth, vocabulary, now)
+            await uow.commit()
+            accounts_loaded = True
+    pool = await load_demo_pool(database, vocabulary, now=now)
+    return DemoSummary(accounts_loaded, pool)
+
+
+async def _load_accounts(
+    uow: UnitOfWork, actor: Actor, auth: AuthSettings, vocabulary: Vocabulary, now: datetime
+) -> None:
+    org_ids: list[int] = []
+    for serial, (kind, name, address) in enumerate(ORGANISATIONS, start=1):
+        org = await accounts.create_organisation(
+            uow,
+            actor,
+            kind=kind,
+            name=name,
+            uscc=demo_uscc(serial * 7919),
+            address=address,
         )
-        for account in ACCOUNTS:
-            await accounts.create_user(
-                uow,
-                actor,
-                username=account.username,
-                display_name=account.display_name,
-                password=DEMO_PASSWORD,
-                roles=[account.role],
-                organisation_id=org_ids[account.org_index] if account.org_index is not None else None,
-                auth=auth,
-            )
-        await uow.commit()
-    await load_demo_pool(database, vocabulary, now=now)
-    return True
+        org_ids.append(org.id)
+    # the intermediaries' and contractors' organisations become their firms
+    await upsert_firms(
+        uow, actor, firm_records(vocabulary, local(now).date()), now=now, vocabulary=vocabulary
+    )
+    for account in ACCOUNTS:
+        await accounts.create_user(
+            uow,
+            actor,
+            username=account.username,
+            display_name=account.display_name,
+            password=DEMO_PASSWORD,
+            roles=[account.role],
+            organisation_id=org_ids[account.org_index] if account.org_index is not None else None,
+            auth=auth,
+        )

@@ -57,16 +57,56 @@ def main() -> None:
     """
 
 
+def _load_demo(ready: Settings) -> None:
+    """Load what is missing of the demo data; the accounts are printed when they are made."""
+    from market.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
+    from market.registry.vocabulary import vocabulary_of
+    from market.runtime import run_with_database
+
+    assert ready.database_url is not None
+    vocabulary = vocabulary_of(ready)
+    summary = run_with_database(
+        ready.database_url, lambda database: load_demo(database, ready.auth, vocabulary=vocabulary)
+    )
+    pool = summary.pool
+    state = "loaded" if pool.loaded else "already present"
+    click.echo(
+        f"market: demo pool {state}: {pool.contractors} contractors, {pool.intermediaries} "
+        f"intermediaries ({pool.applied} waiting for review, {pool.suspended} suspended, "
+        f"{pool.misconduct} misconduct records)"
+    )
+    if summary.accounts_loaded:
+        click.echo(f"market: demo accounts created, password {DEMO_PASSWORD} (shown once):")
+        for account in ACCOUNTS:
+            click.echo(f"    {account.username:<11} {account.role.value:<13} {account.display_name}")
+    else:
+        click.echo("market: demo accounts already present (admin, supervisor, owner, agent1, builder1 …)")
+
+
+@main.command()
+@friendly_errors
+def demo() -> None:
+    """Load the demo accounts and the demo registry pool once (演示数据), without serving."""
+    from market.runtime import reachable_database
+
+    with reachable_database(Settings.from_env()) as ready:
+        assert ready.database_url is not None
+        if migrate.current_revision(ready.database_url) != migrate.head_revision():
+            click.echo("market: applying migrations …")
+            migrate.upgrade(ready.database_url)
+        _load_demo(ready)
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1 or MARKET_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default 8000 or MARKET_PORT).")
-@click.option("--demo", is_flag=True, help="Load demo organisations and accounts (once).")
+@click.option("--demo", is_flag=True, help="Load the demo accounts and registry pool (once).")
 @friendly_errors
 def serve(host: str | None, port: int | None, demo: bool) -> None:
     """Start the platform: database, migrations, then HTTP (启动服务)."""
     import uvicorn
 
-    from market.runtime import reachable_database, run_with_database
+    from market.runtime import reachable_database
 
     started = time.monotonic()
     settings = Settings.from_env()
@@ -89,13 +129,7 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
             click.echo("market: applying migrations …")
             migrate.upgrade(ready.database_url)
         if demo:
-            from market.demo import DEMO_PASSWORD, load_demo
-
-            loaded = run_with_database(ready.database_url, lambda database: load_demo(database, ready.auth))
-            click.echo(
-                f"market: demo data {'loaded' if loaded else 'already present'}; accounts admin, "
-                f"supervisor, owner, agent1, builder1 … password {DEMO_PASSWORD}"
-            )
+            _load_demo(ready)
         from web.app import create_app
 
         app = create_app(ready)

@@ -74,14 +74,28 @@ def test_serve_demo_on_embedded_postgres_answers_and_stops_its_server() -> None:
         )
         assert status == 200, process.stdout.read() if process.poll() is not None else "no answer"
         assert body["user"]["roles"] == ["supervisor"]  # type: ignore[index]
+        status, body = _get(f"http://127.0.0.1:{port}/api/firms?per_page=1")
+        assert status == 200 and body["total"] > 800  # type: ignore[index]  (the demo pool)
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0]
-    assert "demo data loaded" in output
+    assert "demo pool loaded: 600 contractors, 300 intermediaries" in output, output
+    assert "demo accounts created" in output and "builder2" in output
     assert "Traceback" not in output
     assert not (home / "postgres" / "data" / "postmaster.pid").exists(), "embedded server left running"
     assert (home / "postgres" / "data" / "PG_VERSION").exists()
     shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_market_demo_loads_once_and_says_so(fresh_database: ClonedDatabase) -> None:
+    env = _env(DATABASE_URL=fresh_database.url)
+    first = subprocess.run([*MARKET, "demo"], capture_output=True, text=True, timeout=120, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "demo pool loaded" in first.stdout and "demo accounts created" in first.stdout
+    again = subprocess.run([*MARKET, "demo"], capture_output=True, text=True, timeout=120, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "demo pool already present" in again.stdout
+    assert "demo accounts already present" in again.stdout and "password" not in again.stdout
 
 
 def test_unreachable_database_url_is_one_line_without_traceback(tmp_path: Path) -> None:

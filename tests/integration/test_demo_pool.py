@@ -101,9 +101,9 @@ async def test_pool_firms_are_organisations_with_their_usccs(database: Database)
 
 
 async def test_demo_accounts_of_firms_own_an_admitted_firm(database: Database) -> None:
-    loaded = await load_demo(database, AuthSettings(), vocabulary=VOCABULARY, now=NOW)
+    summary = await load_demo(database, AuthSettings(), vocabulary=VOCABULARY, now=NOW)
 
-    assert loaded
+    assert summary.accounts_loaded and summary.pool.loaded
     async with database.sessions() as session:
         rows = dict(
             (
