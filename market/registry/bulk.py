@@ -108,7 +108,8 @@ async def upsert_firms(
 
     A new USCC gets its organisation, a firm in ``status`` (``admitted`` or ``applied``;
     admitted at ``now`` if admitted) with the policy's base credit score, its first status
-    change and credit event, its licences as approved and its track records. An
+    change and credit event, its licences (approved; pending for an applicant, to be
+    reviewed with its application) and its track records. An
     organisation of the right kind without a firm row becomes the firm.
 
     A known firm gets name, address and profile replaced by the record's (an empty
@@ -240,6 +241,7 @@ class _Run:
             actor=self.actor,
             reason=IMPORTED,
             now=self.now,
+            pending=self.status is FirmStatus.APPLIED,
         )
         await sql.insert_track_records(
             self.session, [(firm_id, t) for firm_id, r in rows for t in r.track_records]

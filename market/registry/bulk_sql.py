@@ -270,8 +270,10 @@ async def insert_licences(
     actor: Actor,
     reason: str,
     now: datetime,
+    pending: bool = False,
 ) -> None:
-    """Licences as approved (reviewed by ``actor`` at ``now`` for ``reason``)."""
+    """Licences as approved (reviewed by ``actor`` at ``now`` for ``reason``), or, for
+    firms imported as applicants, ``pending``: reviewed with their application."""
     if not rows:
         return
     await _run(
@@ -288,10 +290,10 @@ async def insert_licences(
             "types": [lic.licence_type for _, lic in rows],
             "numbers": [lic.number for _, lic in rows],
             **_licence_params([lic for _, lic in rows]),
-            "status": LicenceStatus.APPROVED.value,
-            "reason": reason,
-            "now": now,
-            "actor_id": actor.id,
+            "status": (LicenceStatus.PENDING if pending else LicenceStatus.APPROVED).value,
+            "reason": "" if pending else reason,
+            "now": None if pending else now,
+            "actor_id": None if pending else actor.id,
         },
     )
 

@@ -450,3 +450,18 @@ async def test_upsert_refuses_conflicts_and_duplicates_before_writing_anything(d
         with pytest.raises(InvalidInput, match="more than once"):
             await upsert_firms(uow, ADMIN, [_record(1), _record(1)], now=NOW, vocabulary=VOCABULARY)
     assert await _count(database, Firm) == 0
+
+
+async def test_applicants_imported_wait_for_review_with_their_licences(database: Database) -> None:
+    from market.registry import admission
+
+    await _import(database, as_csv([row(1)]), status=FirmStatus.APPLIED)
+    licences = await _count(database, Licence)
+    assert licences and await _count(database, Licence, Licence.status == LicenceStatus.PENDING) == licences
+    async with database.unit_of_work() as uow:
+        firm_id = await uow.session.scalar(select(Firm.id))
+        assert firm_id is not None
+        firm = await admission.load_firm(uow, firm_id)
+        await admission.change_status(uow, ADMIN, firm, FirmStatus.ADMITTED, reason="", now=NOW)
+        await uow.commit()
+    assert await _count(database, Licence, Licence.status == LicenceStatus.APPROVED) == licences
