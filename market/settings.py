@@ -74,6 +74,10 @@ class AuthSettings:
     min_password_length: int = 10
     """Shortest password accepted when an account is created or its password changed."""
 
+    max_applications_per_address: int = 20
+    """Self-service registry applications accepted from one client address per hour; more
+    get 429 (a trading centre's front desk may file many, a script should not)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:

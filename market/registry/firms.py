@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from market import accounts, audit
 from market.accounts import Principal
 from market.audit import Actor
 from market.db import UnitOfWork
-from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from market.models import (
+    AuditEntry,
     Firm,
     FirmStatus,
     FirmStatusChange,
@@ -160,6 +161,7 @@ async def register(
     """Self-service: a firm applies and opens its first account in one step. Everything is
     checked before anything is written, so a refusal leaves nothing behind."""
     record = firm_input(vocabulary, raw)
+    await _check_application_rate(uow, address, auth)
     if await accounts.find_user(uow, username) is not None:
         raise Conflict(f"the user name {username!r} is already taken", field="username")
     actor = Actor(None, f"applicant:{username}", address)
@@ -175,6 +177,28 @@ async def register(
         auth=auth,
     )
     return Registration(firm, user)
+
+
+async def _check_application_rate(uow: UnitOfWork, address: str, auth: AuthSettings) -> None:
+    """At most ``auth.max_applications_per_address`` applications per address and hour,
+    counted from the audit log (the database's clock)."""
+    if not address:
+        return
+    recent = await uow.session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.action == "firm:applied",
+            AuditEntry.client_address == address,
+            AuditEntry.occurred_at > func.now() - timedelta(hours=1),
+        )
+    )
+    if (recent or 0) >= auth.max_applications_per_address:
+        raise TooManyAttempts(
+            f"{recent} applications have come from your address in the last hour; wait an hour "
+            "or ask the trading centre to file the application",
+            retry_after=3600,
+        )
 
 
 async def resubmit(uow: UnitOfWork, actor: Actor, firm_id: int, *, now: datetime, note: str = "") -> Firm:

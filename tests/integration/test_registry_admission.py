@@ -368,3 +368,32 @@ async def test_the_firm_keeps_its_organisations_uscc_whatever_is_written(databas
             text("UPDATE organisation SET uscc = :u WHERE id = :id"), {"u": uscc(998), "id": firm_id}
         )
         assert await uow.session.scalar(select(Firm.uscc).where(Firm.id == firm_id)) == uscc(998)
+
+
+async def test_applications_from_one_address_are_limited_per_hour(database: Database) -> None:
+    from market.errors import TooManyAttempts
+
+    auth = AuthSettings(max_applications_per_address=2)
+
+    async def register(serial: int, address: str) -> None:
+        async with database.unit_of_work() as uow:
+            await firms.register(
+                uow,
+                contractor(serial),
+                username=f"firm{serial}",
+                display_name="经办人",
+                password="a long enough password",
+                address=address,
+                now=NOW,
+                vocabulary=VOCABULARY,
+                auth=auth,
+            )
+            await uow.commit()
+
+    await register(30, "10.0.0.1")
+    await register(31, "10.0.0.1")
+    before = await _count(database, Firm)
+    with pytest.raises(TooManyAttempts):
+        await register(32, "10.0.0.1")
+    assert await _count(database, Firm) == before
+    await register(33, "10.0.0.2")
