@@ -23,7 +23,7 @@ from market.db import Database, UnitOfWork
 from market.models import Firm, FirmStatus, Misconduct, MisconductSeverity, Organisation, Registry
 from market.registry.admission import change_status, load_firm
 from market.registry.bulk import upsert_firms
-from market.registry.credit import record_misconduct
+from market.registry.credit import record_evaluation, record_misconduct
 from market.registry.demo_records import Names, draw_firm, places, pool_uscc
 from market.registry.records import FirmInput
 from market.registry.vocabulary import Vocabulary
@@ -140,9 +140,32 @@ async def load_demo_pool(database: Database, vocabulary: Vocabulary, *, now: dat
             await change_status(
                 uow, DEMO_ACTOR, firm, FirmStatus.SUSPENDED, reason=reason, now=now, until=until
             )
+        await _evaluate(uow, [result.firm_ids[r.uscc] for r in admitted], vocabulary, now)
         summary = await _summary(uow, usccs, loaded=True)
         await uow.commit()
     return summary
+
+
+EVALUATED = 80  # firms with an owner's evaluation, so that credit scores differ
+
+
+async def _evaluate(uow: UnitOfWork, firm_ids: Sequence[int], vocabulary: Vocabulary, now: datetime) -> None:
+    """Owners' evaluations of past work for a seeded sample of firms, through the same
+    hook the procurement lifecycle uses; most are good, a few are poor or late."""
+    rng = random.Random(7)
+    for n, firm_id in enumerate(rng.sample(list(firm_ids), min(EVALUATED, len(firm_ids)))):
+        rating = rng.choices([5, 4, 3, 2, 1], weights=[35, 35, 18, 8, 4])[0]
+        await record_evaluation(
+            uow,
+            DEMO_ACTOR,
+            firm_id,
+            procurement_ref=f"SGGZY-{now.year - 1}-{n + 1:04d}",
+            rating=rating,
+            on_time=rating >= 3 or rng.random() < 0.5,
+            comment="演示数据：业主服务评价",
+            now=now,
+            policy=vocabulary.credit,
+        )
 
 
 async def _summary(uow: UnitOfWork, usccs: Sequence[str], *, loaded: bool) -> PoolSummary:
