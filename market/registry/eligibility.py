@@ -11,11 +11,11 @@ one firm that bids. A test checks on random pools that the two always agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, Select, and_, cast, func, or_, select, text, type_coerce
@@ -23,13 +23,28 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import NullType
 
 from market.db import UnitOfWork
-from market.errors import InvalidInput, NotFound
+from market.errors import NotFound
 from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation, Registry
-from market.registry.records import InvalidRecord, Problem, check_uscc
+from market.registry.requirements import LicenceRequirement, Requirements, requirements_from
 from market.registry.vocabulary import Vocabulary
 
+__all__ = [
+    "CHINA",
+    "EligibleFirm",
+    "EligiblePool",
+    "Explanation",
+    "LicenceRequirement",
+    "Reason",
+    "Requirements",
+    "eligibility_query",
+    "eligible_firms",
+    "explain",
+    "judge",
+    "local_day",
+    "requirements_from",
+]
+
 CHINA = ZoneInfo("Asia/Shanghai")
-Rule = Literal["any", "all"]
 
 
 def local_day(at: datetime) -> date:
@@ -37,141 +52,6 @@ def local_day(at: datetime) -> date:
     if at.tzinfo is None:
         raise ValueError("eligibility needs a timezone-aware time")
     return at.astimezone(CHINA).date()
-
-
-@dataclass(frozen=True, slots=True)
-class LicenceRequirement:
-    """A licence type, and optionally the lowest grade that is good enough."""
-
-    licence_type: str
-    min_grade: str = ""
-    min_rank: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Requirements:
-    """What a procurement asks of the firms it draws from."""
-
-    kind: Registry
-    work_field: str | None = None
-    service_type: str | None = None
-    licences: tuple[LicenceRequirement, ...] = ()
-    licence_rule: Rule = "any"
-    min_practitioners: int = 0
-    local_only: bool = False
-    min_credit: Decimal | None = None
-    avoid: frozenset[str] = field(default_factory=frozenset)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data, stored with a selection so that it can be re-run."""
-        return {
-            "kind": self.kind.value,
-            "work_field": self.work_field,
-            "service_type": self.service_type,
-            "licences": [{"licence_type": r.licence_type, "min_grade": r.min_grade} for r in self.licences],
-            "licence_rule": self.licence_rule,
-            "min_practitioners": self.min_practitioners,
-            "local_only": self.local_only,
-            "min_credit": str(self.min_credit) if self.min_credit is not None else None,
-            "avoid": sorted(self.avoid),
-        }
-
-
-def requirements_from(vocabulary: Vocabulary, raw: Mapping[str, Any]) -> Requirements:
-    """Check requirements given as plain data (the API, a stored procurement); raises
-    :class:`InvalidRecord` listing every problem."""
-    problems: list[Problem] = []
-
-    def fail(name: str, message: str) -> None:
-        problems.append(Problem(name, message))
-
-    kind: Registry | None = None
-    try:
-        kind = Registry(str(raw.get("kind") or ""))
-    except ValueError:
-        fail("kind", "kind must be contractor (小额工程企业库) or intermediary (中介机构库)")
-    work_field = service_type = None
-    if raw.get("work_field"):
-        try:
-            work_field = vocabulary.work_fields.resolve(str(raw["work_field"]), field="work_field")
-        except InvalidInput as exc:
-            fail("work_field", exc.message)
-        if kind is Registry.INTERMEDIARY:
-            fail("work_field", "intermediaries are chosen by service type, not by field of work")
-    if raw.get("service_type"):
-        try:
-            service_type = vocabulary.service_types.resolve(str(raw["service_type"]), field="service_type")
-        except InvalidInput as exc:
-            fail("service_type", exc.message)
-        if kind is Registry.CONTRACTOR:
-            fail("service_type", "contractors are chosen by field of work, not by service type")
-    rule = str(raw.get("licence_rule") or "any")
-    if rule not in ("any", "all"):
-        fail("licence_rule", "licence_rule is 'any' (any one of the listed licences) or 'all'")
-    default_grade = str(raw.get("min_grade") or "").strip()
-    licences: list[LicenceRequirement] = []
-    for index, item in enumerate(raw.get("licences") or []):
-        name = f"licences[{index}]"
-        spec = {"licence_type": item} if isinstance(item, str) else dict(item)
-        try:
-            licence_type = vocabulary.licence_type(str(spec.get("licence_type") or ""), field=name)
-        except InvalidInput as exc:
-            fail(name, exc.message)
-            continue
-        if kind is not None and licence_type.registry is not kind:
-            fail(name, f"{licence_type.name} is not a licence of the {kind.value} registry")
-        grade = str(spec.get("min_grade") or default_grade).strip()
-        rank = 0
-        if grade:
-            try:
-                rank = licence_type.rank(grade)
-            except InvalidInput as exc:
-                fail(f"{name}.min_grade", exc.message)
-        licences.append(LicenceRequirement(licence_type.code, grade, rank))
-    if default_grade and not raw.get("licences"):
-        fail("min_grade", "a minimum grade needs the licence types it applies to")
-    min_practitioners = _whole(raw.get("min_practitioners"), "min_practitioners", problems)
-    min_credit: Decimal | None = None
-    if raw.get("min_credit") not in (None, ""):
-        try:
-            min_credit = Decimal(str(raw["min_credit"]))
-            if not Decimal(0) <= min_credit <= Decimal(100):
-                raise InvalidOperation
-        except InvalidOperation:
-            fail("min_credit", "min_credit is a score between 0 and 100")
-            min_credit = None
-    avoid: set[str] = set()
-    for index, value in enumerate(raw.get("avoid") or []):
-        try:
-            avoid.add(check_uscc(value))
-        except InvalidInput as exc:
-            fail(f"avoid[{index}]", exc.message)
-    if problems or kind is None:
-        raise InvalidRecord(problems or [Problem("kind", "kind is required")])
-    return Requirements(
-        kind=kind,
-        work_field=work_field,
-        service_type=service_type,
-        licences=tuple(licences),
-        licence_rule="all" if rule == "all" else "any",
-        min_practitioners=min_practitioners,
-        local_only=bool(raw.get("local_only")),
-        min_credit=min_credit,
-        avoid=frozenset(avoid),
-    )
-
-
-def _whole(value: Any, name: str, problems: list[Problem]) -> int:
-    if value in (None, ""):
-        return 0
-    try:
-        number = int(value)
-        if number < 0:
-            raise ValueError
-        return number
-    except (TypeError, ValueError):
-        problems.append(Problem(name, f"{name} is a whole number, 0 or more"))
-        return 0
 
 
 # -- the list -----------------------------------------------------------------------------

@@ -1,0 +1,48 @@
+"""Requirements arrive as JSON from owners' forms and stored procurements: whatever the
+shape, checking them gives Requirements or an InvalidRecord naming fields, never a crash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from market.registry.eligibility import Requirements, requirements_from
+from market.registry.records import InvalidRecord
+from market.registry.vocabulary import load_vocabulary
+
+VOCABULARY = load_vocabulary()
+KEYS = [
+    "kind",
+    "work_field",
+    "service_type",
+    "licences",
+    "licence_rule",
+    "min_grade",
+    "min_practitioners",
+    "local_only",
+    "min_credit",
+    "avoid",
+]
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+    | st.sampled_from(["contractor", "intermediary", "building_gc", "三级", "水利", "Infinity", "NaN"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(KEYS), json_values, max_size=len(KEYS)))
+def test_any_json_gives_requirements_or_named_problems(raw: dict[str, Any]) -> None:
+    try:
+        result = requirements_from(VOCABULARY, raw)
+    except InvalidRecord as exc:
+        assert exc.problems and all(p.field and p.message for p in exc.problems)
+    else:
+        assert isinstance(result, Requirements)
