@@ -206,8 +206,22 @@ class _Checker:
     def add(self, field: str, message: str) -> None:
         self.problems.append(Problem(field, message))
 
+    def mappings(self, raw: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+        """A list of objects (licences, track records); anything else is a problem."""
+        value = raw.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple) or not all(isinstance(item, Mapping) for item in value):
+            self.add(name, f"{name} is a list of objects")
+            return []
+        return list(value)
+
     def text(self, raw: Mapping[str, Any], name: str, *, required: bool) -> str:
-        value = str(raw.get(name) or "").strip()
+        given = raw.get(name)
+        if given is not None and not isinstance(given, str | int):
+            self.add(name, f"{name} is text")
+            return ""
+        value = str(given if given is not None else "").strip()
         if required and not value:
             self.add(name, f"{name} is required")
         elif len(value) > TEXT_LIMITS[name]:
@@ -341,7 +355,7 @@ def firm_input(vocabulary: Vocabulary, raw: Mapping[str, Any], *, kind: Registry
             check.add("work_fields", "fields of work are for contractors; an intermediary has service types")
     licences: list[LicenceInput] = []
     if kind is not None:
-        for index, item in enumerate(raw.get("licences") or []):
+        for index, item in enumerate(check.mappings(raw, "licences")):
             licence = _licence(check, vocabulary, kind, item, f"licences[{index}].")
             if licence is not None:
                 licences.append(licence)
@@ -353,7 +367,7 @@ def firm_input(vocabulary: Vocabulary, raw: Mapping[str, Any], *, kind: Registry
             seen.add(key)
     records = [
         _track_record(check, vocabulary, kind, item, f"track_records[{index}].")
-        for index, item in enumerate(raw.get("track_records") or [])
+        for index, item in enumerate(check.mappings(raw, "track_records"))
     ]
     if check.problems or kind is None or uscc is None:
         raise InvalidRecord(check.problems or [Problem("kind", "the registry is required")])

@@ -46,3 +46,34 @@ def test_any_json_gives_requirements_or_named_problems(raw: dict[str, Any]) -> N
         assert exc.problems and all(p.field and p.message for p in exc.problems)
     else:
         assert isinstance(result, Requirements)
+
+
+FIRM_KEYS = [
+    "kind",
+    "uscc",
+    "name",
+    "legal_representative",
+    "address",
+    "division",
+    "contact_phone",
+    "contact_email",
+    "work_fields",
+    "service_types",
+    "practitioners",
+    "service_area",
+    "licences",
+    "track_records",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(FIRM_KEYS), json_values, max_size=len(FIRM_KEYS)))
+def test_any_json_firm_record_gives_a_record_or_named_problems(raw: dict[str, Any]) -> None:
+    from market.registry.records import FirmInput, firm_input
+
+    try:
+        result = firm_input(VOCABULARY, raw)
+    except InvalidRecord as exc:
+        assert exc.problems and all(p.field and p.message for p in exc.problems)
+    else:
+        assert isinstance(result, FirmInput)
