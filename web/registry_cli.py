@@ -139,3 +139,45 @@ def _print_rejected(console: Console, report: ImportReport) -> None:
         where = f"line {row.line}" + (f" ({row.uscc})" if row.uscc else "")
         for problem in row.problems:
             console.print(f"{where}: {problem.field}: {problem.message}", markup=False)
+
+
+@registry.command("expiring")
+@click.option(
+    "--days", type=click.IntRange(1, 366), default=30, show_default=True, help="Look this far ahead."
+)
+@friendly_errors
+def expiring_command(days: int) -> None:
+    """List approved licences that expire within DAYS days (资质到期提醒), soonest first."""
+    from rich.table import Table
+
+    from market.clock import SystemClock
+    from market.db import Database
+    from market.registry.eligibility import local_day
+    from market.registry.licences import ExpiringLicence, expiring_licences
+    from market.registry.vocabulary import vocabulary_of
+    from market.runtime import reachable_database, run_with_database
+
+    settings = Settings.from_env()
+    vocabulary = vocabulary_of(settings)
+    today = local_day(SystemClock().now())
+    with reachable_database(settings) as ready:
+        assert ready.database_url
+
+        async def run(database: Database) -> list[ExpiringLicence]:
+            async with database.unit_of_work() as uow:
+                return await expiring_licences(uow, today=today, days=days)
+
+        found = run_with_database(ready.database_url, run)
+    console = Console(highlight=False)
+    if not found:
+        console.print(f"market: no licence expires in the next {days} days")
+        return
+    table = Table("剩余天数", "有效期至", "企业", "资质", "等级", "证书编号", title=f"{days} 天内到期的资质")
+    for e in found:
+        name = (
+            vocabulary.licence_types[e.licence_type].name
+            if e.licence_type in vocabulary.licence_types
+            else ""
+        )
+        table.add_row(str(e.days_left), e.valid_until.isoformat(), e.firm_name, name, e.grade, e.number)
+    console.print(table)

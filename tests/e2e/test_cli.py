@@ -189,3 +189,29 @@ def test_db_url_prints_a_psql_url(fresh_database: ClonedDatabase, tmp_path: Path
     )
     assert result.returncode == 0
     assert result.stdout.strip().startswith("postgresql://") and fresh_database.name in result.stdout
+
+
+async def test_registry_expiring_lists_licences_running_out(fresh_database: ClonedDatabase) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from market.registry.eligibility import local_day
+    from tests.registry_data import admitted_firm, contractor
+
+    today = local_day(datetime.now(UTC))
+    soon = contractor(1)
+    soon["licences"][0]["valid_until"] = (today + timedelta(days=6)).isoformat()
+    await admitted_firm(fresh_database.database, soon, now=datetime.now(UTC))
+    await admitted_firm(fresh_database.database, contractor(2), now=datetime.now(UTC))
+    env = _env(DATABASE_URL=fresh_database.url, COLUMNS="200")
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [*MARKET, "registry", "expiring", "--days", "10"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert soon["licences"][0]["number"] in result.stdout and "6" in result.stdout
+    assert contractor(2)["licences"][0]["number"] not in result.stdout
