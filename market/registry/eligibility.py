@@ -82,9 +82,6 @@ class EligiblePool:
         for firm_id, uscc, credit in zip(self.firm_ids, self.usccs, self.credit_hundredths, strict=True):
             yield EligibleFirm(firm_id, uscc, Decimal(credit).scaleb(-2))
 
-    def __contains__(self, firm_id: object) -> bool:
-        return firm_id in self.firm_ids
-
 
 def _licence_holders(requirements: Sequence[LicenceRequirement], day: date) -> Any:
     """Firms holding, on ``day``, an approved licence meeting any of ``requirements``.
