@@ -184,7 +184,6 @@ LICENCE_COLUMNS = [
     "firm_id",
     "licence_type",
     "grade",
-    "grade_rank",
     "number",
     "issuer",
     "issued_on",
@@ -222,16 +221,17 @@ async def median_ms(action: Callable[[], Awaitable[Any]], runs: int = RUNS, warm
     return statistics.median(times) * 1000
 
 
-REQUIREMENTS = eligibility.Requirements(
-    kind=Registry.CONTRACTOR,
-    work_field="housing_municipal",
-    licences=(
-        eligibility.LicenceRequirement("building_gc", "三级", 1),
-        eligibility.LicenceRequirement("municipal_gc", "三级", 1),
-    ),
-    licence_rule="any",
-    local_only=True,
-    min_credit=Decimal(60),
+REQUIREMENTS = eligibility.requirements_from(
+    load_vocabulary(),
+    {
+        "kind": "contractor",
+        "work_field": "housing_municipal",
+        "licences": ["building_gc", "municipal_gc"],
+        "min_grade": "三级",
+        "licence_rule": "any",
+        "local_only": True,
+        "min_credit": 60,
+    },
 )
 
 
@@ -417,7 +417,6 @@ async def raw_copy(dsn: str, records: Sequence[FirmInput]) -> float:
                     ids[r.uscc],
                     lic.licence_type,
                     lic.grade,
-                    lic.grade_rank,
                     lic.number,
                     lic.issuer,
                     lic.issued_on,

@@ -42,6 +42,8 @@ _STATUS: dict[type[MarketError], int] = {
     DatabaseUnavailable: 503,
 }
 
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "code", "request", "headers"})
+
 _TITLES = {
     400: "Bad request (请求格式错误)",
     401: "Not signed in (未登录或登录已失效)",
@@ -117,6 +119,8 @@ def market_error(request: Request[Any, Any, Any], exc: MarketError) -> Response[
     if isinstance(exc, AuthenticationFailed):
         headers = {"WWW-Authenticate": 'Bearer realm="market"'}
     details = {k: v for k, v in exc.details.items() if k != "retry_after" or status == 429}
+    # a detail may not overwrite the problem's own members (RFC 9457 §3.1)
+    details = {(f"{k}_detail" if k in RESERVED_MEMBERS else k): v for k, v in details.items()}
     return problem(status, exc.message, code=exc.code, request=request, headers=headers, **details)
 
 

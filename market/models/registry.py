@@ -127,8 +127,6 @@ class Licence(Base):
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"))
     licence_type: Mapped[str] = mapped_column(String(40))
     grade: Mapped[str] = mapped_column(String(20), default="", server_default="")
-    # position of the grade on its type's ladder, higher is better (0: ungraded)
-    grade_rank: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     number: Mapped[str] = mapped_column(String(64))
     issuer: Mapped[str] = mapped_column(String(100))
     issued_on: Mapped[date | None] = mapped_column(Date)
@@ -149,7 +147,7 @@ class Licence(Base):
             "firm_id",
             "licence_type",
             "valid_until",
-            "grade_rank",
+            "grade",
             "issued_on",
             postgresql_where=text("status = 'approved'"),
         ),

@@ -99,7 +99,7 @@ async def change_status(
         raise Conflict(
             f"a firm that is {current.value} cannot become {to.value}; from {current.value} it can become: "
             f"{allowed}",
-            status=current.value,
+            firm_status=current.value,
         )
     if to in NEEDS_REASON and not reason:
         raise InvalidInput(f"say why the firm is {to.value} (reason)", field="reason")

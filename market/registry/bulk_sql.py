@@ -37,7 +37,7 @@ FIRM_FIELDS = (
     "service_area",
 )
 ARRAY_FIELDS = frozenset({"work_fields", "service_types", "service_area"})
-LICENCE_FIELDS = ("grade", "grade_rank", "issuer", "issued_on", "valid_until", "e_licence_ref")
+LICENCE_FIELDS = ("grade", "issuer", "issued_on", "valid_until", "e_licence_ref")
 ORGANISATION_KIND = {
     Registry.CONTRACTOR: OrganisationKind.CONTRACTOR,
     Registry.INTERMEDIARY: OrganisationKind.INTERMEDIARY,
@@ -255,7 +255,6 @@ async def insert_first_events(
 def _licence_params(licences: Sequence[LicenceInput]) -> dict[str, list[Any]]:
     return {
         "grades": [lic.grade for lic in licences],
-        "ranks": [lic.grade_rank for lic in licences],
         "issuers": [lic.issuer for lic in licences],
         "issued": [lic.issued_on for lic in licences],
         "valid": [lic.valid_until for lic in licences],
@@ -278,12 +277,12 @@ async def insert_licences(
         return
     await _run(
         session,
-        "INSERT INTO licence (firm_id, licence_type, number, grade, grade_rank, issuer, issued_on,"
+        "INSERT INTO licence (firm_id, licence_type, number, grade, issuer, issued_on,"
         " valid_until, e_licence_ref, status, review_reason, reviewed_at, reviewed_by)"
         " SELECT v.*, CAST(:status AS text), CAST(:reason AS text), CAST(:now AS timestamptz),"
         "  CAST(:actor_id AS bigint)"
         " FROM unnest(CAST(:firm_ids AS bigint[]), CAST(:types AS text[]), CAST(:numbers AS text[]),"
-        "  CAST(:grades AS text[]), CAST(:ranks AS smallint[]), CAST(:issuers AS text[]),"
+        "  CAST(:grades AS text[]), CAST(:issuers AS text[]),"
         "  CAST(:issued AS date[]), CAST(:valid AS date[]), CAST(:refs AS text[])) AS v",
         {
             "firm_ids": [firm_id for firm_id, _ in rows],
@@ -311,13 +310,13 @@ async def update_licences(
         return
     await _run(
         session,
-        "UPDATE licence l SET grade = v.grade, grade_rank = v.rank, issuer = v.issuer,"
+        "UPDATE licence l SET grade = v.grade, issuer = v.issuer,"
         " issued_on = v.issued, valid_until = v.valid, e_licence_ref = v.ref,"
         " reviewed_at = CAST(:now AS timestamptz), reviewed_by = CAST(:actor_id AS bigint),"
         " review_reason = CAST(:reason AS text)"
-        " FROM unnest(CAST(:ids AS bigint[]), CAST(:grades AS text[]), CAST(:ranks AS smallint[]),"
+        " FROM unnest(CAST(:ids AS bigint[]), CAST(:grades AS text[]),"
         "  CAST(:issuers AS text[]), CAST(:issued AS date[]), CAST(:valid AS date[]),"
-        "  CAST(:refs AS text[])) AS v(id, grade, rank, issuer, issued, valid, ref)"
+        "  CAST(:refs AS text[])) AS v(id, grade, issuer, issued, valid, ref)"
         " WHERE l.id = v.id",
         {
             "ids": [licence_id for licence_id, _ in rows],

@@ -93,7 +93,9 @@ def _licence_holders(requirements: Sequence[LicenceRequirement], day: date) -> A
             or_(Licence.issued_on.is_(None), Licence.issued_on <= day),
             or_(
                 *(
-                    and_(Licence.licence_type == r.licence_type, Licence.grade_rank >= r.min_rank)
+                    and_(Licence.licence_type == r.licence_type, Licence.grade.in_(r.grades))
+                    if r.grades
+                    else Licence.licence_type == r.licence_type
                     for r in requirements
                 )
             ),
@@ -191,9 +193,17 @@ REGISTRY_NAMES = {Registry.CONTRACTOR: "小额工程企业库", Registry.INTERME
 
 
 async def explain(
-    uow: UnitOfWork, vocabulary: Vocabulary, requirements: Requirements, firm_id: int, at: datetime
+    uow: UnitOfWork,
+    vocabulary: Vocabulary,
+    requirements: Requirements,
+    firm_id: int,
+    at: datetime,
+    *,
+    published_only: bool = False,
 ) -> Explanation:
-    """Whether one firm meets ``requirements`` at ``at`` and, if not, every reason why."""
+    """Whether one firm meets ``requirements`` at ``at`` and, if not, every reason why.
+    ``published_only`` (readers other than the firm and officials): applicants are not
+    found, and unreviewed licences are not mentioned."""
     row = (
         await uow.session.execute(
             select(Firm, Organisation.name, Organisation.uscc)
@@ -204,12 +214,12 @@ async def explain(
     if row is None:
         raise NotFound(f"there is no firm {firm_id} in the registries", firm_id=firm_id)
     firm, name, uscc = row
+    if published_only and firm.status not in (FirmStatus.ADMITTED, FirmStatus.SUSPENDED):
+        raise NotFound(f"there is no published firm {firm_id}", firm_id=firm_id)
+    shown = [LicenceStatus.APPROVED] if published_only else [LicenceStatus.APPROVED, LicenceStatus.PENDING]
     licences = (
         await uow.session.scalars(
-            select(Licence).where(
-                Licence.firm_id == firm_id,
-                Licence.status.in_([LicenceStatus.APPROVED, LicenceStatus.PENDING]),
-            )
+            select(Licence).where(Licence.firm_id == firm_id, Licence.status.in_(shown))
         )
     ).all()
     reasons = judge(vocabulary, requirements, firm, uscc or "", licences, at)
@@ -294,11 +304,10 @@ def _licence_reason(
     name = vocabulary.licence_type(requirement.licence_type).name
     of_type = [lic for lic in licences if lic.licence_type == requirement.licence_type]
     approved = [lic for lic in of_type if lic.status is LicenceStatus.APPROVED]
-    for lic in approved:
-        in_date = lic.valid_until >= day and (lic.issued_on is None or lic.issued_on <= day)
-        if in_date and lic.grade_rank >= requirement.min_rank:
+    graded_ok = [lic for lic in approved if not requirement.grades or lic.grade in requirement.grades]
+    for lic in graded_ok:
+        if lic.valid_until >= day and (lic.issued_on is None or lic.issued_on <= day):
             return None
-    graded_ok = [lic for lic in approved if lic.grade_rank >= requirement.min_rank]
     expired = [lic for lic in graded_ok if lic.valid_until < day]
     if expired:
         latest = max(expired, key=lambda lic: lic.valid_until)
@@ -312,10 +321,8 @@ def _licence_reason(
             "licence-not-yet-valid", f"{name}（证书编号 {future[0].number}）自 {future[0].issued_on} 起才有效"
         )
     if approved:
-        best = max(approved, key=lambda lic: lic.grade_rank)
-        return Reason(
-            "licence-grade-too-low", f"{name}等级为{best.grade or '—'}，低于要求的{requirement.min_grade}"
-        )
+        held = "、".join(sorted({lic.grade or "—" for lic in approved}))
+        return Reason("licence-grade-too-low", f"{name}等级为{held}，低于要求的{requirement.min_grade}")
     if of_type:
         return Reason("licence-pending", f"{name}尚在审核中，审核通过前不计入")
     return Reason("licence-missing", f"不具备{name}")

@@ -269,7 +269,7 @@ async def update_profile(
         raise InvalidInput("nothing to change", field=None)
     firm = await load_firm(uow, firm_id, for_update=True)
     if firm.status is FirmStatus.REMOVED:
-        raise Conflict("a removed firm cannot be changed", status=firm.status.value)
+        raise Conflict("a removed firm cannot be changed", firm_status=firm.status.value)
     ensure_version(firm, expected_version)
     before = current_record(firm)
     checked = firm_input(vocabulary, {**before, **changes}, kind=firm.kind)

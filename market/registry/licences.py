@@ -31,7 +31,6 @@ def licence_row(firm_id: int, licence: LicenceInput, status: LicenceStatus) -> L
         firm_id=firm_id,
         licence_type=licence.licence_type,
         grade=licence.grade,
-        grade_rank=licence.grade_rank,
         number=licence.number,
         issuer=licence.issuer,
         issued_on=licence.issued_on,
@@ -55,7 +54,7 @@ async def submit_licence(
     ensure_may_edit(principal, firm_id)
     firm = await load_firm(uow, firm_id, for_update=True)
     if firm.status is FirmStatus.REMOVED:
-        raise Conflict("a removed firm cannot add licences", status=firm.status.value)
+        raise Conflict("a removed firm cannot add licences", firm_status=firm.status.value)
     licence = licence_input(vocabulary, firm.kind, raw)
     if replaces is not None:
         old = await _licence_of(uow, firm_id, replaces)

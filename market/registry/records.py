@@ -61,7 +61,6 @@ class InvalidRecord(InvalidInput):
 class LicenceInput:
     licence_type: str
     grade: str
-    grade_rank: int
     number: str
     issuer: str
     valid_until: date
@@ -283,7 +282,6 @@ def _licence(
     return LicenceInput(
         licence_type=licence_type.code,
         grade=grade,
-        grade_rank=rank,
         number=number,
         issuer=issuer,
         issued_on=issued_on,

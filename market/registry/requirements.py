@@ -23,11 +23,13 @@ Rule = Literal["any", "all"]
 
 @dataclass(frozen=True, slots=True)
 class LicenceRequirement:
-    """A licence type, and optionally the lowest grade that is good enough."""
+    """A licence type and, when a lowest grade is asked for, the grades good enough: that
+    one and those above it on the type's ladder (empty: any grade). Grades are matched by
+    name, so a city that edits its ladders never leaves stale ranks behind."""
 
     licence_type: str
     min_grade: str = ""
-    min_rank: int = 0
+    grades: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,17 +158,23 @@ class _Reader:
             return None
         if kind is not None and licence_type.registry is not kind:
             self.fail(name, f"{licence_type.name} is not a licence of the {kind.value} registry")
-        grade = item.get("min_grade") or default_grade
+        grade = item.get("min_grade")
+        if grade is None or grade == "":
+            # the requirement-wide minimum grade applies to the types that have grades
+            grade = default_grade if licence_type.grades else ""
         if not isinstance(grade, str):
             self.fail(f"{name}.min_grade", "min_grade is text, e.g. 三级")
             return None
-        rank = 0
-        if grade.strip():
-            try:
-                rank = licence_type.rank(grade)
-            except InvalidInput as exc:
-                self.fail(f"{name}.min_grade", exc.message)
-        return LicenceRequirement(licence_type.code, grade.strip(), rank)
+        grade = grade.strip()
+        if not grade:
+            return LicenceRequirement(licence_type.code)
+        try:
+            rank = licence_type.rank(grade)
+        except InvalidInput as exc:
+            self.fail(f"{name}.min_grade", exc.message)
+            return None
+        good_enough = tuple(g for g in licence_type.grades if licence_type.rank(g) >= rank)
+        return LicenceRequirement(licence_type.code, grade, good_enough)
 
 
 def requirements_from(vocabulary: Vocabulary, raw: Mapping[str, Any]) -> Requirements:

@@ -118,7 +118,6 @@ def upgrade() -> None:
     sa.Column('firm_id', sa.BigInteger(), nullable=False),
     sa.Column('licence_type', sa.String(length=40), nullable=False),
     sa.Column('grade', sa.String(length=20), server_default='', nullable=False),
-    sa.Column('grade_rank', sa.SmallInteger(), server_default='0', nullable=False),
     sa.Column('number', sa.String(length=64), nullable=False),
     sa.Column('issuer', sa.String(length=100), nullable=False),
     sa.Column('issued_on', sa.Date(), nullable=True),
@@ -137,7 +136,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_licence'))
     )
     op.create_index('ix_licence_approved_expiry', 'licence', ['valid_until'], unique=False, postgresql_where=sa.text("status = 'approved'"))
-    op.create_index('ix_licence_approved_firm', 'licence', ['firm_id', 'licence_type', 'valid_until', 'grade_rank', 'issued_on'], unique=False, postgresql_where=sa.text("status = 'approved'"))
+    op.create_index('ix_licence_approved_firm', 'licence', ['firm_id', 'licence_type', 'valid_until', 'grade', 'issued_on'], unique=False, postgresql_where=sa.text("status = 'approved'"))
     op.create_index('ix_licence_firm', 'licence', ['firm_id'], unique=False)
     op.create_index('uq_licence_approved_number', 'licence', ['firm_id', 'licence_type', 'number'], unique=True, postgresql_where=sa.text("status = 'approved'"))
     op.create_table('misconduct',

@@ -77,3 +77,12 @@ def test_any_json_firm_record_gives_a_record_or_named_problems(raw: dict[str, An
         assert exc.problems and all(p.field and p.message for p in exc.problems)
     else:
         assert isinstance(result, FirmInput)
+
+
+def test_a_minimum_grade_means_that_grade_and_those_above_and_skips_ungraded_types() -> None:
+    requirements = requirements_from(
+        VOCABULARY, {"kind": "contractor", "licences": ["building_gc", "safety_permit"], "min_grade": "二级"}
+    )
+    building, safety = requirements.licences
+    assert building.grades == ("特级", "一级", "二级")
+    assert safety.grades == () and safety.min_grade == ""

@@ -3,7 +3,6 @@ record, administrators' decisions, and eligibility for owners and supervisors.""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
@@ -12,9 +11,9 @@ from msgspec import structs
 
 from market.accounts import Principal
 from market.errors import PermissionDenied
-from market.models import FirmStatus, Role
+from market.models import Role
 from market.registry import credit, directory, firms, licences, ownership
-from market.registry.eligibility import CHINA, local_day
+from market.registry.eligibility import local_day
 from web.auth import PUBLIC, requires
 from web.dependencies import CurrentPrincipal, State, UoW, client_address
 from web.registry_schemas import (
@@ -25,20 +24,9 @@ from web.registry_schemas import (
     TrackRecordBody,
 )
 
-admin_only = requires(Role.ADMIN)
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
 firm_users = requires(Role.CONTRACTOR, Role.INTERMEDIARY, Role.ADMIN)
-buyers = requires(Role.OWNER, Role.ADMIN, Role.SUPERVISOR)
 anyone_signed_in = requires()
-
-DECISIONS = {
-    "admit": FirmStatus.ADMITTED,
-    "return": FirmStatus.RETURNED,
-    "reject": FirmStatus.REJECTED,
-    "suspend": FirmStatus.SUSPENDED,
-    "reinstate": FirmStatus.ADMITTED,
-    "remove": FirmStatus.REMOVED,
-}
 
 
 def _principal(request: Request[Any, Any, Any]) -> Principal | None:
@@ -51,13 +39,6 @@ def _audience(principal: Principal | None, firm_id: int) -> directory.Audience:
         return directory.Audience.PUBLIC
     roles = frozenset(r.value for r in principal.roles)
     return directory.audience_of(roles, principal.organisation_id, firm_id, True)
-
-
-def _china_time(value: datetime | None) -> datetime | None:
-    """Times typed without a zone are China time, as the pages show them."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=CHINA)
-    return value
 
 
 def _own_or_official(principal: Principal, firm_id: int) -> None:

@@ -4,14 +4,13 @@ and supervisors."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
-from market.accounts import Principal
 from market.errors import InvalidInput, PermissionDenied
 from market.models import FirmStatus, MisconductSeverity, Role
 from market.registry import admission, credit, directory, licences
@@ -30,7 +29,6 @@ from web.registry_schemas import (
 
 admin_only = requires(Role.ADMIN)
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
-firm_users = requires(Role.CONTRACTOR, Role.INTERMEDIARY, Role.ADMIN)
 buyers = requires(Role.OWNER, Role.ADMIN, Role.SUPERVISOR)
 anyone_signed_in = requires()
 
@@ -44,30 +42,24 @@ DECISIONS = {
 }
 
 
-def _principal(request: Request[Any, Any, Any]) -> Principal | None:
-    user = request.scope.get("user")
-    return user if isinstance(user, Principal) else None
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
-def _audience(principal: Principal | None, firm_id: int) -> directory.Audience:
-    if principal is None:
-        return directory.Audience.PUBLIC
-    roles = frozenset(r.value for r in principal.roles)
-    return directory.audience_of(roles, principal.organisation_id, firm_id, True)
-
-
-def _china_time(value: datetime | None) -> datetime | None:
-    """Times typed without a zone are China time, as the pages show them."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=CHINA)
+def _china_time(value: datetime | None, field: str) -> datetime | None:
+    """Times typed without a zone are China time, as the pages show them; a time outside
+    2000–2200 is a typing error (and the calendar arithmetic would overflow)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=CHINA)
+    try:
+        in_range = EARLIEST <= value.astimezone(UTC) <= LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise InvalidInput(f"{field} must be between the years 2000 and 2200", field=field)
     return value
-
-
-def _own_or_official(principal: Principal, firm_id: int) -> None:
-    if principal.has_any((Role.ADMIN, Role.SUPERVISOR)):
-        return
-    if principal.organisation_id != firm_id:
-        raise PermissionDenied("you may only see your own firm's details", firm_id=firm_id)
 
 
 class RegistryAdministration(Controller):
@@ -129,7 +121,7 @@ class RegistryAdministration(Controller):
             DECISIONS[data.decision],
             reason=data.reason,
             now=now,
-            until=_china_time(data.until),
+            until=_china_time(data.until, "until"),
             expected_version=data.version,
         )
         await uow.commit()
@@ -220,7 +212,7 @@ class RegistryAdministration(Controller):
     )
     async def eligible(self, data: JSONBody[EligibilityBody], uow: UoW, app_state: State) -> dict[str, Any]:
         requirements = requirements_from(app_state.vocabulary, data.requirements)
-        at = _china_time(data.at) or app_state.clock.now()
+        at = _china_time(data.at, "at") or app_state.clock.now()
         found = await eligible_firms(uow, app_state.vocabulary, requirements, at)
         names = await directory.names_of(uow, found.firm_ids)
         return {
@@ -252,8 +244,13 @@ class RegistryAdministration(Controller):
         principal: CurrentPrincipal,
         app_state: State,
     ) -> dict[str, Any]:
-        if not principal.has_any((Role.OWNER, Role.ADMIN, Role.SUPERVISOR)):
-            _own_or_official(principal, firm_id)
+        official = principal.has_any((Role.ADMIN, Role.SUPERVISOR))
+        own = principal.organisation_id == firm_id
+        if not (official or own or principal.has_any((Role.OWNER,))):
+            raise PermissionDenied("you may only ask about your own firm", firm_id=firm_id)
         requirements = requirements_from(app_state.vocabulary, data.requirements)
-        at = _china_time(data.at) or app_state.clock.now()
-        return (await explain(uow, app_state.vocabulary, requirements, firm_id, at)).as_dict()
+        at = _china_time(data.at, "at") or app_state.clock.now()
+        explanation = await explain(
+            uow, app_state.vocabulary, requirements, firm_id, at, published_only=not (official or own)
+        )
+        return explanation.as_dict()
