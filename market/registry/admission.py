@@ -153,6 +153,18 @@ async def _approve_application_licences(uow: UnitOfWork, actor: Actor, firm: Fir
             select(Licence).where(Licence.firm_id == firm.id, Licence.status == LicenceStatus.PENDING)
         )
     ).all()
+    numbers = {(lic.licence_type, lic.number) for lic in pending}
+    earlier = (
+        await uow.session.scalars(
+            select(Licence).where(Licence.firm_id == firm.id, Licence.status == LicenceStatus.APPROVED)
+        )
+    ).all()
+    for licence in earlier:
+        # the application's copy of a certificate replaces one approved before (a firm
+        # that was removed and applies again, or an import)
+        if (licence.licence_type, licence.number) in numbers:
+            licence.status = LicenceStatus.SUPERSEDED
+    await uow.session.flush()
     for licence in pending:
         licence.status = LicenceStatus.APPROVED
         licence.reviewed_at = now

@@ -23,7 +23,7 @@ from market import audit
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput
-from market.models import FirmStatus
+from market.models import FirmStatus, LicenceStatus
 from market.registry import bulk_sql as sql
 from market.registry.bulk_sql import ORGANISATION_KIND, Registered
 from market.registry.records import FirmInput, LicenceInput, Problem, TrackRecordInput
@@ -42,6 +42,8 @@ class UpsertResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # licences in a file that the firm withdrew or that were superseded or rejected: kept so
+    licences_skipped: int = 0
     firm_ids: dict[str, int] = field(default_factory=dict)
     batch: str = ""
 
@@ -113,8 +115,10 @@ async def upsert_firms(
     organisation of the right kind without a firm row becomes the firm.
 
     A known firm gets name, address and profile replaced by the record's (an empty
-    introduction keeps the stored one), its approved licences matched on (type, number)
-    updated, new ones added as approved — licences absent from the record are kept — and
+    introduction keeps the stored one), its approved or pending licences matched on (type, number)
+    updated, new ones added as approved (pending while the firm is an applicant) —
+    licences absent from the record are kept, and one the firm withdrew or that was
+    superseded or rejected is not brought back (counted in ``licences_skipped``) — and
     the track records it lacks (by project and completion date) added. Its status is left
     alone.
 
@@ -270,12 +274,13 @@ class _Run:
         self, records: Sequence[FirmInput], found: Mapping[str, Registered]
     ) -> list[AuditEntry]:
         ids = [found[r.uscc].id for r in records]
-        licences = await sql.approved_licences(self.session, ids)
+        licences = await sql.current_licences(self.session, ids)
         tracks = await sql.track_record_keys(self.session, ids)
         org_rows: list[tuple[int, FirmInput]] = []
         firm_rows: list[tuple[int, dict[str, Any]]] = []
-        licence_updates: list[tuple[int, LicenceInput]] = []
-        licence_inserts: list[tuple[int, LicenceInput]] = []
+        # (pending?) -> rows: an applicant's licences wait for the review of its application
+        licence_updates: dict[bool, list[tuple[int, LicenceInput]]] = {False: [], True: []}
+        licence_inserts: dict[bool, list[tuple[int, LicenceInput]]] = {False: [], True: []}
         track_inserts: list[tuple[int, TrackRecordInput]] = []
         entries: list[AuditEntry] = []
         for firm_id, record in zip(ids, records, strict=True):
@@ -301,20 +306,27 @@ class _Run:
             if firm_changes:
                 firm_rows.append((firm_id, wanted))
                 changed |= firm_changes
-            added, updated = [], []
+            added, updated, skipped = [], [], []
+            applicant = stored.firm_status not in (FirmStatus.ADMITTED, FirmStatus.SUSPENDED)
             for lic in record.licences:
+                key = f"{lic.licence_type}:{lic.number}"
                 current = licences.get((firm_id, lic.licence_type, lic.number))
                 if current is None:
-                    licence_inserts.append((firm_id, lic))
-                    added.append(f"{lic.licence_type}:{lic.number}")
+                    licence_inserts[applicant].append((firm_id, lic))
+                    added.append(key)
+                elif current["status"] not in (LicenceStatus.APPROVED, LicenceStatus.PENDING):
+                    # withdrawn by the firm, superseded or rejected on review: an import
+                    # does not bring it back; the firm submits it again if it is still good
+                    skipped.append(key)
                 elif any(current[name] != getattr(lic, name) for name in sql.LICENCE_FIELDS):
-                    licence_updates.append((current["id"], lic))
-                    updated.append(f"{lic.licence_type}:{lic.number}")
+                    licence_updates[current["status"] == LicenceStatus.PENDING].append((current["id"], lic))
+                    updated.append(key)
             new_tracks = [
                 t for t in record.track_records if (firm_id, t.project, t.completed_on) not in tracks
             ]
             tracks.update((firm_id, t.project, t.completed_on) for t in new_tracks)
             track_inserts += [(firm_id, t) for t in new_tracks]
+            self.result.licences_skipped += len(skipped)
             if not (changed or added or updated or new_tracks):
                 self.result.unchanged += 1
                 continue
@@ -330,6 +342,7 @@ class _Run:
                         "changed": changed,
                         "licences_added": added,
                         "licences_updated": updated,
+                        "licences_skipped": skipped,
                         "track_records_added": len(new_tracks),
                     },
                 )
@@ -338,12 +351,23 @@ class _Run:
             await sql.update_organisations(self.session, org_rows)
         if firm_rows:
             await sql.update_firms(self.session, firm_rows)
-        await sql.update_licences(
-            self.session, licence_updates, actor=self.actor, reason=IMPORTED, now=self.now
-        )
-        await sql.insert_licences(
-            self.session, licence_inserts, actor=self.actor, reason=IMPORTED, now=self.now
-        )
+        for pending in (False, True):
+            await sql.update_licences(
+                self.session,
+                licence_updates[pending],
+                actor=self.actor,
+                reason=IMPORTED,
+                now=self.now,
+                pending=pending,
+            )
+            await sql.insert_licences(
+                self.session,
+                licence_inserts[pending],
+                actor=self.actor,
+                reason=IMPORTED,
+                now=self.now,
+                pending=pending,
+            )
         await sql.insert_track_records(self.session, track_inserts)
         return entries
 

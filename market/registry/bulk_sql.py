@@ -23,7 +23,7 @@ from market.models import CreditCause, FirmStatus, LicenceStatus, OrganisationKi
 from market.registry.records import FirmInput, LicenceInput, TrackRecordInput
 
 SEP = "\x1f"  # the unit separator: it cannot appear in a vocabulary code
-ORG_FIELDS = ("name", "address")
+ORG_FIELDS = ("name", "address", "contact_phone")
 FIRM_FIELDS = (
     "legal_representative",
     "division_code",
@@ -61,6 +61,7 @@ class Registered:
     org: dict[str, Any]
     firm: dict[str, Any] | None = None
     firm_kind: Registry | None = None
+    firm_status: FirmStatus | None = None
 
 
 async def registered(session: AsyncSession, usccs: Sequence[str], *, lock: bool) -> dict[str, Registered]:
@@ -70,14 +71,14 @@ async def registered(session: AsyncSession, usccs: Sequence[str], *, lock: bool)
     orgs = (
         await _run(
             session,
-            "SELECT id, uscc, kind, name, address FROM organisation"  # noqa: S608 (fixed text)
+            "SELECT id, uscc, kind, name, address, contact_phone FROM organisation"  # noqa: S608 (fixed text)
             f" WHERE uscc = ANY(CAST(:usccs AS text[])){lock_clause}",
             {"usccs": list(usccs)},
         )
     ).mappings()
     found = {
         row["uscc"]: Registered(
-            row["id"], OrganisationKind(row["kind"]), {"name": row["name"], "address": row["address"]}
+            row["id"], OrganisationKind(row["kind"]), {name: row[name] for name in ORG_FIELDS}
         )
         for row in orgs
     }
@@ -87,7 +88,7 @@ async def registered(session: AsyncSession, usccs: Sequence[str], *, lock: bool)
     firms = (
         await _run(
             session,
-            f"SELECT id, kind, {', '.join(FIRM_FIELDS)} FROM firm"  # noqa: S608 (fixed column list)
+            f"SELECT id, kind, status, {', '.join(FIRM_FIELDS)} FROM firm"  # noqa: S608 (fixed column list)
             f" WHERE id = ANY(CAST(:ids AS bigint[])){lock_clause}",
             {"ids": list(by_id)},
         )
@@ -95,6 +96,7 @@ async def registered(session: AsyncSession, usccs: Sequence[str], *, lock: bool)
     for row in firms:
         item = by_id[row["id"]]
         item.firm_kind = Registry(row["kind"])
+        item.firm_status = FirmStatus(row["status"])
         item.firm = {name: list(row[name]) if name in ARRAY_FIELDS else row[name] for name in FIRM_FIELDS}
     return found
 
@@ -120,19 +122,20 @@ async def insert_organisations(session: AsyncSession, records: Sequence[FirmInpu
 
 
 async def update_organisations(session: AsyncSession, rows: Sequence[tuple[int, FirmInput]]) -> None:
-    """Name and address from the records; the version moves so that a form opened before
+    """Name, address and telephone from the records; the version moves so that a form opened before
     sees a conflict instead of overwriting."""
     await _run(
         session,
-        "UPDATE organisation o SET name = v.name, address = v.address, version = o.version + 1,"
-        " updated_at = now()"
-        " FROM unnest(CAST(:ids AS bigint[]), CAST(:names AS text[]), CAST(:addresses AS text[]))"
-        "  AS v(id, name, address)"
+        "UPDATE organisation o SET name = v.name, address = v.address, contact_phone = v.phone,"
+        " version = o.version + 1, updated_at = now()"
+        " FROM unnest(CAST(:ids AS bigint[]), CAST(:names AS text[]), CAST(:addresses AS text[]),"
+        "  CAST(:phones AS text[])) AS v(id, name, address, phone)"
         " WHERE o.id = v.id",
         {
             "ids": [org_id for org_id, _ in rows],
             "names": [r.name for _, r in rows],
             "addresses": [r.address for _, r in rows],
+            "phones": [r.contact_phone for _, r in rows],
         },
     )
 
@@ -304,16 +307,19 @@ async def update_licences(
     actor: Actor,
     reason: str,
     now: datetime,
+    pending: bool = False,
 ) -> None:
-    """Grade, issuer and dates of approved licences, by licence id."""
+    """Grade, issuer and dates of licences, by licence id: approved ones are marked
+    reviewed by ``actor``; ``pending`` ones stay waiting for their review."""
     if not rows:
         return
     await _run(
         session,
         "UPDATE licence l SET grade = v.grade, issuer = v.issuer,"
         " issued_on = v.issued, valid_until = v.valid, e_licence_ref = v.ref,"
-        " reviewed_at = CAST(:now AS timestamptz), reviewed_by = CAST(:actor_id AS bigint),"
-        " review_reason = CAST(:reason AS text)"
+        " reviewed_at = COALESCE(CAST(:now AS timestamptz), l.reviewed_at),"
+        " reviewed_by = COALESCE(CAST(:actor_id AS bigint), l.reviewed_by),"
+        " review_reason = COALESCE(CAST(:reason AS text), l.review_reason)"
         " FROM unnest(CAST(:ids AS bigint[]), CAST(:grades AS text[]),"
         "  CAST(:issuers AS text[]), CAST(:issued AS date[]), CAST(:valid AS date[]),"
         "  CAST(:refs AS text[])) AS v(id, grade, issuer, issued, valid, ref)"
@@ -321,22 +327,25 @@ async def update_licences(
         {
             "ids": [licence_id for licence_id, _ in rows],
             **_licence_params([lic for _, lic in rows]),
-            "now": now,
-            "actor_id": actor.id,
-            "reason": reason,
+            "now": None if pending else now,
+            "actor_id": None if pending else actor.id,
+            "reason": None if pending else reason,
         },
     )
 
 
-async def approved_licences(
+async def current_licences(
     session: AsyncSession, firm_ids: Sequence[int]
 ) -> dict[tuple[int, str, str], dict[str, Any]]:
-    """The approved licences of these firms by (firm id, licence type, number)."""
+    """These firms' licences by (firm id, licence type, number): the approved one if there
+    is one, else the pending one, else the latest withdrawn, superseded or rejected one."""
     rows = (
         await _run(
             session,
-            f"SELECT id, firm_id, licence_type, number, {', '.join(LICENCE_FIELDS)} FROM licence"  # noqa: S608 (fixed column list)
-            " WHERE status = 'approved' AND firm_id = ANY(CAST(:ids AS bigint[]))",
+            f"SELECT DISTINCT ON (firm_id, licence_type, number) id, firm_id, licence_type, number, status,"  # noqa: S608 (fixed column list)
+            f" {', '.join(LICENCE_FIELDS)} FROM licence WHERE firm_id = ANY(CAST(:ids AS bigint[]))"
+            " ORDER BY firm_id, licence_type, number,"
+            "  CASE status WHEN 'approved' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, id DESC",
             {"ids": list(firm_ids)},
         )
     ).mappings()

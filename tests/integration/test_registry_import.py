@@ -465,3 +465,48 @@ async def test_applicants_imported_wait_for_review_with_their_licences(database:
         await admission.change_status(uow, ADMIN, firm, FirmStatus.ADMITTED, reason="", now=NOW)
         await uow.commit()
     assert await _count(database, Licence, Licence.status == LicenceStatus.APPROVED) == licences
+
+
+async def test_reimporting_an_applicant_keeps_its_licences_pending_and_admission_works(
+    database: Database,
+) -> None:
+    from market.registry import admission
+
+    await _import(database, as_csv([row(1)]), status=FirmStatus.APPLIED)
+    changed = row(1, 企业名称="韶关市改名建筑工程有限公司")
+    await _import(database, as_csv([changed]), status=FirmStatus.APPLIED)
+    licences = await _count(database, Licence)
+    assert await _count(database, Licence, Licence.status == LicenceStatus.PENDING) == licences
+    async with database.unit_of_work() as uow:
+        firm = await admission.load_firm(uow, int(await uow.session.scalar(select(Firm.id)) or 0))
+        await admission.change_status(uow, ADMIN, firm, FirmStatus.ADMITTED, reason="", now=NOW)
+        await uow.commit()
+    assert await _count(database, Licence, Licence.status == LicenceStatus.APPROVED) == licences
+
+
+async def test_reimport_does_not_bring_back_a_licence_the_firm_withdrew(database: Database) -> None:
+    from market.accounts import Principal
+    from market.models import Role
+    from market.registry import licences as registry_licences
+
+    report = await _import(database, as_csv([row(1)]))
+    firm_id = report.firm_ids[uscc(1)]
+    firm_user = Principal(1, "firm", "企业", frozenset({Role.CONTRACTOR}), firm_id)
+    async with database.unit_of_work() as uow:
+        first = (await registry_licences.licences_of(uow, firm_id))[0]
+        await registry_licences.withdraw_licence(uow, firm_user, firm_id, first.id)
+        await uow.commit()
+    approved = await _count(database, Licence, Licence.status == LicenceStatus.APPROVED)
+    again = await _import(database, as_csv([row(1)]))
+    assert await _count(database, Licence, Licence.status == LicenceStatus.APPROVED) == approved
+    assert again.unchanged == 1
+
+
+async def test_reimport_keeps_the_organisation_telephone_with_the_firms(database: Database) -> None:
+    report = await _import(database, as_csv([row(1)]))
+    await _import(database, as_csv([row(1, 联系电话="0751-6666666")]))
+    async with database.sessions() as session:
+        org = await session.get(Organisation, report.firm_ids[uscc(1)])
+        firm = await session.get(Firm, report.firm_ids[uscc(1)])
+    assert org is not None and firm is not None
+    assert org.contact_phone == firm.contact_phone == "0751-6666666"
