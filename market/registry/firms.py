@@ -282,6 +282,9 @@ async def update_profile(
     firm.organisation.contact_phone = checked.contact_phone
     for key, value in _firm_columns(checked).items():
         setattr(firm, key, value)
+    # the firm row is written even when only the organisation's name or address changed,
+    # so that its version moves and a form opened before sees a conflict
+    firm.updated_at = func.now()
     await uow.session.flush()
     await audit.record(uow, principal.actor, "firm:changed", "firm", firm.id, diff)
     return firm

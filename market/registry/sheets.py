@@ -105,7 +105,11 @@ def _read_xlsx(data: bytes, filename: str) -> Table:
     try:
         headers: list[str] = []
         rows: list[tuple[int, list[Any]]] = []
-        for line, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+        sheet = book.worksheets[0]
+        # read-only mode trusts the size the file declares, and some tools declare it wrong:
+        # without this, rows past the declared size would vanish without a word
+        sheet.reset_dimensions()
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if not headers:
                 if not _blank(values):
                     headers = [cell_text(v) for v in values]

@@ -139,6 +139,15 @@ async def test_a_firm_edits_itself_but_not_another(client: Client, make_user: An
         f"/api/firms/{mine}", json={"version": version, "introduction": "x"}, headers=own
     )
     assert stale.status_code == 409
+    current = ok.json()["version"]
+    renamed = await client.patch(
+        f"/api/firms/{mine}", json={"version": current, "name": "韶关市新名建筑工程有限公司"}, headers=own
+    )
+    assert renamed.json()["version"] == current + 1  # the organisation's name counts as a change
+    lost = await client.patch(
+        f"/api/firms/{mine}", json={"version": current, "address": "韶关市"}, headers=own
+    )
+    assert lost.status_code == 409
     other = await client.patch(f"/api/firms/{theirs}", json={"version": 1, "introduction": "x"}, headers=own)
     assert other.status_code == 403
     licence = {

@@ -510,3 +510,27 @@ async def test_reimport_keeps_the_organisation_telephone_with_the_firms(database
         firm = await session.get(Firm, report.firm_ids[uscc(1)])
     assert org is not None and firm is not None
     assert org.contact_phone == firm.contact_phone == "0751-6666666"
+
+
+async def test_xlsx_with_a_wrong_declared_size_loses_no_row(database: Database) -> None:
+    import re
+    import zipfile
+
+    book = Workbook()
+    sheet = book.active
+    rows = [row(n) for n in range(1, 6)]
+    sheet.append(list(rows[0]))
+    for values in rows:
+        sheet.append(list(values.values()))
+    saved = io.BytesIO()
+    book.save(saved)
+    # rewrite the sheet's <dimension> to claim two data rows, as some tools do
+    patched = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved.getvalue())) as source, zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:C3"', data)
+            target.writestr(item, data)
+    report = await _import(database, patched.getvalue(), filename="企业库.xlsx")
+    assert (report.rows, report.created) == (5, 5)
