@@ -243,3 +243,44 @@ async def test_severe_misconduct_suspends_at_once(client: Client, make_user: Any
     other = await sign_in(client, "firm51")
     assert (await client.get(f"/api/firms/{firm_id}/credit", headers=other)).status_code == 403
     assert stranger
+
+
+async def test_refused_transitions_are_409_with_the_reason(client: Client, make_user: Any) -> None:
+    admin = await _admin(client, make_user)
+    firm_id = await _apply(client, contractor(60), "firm60")
+    await _admit(client, admin, firm_id)
+    again = await client.post(f"/api/firms/{firm_id}/decisions", json={"decision": "admit"}, headers=admin)
+    assert again.status_code == 409 and again.json()["firm_status"] == "admitted"
+    assert "cannot become admitted" in again.json()["detail"]
+    removed = await client.post(
+        f"/api/firms/{firm_id}/decisions", json={"decision": "remove", "reason": "出借资质"}, headers=admin
+    )
+    assert removed.status_code == 200
+    own = await sign_in(client, "firm60")
+    edit = await client.patch(f"/api/firms/{firm_id}", json={"version": 99, "introduction": "x"}, headers=own)
+    assert edit.status_code == 409
+    resubmit = await client.post(f"/api/firms/{firm_id}/resubmit", json={}, headers=own)
+    assert resubmit.status_code == 409
+    far = await client.post(
+        f"/api/registry/eligibility/{firm_id}",
+        json={"requirements": {"kind": "contractor"}, "at": "9999-12-31T23:59:59-12:00"},
+        headers=admin,
+    )
+    assert far.status_code == 422 and far.json()["field"] == "at"
+
+
+async def test_owners_do_not_learn_about_applicants(client: Client, make_user: Any) -> None:
+    firm_id = await _apply(client, contractor(61), "firm61")
+    await make_user("buyer2", Role.OWNER)
+    owner = await sign_in(client, "buyer2")
+    asked = await client.post(
+        f"/api/registry/eligibility/{firm_id}", json={"requirements": {"kind": "contractor"}}, headers=owner
+    )
+    assert asked.status_code == 404
+    own = await sign_in(client, "firm61")
+    mine = await client.post(
+        f"/api/registry/eligibility/{firm_id}",
+        json={"requirements": {"kind": "contractor", "licences": ["building_gc"]}},
+        headers=own,
+    )
+    assert [r["code"] for r in mine.json()["reasons"]] == ["not-admitted", "licence-pending"]
