@@ -1,6 +1,8 @@
 """Credit scores (信用分), 0–100, made of recorded parts.
 
-A firm's score is ``clamp(sum of its credit events, 0, 100)``. The first event is the base
+A firm's score is its credit events folded in the order they were recorded: each one
+moves the score by its amount, kept between 0 and 100 (``score = clamp(score + delta)``),
+so a deduction always takes effect on the score as it stands. The first event is the base
 of the policy; owners' service evaluations, on-time or late performance, misconduct
 deductions and administrators' corrections follow, each with its cause and the record it
 came from. The firm row keeps the current score for fast eligibility; :func:`recompute`
@@ -10,12 +12,13 @@ nothing else moved it. The policy lives in ``reference/registry.toml``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from market import audit
@@ -38,6 +41,14 @@ HUNDRED = Decimal("100.00")
 ZERO = Decimal("0.00")
 
 
+def fold(deltas: Iterable[Decimal]) -> Decimal:
+    """The score a sequence of credit events gives, starting from nothing."""
+    score = ZERO
+    for delta in deltas:
+        score = clamp(score + delta)
+    return score
+
+
 def clamp(total: Decimal) -> Decimal:
     """The score a total of credit events gives: between 0 and 100, two places."""
     return min(max(total, ZERO), HUNDRED).quantize(Decimal("0.01"))
@@ -56,11 +67,11 @@ def base_event(firm_id: int, policy: CreditPolicy, *, actor: Actor, now: datetim
     )
 
 
-async def _total(uow: UnitOfWork, firm_id: int) -> Decimal:
-    total = await uow.session.scalar(
-        select(func.coalesce(func.sum(CreditEvent.delta), 0)).where(CreditEvent.firm_id == firm_id)
+async def _deltas(uow: UnitOfWork, firm_id: int) -> list[Decimal]:
+    rows = await uow.session.scalars(
+        select(CreditEvent.delta).where(CreditEvent.firm_id == firm_id).order_by(CreditEvent.id)
     )
-    return Decimal(total or 0)
+    return list(rows)
 
 
 async def change_score(
@@ -75,13 +86,14 @@ async def change_score(
     source_id: str = "",
     note: str = "",
 ) -> CreditEvent:
-    """Record one change with its cause and move the firm's score accordingly."""
-    total = await _total(uow, firm.id) + delta
+    """Record one change with its cause and move the firm's score accordingly. The caller
+    holds the firm's row lock, so that the score moved is the score stored."""
+    after = clamp(firm.credit_score + delta)
     event = CreditEvent(
         firm_id=firm.id,
         cause=cause,
         delta=delta,
-        score_after=clamp(total),
+        score_after=after,
         source_type=source_type,
         source_id=source_id,
         note=note,
@@ -90,7 +102,7 @@ async def change_score(
     )
     uow.session.add(event)
     before = firm.credit_score
-    firm.credit_score = clamp(total)
+    firm.credit_score = after
     await uow.session.flush()
     await audit.record(
         uow,
@@ -153,17 +165,17 @@ async def statement(uow: UnitOfWork, firm_id: int) -> CreditStatement:
             await uow.session.scalars(
                 select(CreditEvent)
                 .where(CreditEvent.firm_id == firm_id)
-                .order_by(CreditEvent.occurred_at, CreditEvent.id)
+                .order_by(CreditEvent.id)
             )
         ).all()
     )
-    return CreditStatement(firm_id, firm.credit_score, clamp(sum((e.delta for e in events), ZERO)), events)
+    return CreditStatement(firm_id, firm.credit_score, fold(e.delta for e in events), events)
 
 
 async def recompute(uow: UnitOfWork, firm_id: int) -> Decimal:
     """Rebuild the stored score from the events (a repair after a policy-free correction)."""
     firm = await load_firm(uow, firm_id)
-    firm.credit_score = clamp(await _total(uow, firm_id))
+    firm.credit_score = fold(await _deltas(uow, firm_id))
     await uow.session.flush()
     return firm.credit_score
 
@@ -326,8 +338,10 @@ async def adjust(
     """An administrator's correction, which must say why."""
     if not reason.strip():
         raise InvalidInput("a credit correction needs its reason", field="reason")
-    if delta == 0 or abs(delta) > HUNDRED:
-        raise InvalidInput("a correction is a non-zero change between -100 and 100", field="delta")
+    if not delta.is_finite() or abs(delta) > HUNDRED or delta.quantize(Decimal("0.01")) == 0:
+        raise InvalidInput(
+            "a correction is a change of at least 0.01 and at most 100 points, up or down", field="delta"
+        )
     firm = await load_firm(uow, firm_id, for_update=True)
     return await change_score(
         uow,

@@ -397,3 +397,29 @@ async def test_applications_from_one_address_are_limited_per_hour(database: Data
         await register(32, "10.0.0.1")
     assert await _count(database, Firm) == before
     await register(33, "10.0.0.2")
+
+
+async def test_a_deduction_counts_even_after_the_score_hit_100(database: Database) -> None:
+    firm_id = await admitted_firm(database, intermediary(19))
+    async with database.unit_of_work() as uow:
+        await credit.adjust(uow, ADMIN, firm_id, delta=Decimal("50"), reason="表彰", now=NOW)
+        await credit.record_misconduct(
+            uow,
+            ADMIN,
+            firm_id,
+            severity=MisconductSeverity.SERIOUS,
+            description="资料不实",
+            occurred_on=TODAY,
+            now=NOW,
+            policy=VOCABULARY.credit,
+        )
+        result = (await credit.statement(uow, firm_id)).as_dict()
+    assert result["score"] == "95.00" == result["recomputed"]
+
+
+@pytest.mark.parametrize("delta", ["NaN", "sNaN", "Infinity", "1e30", "0.001", "0", "-100.01"])
+async def test_a_correction_must_be_a_real_number_of_points(database: Database, delta: str) -> None:
+    firm_id = await admitted_firm(database, intermediary(20))
+    async with database.unit_of_work() as uow:
+        with pytest.raises(InvalidInput):
+            await credit.adjust(uow, ADMIN, firm_id, delta=Decimal(delta), reason="纠正", now=NOW)
