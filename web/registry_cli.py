@@ -153,7 +153,7 @@ def expiring_command(days: int) -> None:
     from market.clock import SystemClock
     from market.db import Database
     from market.registry.eligibility import local_day
-    from market.registry.licences import ExpiringLicence, expiring_licences
+    from market.registry.licences import ExpiringLicence, Listing, expiring_licences
     from market.registry.vocabulary import vocabulary_of
     from market.runtime import reachable_database, run_with_database
 
@@ -163,21 +163,22 @@ def expiring_command(days: int) -> None:
     with reachable_database(settings) as ready:
         assert ready.database_url
 
-        async def run(database: Database) -> list[ExpiringLicence]:
+        async def run(database: Database) -> Listing[ExpiringLicence]:
             async with database.unit_of_work() as uow:
-                return await expiring_licences(uow, today=today, days=days)
+                return await expiring_licences(uow, today=today, days=days, limit=1000)
 
         found = run_with_database(ready.database_url, run)
     console = Console(highlight=False)
-    if not found:
+    if not found.items:
         console.print(f"market: no licence expires in the next {days} days")
         return
     table = Table("剩余天数", "有效期至", "企业", "资质", "等级", "证书编号", title=f"{days} 天内到期的资质")
-    for e in found:
-        name = (
-            vocabulary.licence_types[e.licence_type].name
-            if e.licence_type in vocabulary.licence_types
-            else ""
-        )
+    for e in found.items:
+        known = vocabulary.licence_types.get(e.licence_type)
+        name = known.name if known else e.licence_type
         table.add_row(str(e.days_left), e.valid_until.isoformat(), e.firm_name, name, e.grade, e.number)
     console.print(table)
+    if found.total > len(found.items):
+        console.print(
+            f"market: {found.total - len(found.items)} more not shown (the {len(found.items)} soonest are)"
+        )

@@ -147,4 +147,3 @@ class AuditVerifyView(Struct):
 class Health(Struct):
     status: str
     database: str
-

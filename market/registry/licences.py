@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from market import audit
 from market.accounts import Principal
@@ -114,6 +114,13 @@ async def review_licence(
         raise NotFound(f"there is no licence {licence_id}", licence_id=licence_id)
     if licence.status is not LicenceStatus.PENDING:
         raise Conflict(f"licence {licence_id} is {licence.status.value}, not waiting for review")
+    firm = await load_firm(uow, licence.firm_id)
+    if firm.status not in (FirmStatus.ADMITTED, FirmStatus.SUSPENDED):
+        raise Conflict(
+            f"licence {licence_id} belongs to a firm that is {firm.status.value}: an applicant's licences "
+            "are reviewed with its application, and a removed firm's not at all",
+            firm_status=firm.status.value,
+        )
     if not approve and not reason.strip():
         raise InvalidInput("say why the licence is rejected (reason)", field="reason")
     if approve:
@@ -176,11 +183,47 @@ async def licences_of(uow: UnitOfWork, firm_id: int, *, current_only: bool = Fal
     return (await uow.session.scalars(query)).all()
 
 
-async def pending_licences(uow: UnitOfWork, *, limit: int = 200) -> list[tuple[Licence, str, FirmStatus]]:
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Listing(Generic[T]):
+    """One page of a list, and how long the whole list is."""
+
+    items: list[T]
+    total: int
+    offset: int
+
+
+def _page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= 1000:
+        raise InvalidInput("limit is between 1 and 1000", field="limit")
+    if not 0 <= offset <= 10_000_000:
+        raise InvalidInput("offset is 0 or more", field="offset")
+
+
+async def _rows_and_total(
+    uow: UnitOfWork, query: Select[*tuple[Any, ...]], *, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    """One page of ``query``'s rows and the number of all of them."""
+    _page(limit, offset)
+    rows = list(
+        (await uow.session.execute(query.add_columns(func.count().over()).limit(limit).offset(offset))).all()
+    )
+    if rows:
+        return [row[:-1] for row in rows], int(rows[0][-1])
+    if offset == 0:
+        return [], 0
+    return [], int(await uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+async def pending_licences(
+    uow: UnitOfWork, *, limit: int = 200, offset: int = 0
+) -> Listing[tuple[Licence, str, FirmStatus]]:
     """The review queue: licences waiting for review (oldest first) of firms already in the
     pool, with the firm's name and status. An applicant's licences are reviewed with its
     application instead."""
-    rows = await uow.session.execute(
+    query = (
         select(Licence, Organisation.name, Firm.status)
         .join(Firm, Firm.id == Licence.firm_id)
         .join(Organisation, Organisation.id == Firm.id)
@@ -189,9 +232,9 @@ async def pending_licences(uow: UnitOfWork, *, limit: int = 200) -> list[tuple[L
             Firm.status.in_([FirmStatus.ADMITTED, FirmStatus.SUSPENDED]),
         )
         .order_by(Licence.created_at, Licence.id)
-        .limit(limit)
     )
-    return [(lic, name, status) for lic, name, status in rows]
+    rows, total = await _rows_and_total(uow, query, limit=limit, offset=offset)
+    return Listing([(lic, name, status) for lic, name, status in rows], total, offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,8 +250,14 @@ class ExpiringLicence:
 
 
 async def expiring_licences(
-    uow: UnitOfWork, *, today: date, days: int = 30, firm_id: int | None = None, limit: int = 500
-) -> list[ExpiringLicence]:
+    uow: UnitOfWork,
+    *,
+    today: date,
+    days: int = 30,
+    firm_id: int | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> Listing[ExpiringLicence]:
     """Approved licences whose valid-until falls in the next ``days`` days (soonest first),
     for the administrators (all firms in the pool) or for one firm."""
     if not 1 <= days <= 366:
@@ -224,12 +273,11 @@ async def expiring_licences(
             Firm.status.in_([FirmStatus.ADMITTED, FirmStatus.SUSPENDED]),
         )
         .order_by(Licence.valid_until, Licence.id)
-        .limit(limit)
     )
     if firm_id is not None:
         query = query.where(Licence.firm_id == firm_id)
-    rows = await uow.session.execute(query)
-    return [
+    rows, total = await _rows_and_total(uow, query, limit=limit, offset=offset)
+    items = [
         ExpiringLicence(
             lic.id,
             lic.firm_id,
@@ -242,3 +290,4 @@ async def expiring_licences(
         )
         for lic, name in rows
     ]
+    return Listing(items, total, offset)

@@ -162,7 +162,9 @@ async def test_a_firm_edits_itself_but_not_another(client: Client, make_user: An
     submitted = await client.post(f"/api/firms/{mine}/licences", json=licence, headers=own)
     assert submitted.status_code == 201 and submitted.json()["status"] == "pending"
     queue = (await client.get("/api/registry/licences/pending", headers=admin)).json()
-    assert [q["licence_id"] for q in queue] == [submitted.json()["licence_id"]]
+    assert queue["total"] == 1 and [q["licence_id"] for q in queue["items"]] == [
+        submitted.json()["licence_id"]
+    ]
     assert (await client.get("/api/registry/licences/pending", headers=own)).status_code == 403
     review = await client.post(
         f"/api/licences/{submitted.json()['licence_id']}/review", json={"approve": True}, headers=admin
@@ -204,7 +206,7 @@ async def test_eligibility_lists_and_explains(client: Client, make_user: Any, cl
     )
     assert why.json()["eligible"] is False and why.json()["reasons"][0]["code"] == "licence-expired"
     expiring_list = (await client.get("/api/registry/licences/expiring", headers=admin)).json()
-    assert [e["firm_id"] for e in expiring_list] == [expiring]
+    assert expiring_list["total"] == 1 and [e["firm_id"] for e in expiring_list["items"]] == [expiring]
     bad = await client.post(
         "/api/registry/eligibility",
         json={"requirements": {"kind": "contractor", "work_field": "航天"}},

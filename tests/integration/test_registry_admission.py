@@ -250,10 +250,13 @@ async def test_expiring_licences_for_admins_and_for_the_firm(database: Database)
     soon_id = await admitted_firm(database, soon)
     await admitted_firm(database, later)
     async with database.unit_of_work() as uow:
-        listed = await licences.expiring_licences(uow, today=TODAY, days=30)
-        own = await licences.expiring_licences(uow, today=TODAY, days=60, firm_id=soon_id)
+        listed = (await licences.expiring_licences(uow, today=TODAY, days=30)).items
+        own = (await licences.expiring_licences(uow, today=TODAY, days=60, firm_id=soon_id)).items
+        paged = await licences.expiring_licences(uow, today=TODAY, days=60, limit=1, offset=1)
+        beyond = await licences.expiring_licences(uow, today=TODAY, days=60, limit=1, offset=5)
     assert [(e.firm_id, e.days_left) for e in listed] == [(soon_id, 10)]
     assert [e.firm_id for e in own] == [soon_id]
+    assert (paged.total, len(paged.items), beyond.total, beyond.items) == (2, 1, 2, [])
 
 
 async def test_credit_is_the_sum_of_its_events_with_causes(database: Database) -> None:
@@ -423,3 +426,11 @@ async def test_a_correction_must_be_a_real_number_of_points(database: Database, 
     async with database.unit_of_work() as uow:
         with pytest.raises(InvalidInput):
             await credit.adjust(uow, ADMIN, firm_id, delta=Decimal(delta), reason="纠正", now=NOW)
+
+
+async def test_an_applicants_licence_is_not_reviewed_on_its_own(database: Database) -> None:
+    firm_id = await _apply(database, 21)
+    async with database.unit_of_work() as uow:
+        pending = (await licences.licences_of(uow, firm_id))[0]
+        with pytest.raises(Conflict, match="reviewed with its application"):
+            await licences.review_licence(uow, ADMIN, pending.id, approve=True, reason="", now=NOW)

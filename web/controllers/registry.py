@@ -3,7 +3,8 @@ record, administrators' decisions, and eligibility for owners and supervisors.""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
@@ -46,6 +47,9 @@ def _own_or_official(principal: Principal, firm_id: int) -> None:
         return
     if principal.organisation_id != firm_id:
         raise PermissionDenied("you may only see your own firm's details", firm_id=firm_id)
+
+
+T = TypeVar("T")
 
 
 class RegistryController(Controller):
@@ -303,20 +307,23 @@ class RegistryController(Controller):
         summary="This firm's licences expiring soon",
         guards=[anyone_signed_in],
     )
-    async def ownexpiring_view(
+    async def own_expiring(
         self,
         firm_id: FromPath[int],
         uow: UoW,
         principal: CurrentPrincipal,
         app_state: State,
         days: Annotated[int, Parameter(ge=1, le=366)] = 30,
-    ) -> list[dict[str, Any]]:
+    ) -> dict[str, Any]:
         _own_or_official(principal, firm_id)
         today = local_day(app_state.clock.now())
-        return [
-            expiring_view(e)
-            for e in await licences.expiring_licences(uow, today=today, days=days, firm_id=firm_id)
-        ]
+        found = await licences.expiring_licences(uow, today=today, days=days, firm_id=firm_id, limit=1000)
+        return listing_view(found, expiring_view)
+
+
+def listing_view(found: licences.Listing[T], view: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
+    """A page of a list as the API returns it: the total, where the page starts, its items."""
+    return {"total": found.total, "offset": found.offset, "items": [view(item) for item in found.items]}
 
 
 def expiring_view(e: licences.ExpiringLicence) -> dict[str, Any]:

@@ -12,12 +12,12 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from market.errors import InvalidInput, PermissionDenied
-from market.models import FirmStatus, MisconductSeverity, Role
+from market.models import FirmStatus, Licence, MisconductSeverity, Role
 from market.registry import admission, credit, directory, licences
 from market.registry.eligibility import CHINA, eligible_firms, explain, local_day, requirements_from
 from market.registry.records import parse_date
 from web.auth import requires
-from web.controllers.registry import expiring_view
+from web.controllers.registry import expiring_view, listing_view
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.registry_schemas import (
     CreditAdjustment,
@@ -62,6 +62,26 @@ def _china_time(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
+Limit = Annotated[int, Parameter(ge=1, le=1000, description="rows per page")]
+Offset = Annotated[int, Parameter(ge=0, le=10_000_000, description="rows to skip")]
+
+
+def _pending_view(row: tuple[Licence, str, FirmStatus]) -> dict[str, Any]:
+    lic, name, status = row
+    return {
+        "licence_id": lic.id,
+        "firm_id": lic.firm_id,
+        "firm_name": name,
+        "firm_status": status.value,
+        "licence_type": lic.licence_type,
+        "grade": lic.grade,
+        "number": lic.number,
+        "valid_until": lic.valid_until.isoformat(),
+        "replaces_id": lic.replaces_id,
+        "submitted_at": lic.created_at.isoformat(),
+    }
+
+
 class RegistryAdministration(Controller):
     path = "/api"
     tags = ["registry"]
@@ -73,28 +93,21 @@ class RegistryAdministration(Controller):
         guards=[officials],
     )
     async def expiring(
-        self, uow: UoW, app_state: State, days: Annotated[int, Parameter(ge=1, le=366)] = 30
-    ) -> list[dict[str, Any]]:
+        self,
+        uow: UoW,
+        app_state: State,
+        days: Annotated[int, Parameter(ge=1, le=366)] = 30,
+        limit: Limit = 500,
+        offset: Offset = 0,
+    ) -> dict[str, Any]:
         today = local_day(app_state.clock.now())
-        return [expiring_view(e) for e in await licences.expiring_licences(uow, today=today, days=days)]
+        found = await licences.expiring_licences(uow, today=today, days=days, limit=limit, offset=offset)
+        return listing_view(found, expiring_view)
 
     @get("/registry/licences/pending", summary="Licences waiting for review (审核队列)", guards=[admin_only])
-    async def pending(self, uow: UoW) -> list[dict[str, Any]]:
-        return [
-            {
-                "licence_id": lic.id,
-                "firm_id": lic.firm_id,
-                "firm_name": name,
-                "firm_status": status.value,
-                "licence_type": lic.licence_type,
-                "grade": lic.grade,
-                "number": lic.number,
-                "valid_until": lic.valid_until.isoformat(),
-                "replaces_id": lic.replaces_id,
-                "submitted_at": lic.created_at.isoformat(),
-            }
-            for lic, name, status in await licences.pending_licences(uow)
-        ]
+    async def pending(self, uow: UoW, limit: Limit = 200, offset: Offset = 0) -> dict[str, Any]:
+        found = await licences.pending_licences(uow, limit=limit, offset=offset)
+        return listing_view(found, _pending_view)
 
     @post(
         "/firms/{firm_id:int}/decisions",
