@@ -139,7 +139,6 @@ def pool_rows(vocabulary: Vocabulary, today: date) -> tuple[list[tuple[Any, ...]
                 status_of = LicenceStatus.SUPERSEDED if third < 0.85 else LicenceStatus.PENDING
             grades = licence_type.grades
             grade = rng.choices(grades, weights=[1, 3, 10, 25, 12][: len(grades)][::-1])[0] if grades else ""
-            rank = len(grades) - grades.index(grade) if grades else 0
             draw = rng.random()
             valid_until = today + timedelta(
                 days=rng.randint(-400, -1) if draw < 0.05 else rng.randint(0, 1800)
@@ -153,7 +152,6 @@ def pool_rows(vocabulary: Vocabulary, today: date) -> tuple[list[tuple[Any, ...]
                     firm_id,
                     licence_type.code,
                     grade,
-                    rank,
                     f"B{licence_id:09d}",
                     "广东省住房和城乡建设厅",
                     valid_until - timedelta(days=5 * 365),
