@@ -196,12 +196,10 @@ async def search(uow: UnitOfWork, query: DirectoryQuery, *, now: datetime) -> Di
     """One page of firms matching ``query`` and the total count."""
     conditions = _filters(query)
     base = select(Firm, Organisation.name, Organisation.uscc).join(Organisation, Organisation.id == Firm.id)
-    total = await uow.session.scalar(
-        select(func.count())
-        .select_from(Firm)
-        .join(Organisation, Organisation.id == Firm.id)
-        .where(*conditions)
-    )
+    counted = select(func.count()).select_from(Firm)
+    if query.text:  # only the name and the USCC need the organisation
+        counted = counted.join(Organisation, Organisation.id == Firm.id)
+    total = await uow.session.scalar(counted.where(*conditions))
     rows = await uow.session.execute(
         base.where(*conditions)
         .order_by(*SORTS[query.sort])
