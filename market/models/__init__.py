@@ -14,6 +14,7 @@ from market.models.audit import AuditEntry, AuditSeal, AuditUnsealed
 from market.models.base import Base
 from market.models.documents import DocumentStatus, DocumentTemplate, IssuedDocument
 from market.models.registry import (
+    ORGANISATION_KIND,
     CreditCause,
     CreditEvent,
     Firm,
@@ -29,6 +30,7 @@ from market.models.registry import (
 )
 
 __all__ = [
+    "ORGANISATION_KIND",
     "AuditEntry",
     "AuditSeal",
     "AuditUnsealed",

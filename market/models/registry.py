@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.models.accounts import Organisation
+from market.models.accounts import Organisation, OrganisationKind
 from market.models.base import Base, Timestamped, str_enum
 
 
@@ -36,6 +36,13 @@ class Registry(enum.StrEnum):
 
     CONTRACTOR = "contractor"  # 小额工程企业库
     INTERMEDIARY = "intermediary"  # 中介机构库
+
+
+# the kind of organisation a firm of each registry is
+ORGANISATION_KIND = {
+    Registry.CONTRACTOR: OrganisationKind.CONTRACTOR,
+    Registry.INTERMEDIARY: OrganisationKind.INTERMEDIARY,
+}
 
 
 class FirmStatus(enum.StrEnum):
@@ -257,6 +264,7 @@ class CreditEvent(Base):
 
 
 __all__ = [
+    "ORGANISATION_KIND",
     "CreditCause",
     "CreditEvent",
     "Firm",

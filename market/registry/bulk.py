@@ -23,10 +23,10 @@ from market import audit
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput
-from market.models import FirmStatus, LicenceStatus
+from market.models import ORGANISATION_KIND, FirmStatus, LicenceStatus
 from market.registry import bulk_sql as sql
-from market.registry.bulk_sql import ORGANISATION_KIND, Registered
-from market.registry.records import FirmInput, LicenceInput, Problem, TrackRecordInput
+from market.registry.bulk_sql import Registered
+from market.registry.records import FIRM_COLUMNS, FirmInput, LicenceInput, Problem, TrackRecordInput
 from market.registry.vocabulary import Vocabulary
 
 CHUNK = 1000  # records per round of statements: enough to amortise a round trip, small enough for progress
@@ -300,7 +300,7 @@ class _Run:
                 org_rows.append((firm_id, record))
             firm_changes = {
                 name: [stored.firm[name], wanted[name]]
-                for name in sql.FIRM_FIELDS
+                for name in FIRM_COLUMNS
                 if stored.firm[name] != wanted[name]
             }
             if firm_changes:

@@ -19,29 +19,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.audit import Actor
-from market.models import CreditCause, FirmStatus, LicenceStatus, OrganisationKind, Registry
-from market.registry.records import FirmInput, LicenceInput, TrackRecordInput
+from market.models import (
+    ORGANISATION_KIND,
+    CreditCause,
+    FirmStatus,
+    LicenceStatus,
+    OrganisationKind,
+    Registry,
+)
+from market.registry.records import ARRAY_COLUMNS, FIRM_COLUMNS, FirmInput, LicenceInput, TrackRecordInput
 
 SEP = "\x1f"  # the unit separator: it cannot appear in a vocabulary code
 ORG_FIELDS = ("name", "address", "contact_phone")
-FIRM_FIELDS = (
-    "legal_representative",
-    "division_code",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "introduction",
-    "work_fields",
-    "service_types",
-    "practitioners",
-    "service_area",
-)
-ARRAY_FIELDS = frozenset({"work_fields", "service_types", "service_area"})
 LICENCE_FIELDS = ("grade", "issuer", "issued_on", "valid_until", "e_licence_ref")
-ORGANISATION_KIND = {
-    Registry.CONTRACTOR: OrganisationKind.CONTRACTOR,
-    Registry.INTERMEDIARY: OrganisationKind.INTERMEDIARY,
-}
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -88,7 +78,7 @@ async def registered(session: AsyncSession, usccs: Sequence[str], *, lock: bool)
     firms = (
         await _run(
             session,
-            f"SELECT id, kind, status, {', '.join(FIRM_FIELDS)} FROM firm"  # noqa: S608 (fixed column list)
+            f"SELECT id, kind, status, {', '.join(FIRM_COLUMNS)} FROM firm"  # noqa: S608 (fixed column list)
             f" WHERE id = ANY(CAST(:ids AS bigint[])){lock_clause}",
             {"ids": list(by_id)},
         )
@@ -97,7 +87,7 @@ async def registered(session: AsyncSession, usccs: Sequence[str], *, lock: bool)
         item = by_id[row["id"]]
         item.firm_kind = Registry(row["kind"])
         item.firm_status = FirmStatus(row["status"])
-        item.firm = {name: list(row[name]) if name in ARRAY_FIELDS else row[name] for name in FIRM_FIELDS}
+        item.firm = {name: list(row[name]) if name in ARRAY_COLUMNS else row[name] for name in FIRM_COLUMNS}
     return found
 
 
@@ -154,7 +144,7 @@ _FIRM_ALIASES = (
 
 def _firm_params(values: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
     def column(name: str) -> list[Any]:
-        if name in ARRAY_FIELDS:
+        if name in ARRAY_COLUMNS:
             return [_joined(v[name]) for v in values]
         return [v[name] for v in values]
 
@@ -209,7 +199,7 @@ async def insert_firms(
 
 
 async def update_firms(session: AsyncSession, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
-    """Replace the profile columns (:data:`FIRM_FIELDS`) of firms; status is untouched."""
+    """Replace the profile columns (:data:`FIRM_COLUMNS`) of firms; status is untouched."""
     await _run(
         session,
         "UPDATE firm f SET legal_representative = v.legal, division_code = v.division,"  # noqa: S608 (fixed text)

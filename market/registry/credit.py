@@ -163,9 +163,7 @@ async def statement(uow: UnitOfWork, firm_id: int) -> CreditStatement:
     events = list(
         (
             await uow.session.scalars(
-                select(CreditEvent)
-                .where(CreditEvent.firm_id == firm_id)
-                .order_by(CreditEvent.id)
+                select(CreditEvent).where(CreditEvent.firm_id == firm_id).order_by(CreditEvent.id)
             )
         ).all()
     )

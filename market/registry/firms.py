@@ -22,13 +22,13 @@ from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from market.models import (
+    ORGANISATION_KIND,
     AuditEntry,
     Firm,
     FirmStatus,
     FirmStatusChange,
     LicenceStatus,
     Organisation,
-    OrganisationKind,
     Registry,
     Role,
     TrackRecord,
@@ -39,35 +39,18 @@ from market.registry.credit import base_event, clamp
 from market.registry.licences import licence_row
 from market.registry.ownership import ensure_may_edit
 from market.registry.records import (
+    FIRM_COLUMNS,
+    PROFILE_FIELDS,
     FirmInput,
     TrackRecordInput,
+    fields_of,
     firm_input,
     track_record_input,
 )
 from market.registry.vocabulary import Vocabulary
 from market.settings import AuthSettings
 
-ORGANISATION_KIND = {
-    Registry.CONTRACTOR: OrganisationKind.CONTRACTOR,
-    Registry.INTERMEDIARY: OrganisationKind.INTERMEDIARY,
-}
 ROLE_OF = {Registry.CONTRACTOR: Role.CONTRACTOR, Registry.INTERMEDIARY: Role.INTERMEDIARY}
-PROFILE_FIELDS = frozenset(
-    {
-        "name",
-        "legal_representative",
-        "address",
-        "division_code",
-        "contact_name",
-        "contact_phone",
-        "contact_email",
-        "introduction",
-        "work_fields",
-        "service_types",
-        "practitioners",
-        "service_area",
-    }
-)
 
 
 # -- applying ---------------------------------------------------------------------------------
@@ -211,26 +194,9 @@ async def resubmit(uow: UnitOfWork, actor: Actor, firm_id: int, *, now: datetime
 
 
 # -- the profile ------------------------------------------------------------------------------
-FIRM_COLUMNS = (
-    "legal_representative",
-    "division_code",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "introduction",
-    "work_fields",
-    "service_types",
-    "practitioners",
-    "service_area",
-)
-
-
 def _firm_columns(source: FirmInput | Firm) -> dict[str, Any]:
     """The firm row's own columns, from a checked record or from the stored firm."""
-    columns = {name: getattr(source, name) for name in FIRM_COLUMNS}
-    for name in ("work_fields", "service_types", "service_area"):
-        columns[name] = list(columns[name])
-    return columns
+    return fields_of(source, FIRM_COLUMNS)
 
 
 def current_record(firm: Firm) -> dict[str, Any]:
@@ -257,7 +223,7 @@ async def update_profile(
     """Change profile fields (not the USCC, not licences). The whole profile is checked
     again, and a stale ``expected_version`` is a 409."""
     ensure_may_edit(principal, firm_id)
-    unknown = sorted(set(changes) - PROFILE_FIELDS)
+    unknown = sorted(set(changes) - set(PROFILE_FIELDS))
     if unknown:
         raise InvalidInput(
             f"{', '.join(unknown)} cannot be changed here; licences have their own review, "

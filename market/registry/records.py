@@ -35,6 +35,31 @@ TEXT_LIMITS = {
 }
 MAX_CONTRACT_VALUE = Decimal("999999999999.99")
 
+# The firm row's own profile columns, and with the organisation's name and address the
+# whole profile a firm edits; the array columns hold vocabulary codes.
+FIRM_COLUMNS = (
+    "legal_representative",
+    "division_code",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "introduction",
+    "work_fields",
+    "service_types",
+    "practitioners",
+    "service_area",
+)
+PROFILE_FIELDS = ("name", "address", *FIRM_COLUMNS)
+ARRAY_COLUMNS = frozenset({"work_fields", "service_types", "service_area"})
+
+
+def fields_of(source: Any, names: Sequence[str]) -> dict[str, Any]:
+    """The named profile fields of a checked record or a stored firm, arrays as lists."""
+    return {
+        name: list(getattr(source, name)) if name in ARRAY_COLUMNS else getattr(source, name)
+        for name in names
+    }
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -111,20 +136,7 @@ class FirmInput:
 
     def profile(self) -> dict[str, Any]:
         """The firm's own fields (no licences or track records), as stored."""
-        return {
-            "name": self.name,
-            "legal_representative": self.legal_representative,
-            "address": self.address,
-            "division_code": self.division_code,
-            "contact_name": self.contact_name,
-            "contact_phone": self.contact_phone,
-            "contact_email": self.contact_email,
-            "introduction": self.introduction,
-            "work_fields": list(self.work_fields),
-            "service_types": list(self.service_types),
-            "practitioners": self.practitioners,
-            "service_area": list(self.service_area),
-        }
+        return fields_of(self, PROFILE_FIELDS)
 
 
 def check_uscc(value: Any) -> str:
