@@ -34,7 +34,7 @@ from market.models import (
     TrackRecord,
     User,
 )
-from market.registry.admission import ensure_version, load_firm
+from market.registry.admission import change_status, ensure_version, load_firm
 from market.registry.credit import base_event, clamp
 from market.registry.licences import licence_row
 from market.registry.ownership import ensure_may_edit
@@ -186,8 +186,6 @@ async def _check_application_rate(uow: UnitOfWork, address: str, auth: AuthSetti
 
 async def resubmit(uow: UnitOfWork, actor: Actor, firm_id: int, *, now: datetime, note: str = "") -> Firm:
     """After a return (退回补正) or a rejection, the firm sends its application again."""
-    from market.registry.admission import change_status
-
     firm = await load_firm(uow, firm_id, for_update=True)
     await change_status(uow, actor, firm, FirmStatus.APPLIED, reason=note or "重新提交入库申请", now=now)
     return firm
