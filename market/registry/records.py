@@ -9,11 +9,11 @@ its field the way the caller wrote it (``licences[1].valid_until``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -34,6 +34,7 @@ TEXT_LIMITS = {
     "introduction": 4000,
 }
 MAX_CONTRACT_VALUE = Decimal("999999999999.99")
+T = TypeVar("T")
 
 # The firm row's own profile columns, and with the organisation's name and address the
 # whole profile a firm edits; the array columns hold vocabulary codes.
@@ -240,15 +241,20 @@ class _Checker:
         return value
 
 
+def _checked(part: Callable[[_Checker], T | None]) -> T:
+    """Run one part of a record's checks on its own, raising what it found."""
+    check = _Checker()
+    result = part(check)
+    if check.problems or result is None:
+        raise InvalidRecord(check.problems)
+    return result
+
+
 def licence_input(
     vocabulary: Vocabulary, kind: Registry, raw: Mapping[str, Any], prefix: str = ""
 ) -> LicenceInput:
     """Check one licence; raises :class:`InvalidRecord` listing every problem."""
-    check = _Checker()
-    licence = _licence(check, vocabulary, kind, raw, prefix)
-    if check.problems or licence is None:
-        raise InvalidRecord(check.problems)
-    return licence
+    return _checked(lambda check: _licence(check, vocabulary, kind, raw, prefix))
 
 
 def _licence(
@@ -426,11 +432,7 @@ def track_record_input(
     vocabulary: Vocabulary, kind: Registry, raw: Mapping[str, Any], prefix: str = ""
 ) -> TrackRecordInput:
     """Check one track record (业绩); raises :class:`InvalidRecord`."""
-    check = _Checker()
-    record = _track_record(check, vocabulary, kind, raw, prefix)
-    if check.problems or record is None:
-        raise InvalidRecord(check.problems)
-    return record
+    return _checked(lambda check: _track_record(check, vocabulary, kind, raw, prefix))
 
 
 def _track_record(
