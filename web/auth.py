@@ -60,6 +60,12 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     return principal
 
 
+def signed_in_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The signed-in user, or None on a public route visited without signing in."""
+    principal = connection.scope.get("user")
+    return principal if isinstance(principal, Principal) else None
+
+
 def requires(*roles: Role) -> Guard:
     """A guard letting through signed-in users holding any of ``roles`` (any role if none)."""
     wanted = frozenset(roles)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from market.accounts import Principal
 from market.db import UnitOfWork
 from market.errors import InvalidInput, NotFound
 from market.models import (
@@ -30,6 +31,7 @@ from market.models import (
     Misconduct,
     Organisation,
     Registry,
+    Role,
     TrackRecord,
 )
 from market.registry.admission import effective_status, load_firm
@@ -235,15 +237,17 @@ async def names_of(uow: UnitOfWork, firm_ids: Sequence[int]) -> dict[int, str]:
 
 
 # -- one firm -------------------------------------------------------------------------------
-def audience_of(
-    roles: frozenset[str], organisation_id: int | None, firm_id: int, signed_in: bool
-) -> Audience:
-    """Which view of firm ``firm_id`` a reader with these roles and organisation gets."""
-    if roles & {"admin", "supervisor"}:
+def audience_of(principal: Principal | None, firm_id: int | None = None) -> Audience:
+    """Which view a reader gets: of the registries (no ``firm_id``) or of one firm."""
+    if principal is None:
+        return Audience.PUBLIC
+    if principal.has_any((Role.ADMIN, Role.SUPERVISOR)):
         return Audience.OFFICIAL
-    if organisation_id == firm_id and roles & {"contractor", "intermediary"}:
+    if firm_id is None:
+        return Audience.PUBLIC  # lists show published firms to everyone else
+    if principal.organisation_id == firm_id and principal.has_any((Role.CONTRACTOR, Role.INTERMEDIARY)):
         return Audience.FIRM
-    return Audience.MEMBER if signed_in else Audience.PUBLIC
+    return Audience.MEMBER
 
 
 async def firm_record(

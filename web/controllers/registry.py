@@ -15,7 +15,7 @@ from market.errors import PermissionDenied
 from market.models import Role
 from market.registry import credit, directory, firms, licences, ownership
 from market.registry.eligibility import local_day
-from web.auth import PUBLIC, requires
+from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentPrincipal, State, UoW, client_address
 from web.registry_schemas import (
     ApplicationBody,
@@ -28,18 +28,6 @@ from web.registry_schemas import (
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
 firm_users = requires(Role.CONTRACTOR, Role.INTERMEDIARY, Role.ADMIN)
 anyone_signed_in = requires()
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal | None:
-    user = request.scope.get("user")
-    return user if isinstance(user, Principal) else None
-
-
-def _audience(principal: Principal | None, firm_id: int) -> directory.Audience:
-    if principal is None:
-        return directory.Audience.PUBLIC
-    roles = frozenset(r.value for r in principal.roles)
-    return directory.audience_of(roles, principal.organisation_id, firm_id, True)
 
 
 def _own_or_official(principal: Principal, firm_id: int) -> None:
@@ -88,10 +76,7 @@ class RegistryController(Controller):
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> dict[str, Any]:
-        principal = _principal(request)
-        audience = directory.Audience.PUBLIC
-        if principal is not None and principal.has_any((Role.ADMIN, Role.SUPERVISOR)):
-            audience = directory.Audience.OFFICIAL
+        audience = directory.audience_of(signed_in_principal(request))
         query = directory.directory_query(
             app_state.vocabulary,
             kind=kind,
@@ -137,7 +122,7 @@ class RegistryController(Controller):
             uow,
             app_state.vocabulary,
             firm_id,
-            audience=_audience(_principal(request), firm_id),
+            audience=directory.audience_of(signed_in_principal(request), firm_id),
             now=app_state.clock.now(),
         )
 
@@ -197,7 +182,7 @@ class RegistryController(Controller):
             uow,
             app_state.vocabulary,
             firm_id,
-            audience=_audience(principal, firm_id),
+            audience=directory.audience_of(principal, firm_id),
             now=app_state.clock.now(),
         )
 

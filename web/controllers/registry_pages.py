@@ -18,14 +18,13 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from market.accounts import Principal
 from market.clock import local
 from market.errors import InvalidInput, NotFound
-from market.models import FirmStatus, LicenceStatus, MisconductSeverity, Registry, Role
+from market.models import FirmStatus, LicenceStatus, MisconductSeverity, Registry
 from market.registry import directory
 from market.registry.directory import MAX_PAGE
 from market.registry.vocabulary import Vocabulary
-from web.auth import PUBLIC
+from web.auth import PUBLIC, signed_in_principal
 from web.dependencies import State, UoW
 
 KIND_LABELS = {Registry.CONTRACTOR.value: "小额工程企业库", Registry.INTERMEDIARY.value: "中介机构库"}
@@ -55,15 +54,6 @@ SORT_LABELS = FORM_SORTS | {"-credit": "信用分从低到高", "applied": "申�
 FILTERS = ("kind", "q", "division", "work_field", "service_type", "licence_type", "min_credit", "status")
 EXPIRING_DAYS = 30
 CHINA_TIME = "%Y-%m-%d %H:%M（北京时间）"
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal | None:
-    user = request.scope.get("user")
-    return user if isinstance(user, Principal) else None
-
-
-def _is_official(principal: Principal | None) -> bool:
-    return principal is not None and principal.has_any((Role.ADMIN, Role.SUPERVISOR))
 
 
 def _whole(value: str, default: int, field: str) -> int:
@@ -224,7 +214,8 @@ class RegistryPages(Controller):
         per_page: FromQuery[str] = "",
     ) -> Template:
         vocabulary = app_state.vocabulary
-        official = _is_official(_principal(request))
+        audience = directory.audience_of(signed_in_principal(request))
+        official = audience is directory.Audience.OFFICIAL
         form = {
             "kind": kind,
             "q": q,
@@ -272,7 +263,7 @@ class RegistryPages(Controller):
                 sort=form["sort"],
                 page=_whole(page, 1, "page"),
                 per_page=_whole(per_page, 20, "per_page"),
-                audience=directory.Audience.OFFICIAL if official else directory.Audience.PUBLIC,
+                audience=audience,
             )
         except InvalidInput as exc:
             context["error"] = chinese_message(exc, vocabulary, form)
@@ -301,11 +292,7 @@ class RegistryPages(Controller):
     async def firm_page(
         self, request: Request[Any, Any, Any], firm_id: FromPath[int], uow: UoW, app_state: State
     ) -> Template:
-        principal = _principal(request)
-        audience = directory.Audience.PUBLIC
-        if principal is not None:
-            roles = frozenset(r.value for r in principal.roles)
-            audience = directory.audience_of(roles, principal.organisation_id, firm_id, True)
+        audience = directory.audience_of(signed_in_principal(request), firm_id)
         try:
             record = await directory.firm_record(
                 uow, app_state.vocabulary, firm_id, audience=audience, now=app_state.clock.now()
@@ -325,6 +312,6 @@ class RegistryPages(Controller):
             context={
                 "platform_name": app_state.settings.platform_name,
                 "firm": _firm_view(record, app_state.vocabulary),
-                "signed_in": principal is not None,
+                "signed_in": audience is not directory.Audience.PUBLIC,
             },
         )
