@@ -108,7 +108,21 @@ async def change_status(
             raise InvalidInput("only a suspension has an end (until)", field="until")
         if until <= now:
             raise InvalidInput("the suspension must end in the future", field="until")
-    previous = firm.status
+    return await _write_change(uow, actor, firm, to, reason=reason, now=now, until=until)
+
+
+async def _write_change(
+    uow: UnitOfWork,
+    actor: Actor,
+    firm: Firm,
+    to: FirmStatus,
+    *,
+    reason: str,
+    now: datetime,
+    until: datetime | None = None,
+) -> FirmStatusChange:
+    """Set the firm's status and write the change down: history row and audit entry."""
+    previous, previous_until = firm.status, firm.suspended_until
     firm.status = to
     firm.status_reason = reason
     firm.status_changed_at = now
@@ -140,7 +154,13 @@ async def change_status(
         action,
         "firm",
         firm.id,
-        {"from": previous, "to": to, "reason": reason, "until": firm.suspended_until},
+        {
+            "from": previous,
+            "to": to,
+            "reason": reason,
+            "until": firm.suspended_until,
+            "previous_until": previous_until,
+        },
     )
     return change
 
@@ -185,24 +205,5 @@ async def lift_expired(uow: UnitOfWork, *, now: datetime) -> list[int]:
     ).all()
     actor = Actor.system("scheduler")
     for firm in firms:
-        until = firm.suspended_until
-        firm.status = FirmStatus.ADMITTED
-        firm.status_reason = "暂停期满"
-        firm.status_changed_at = now
-        firm.suspended_until = None
-        uow.session.add(
-            FirmStatusChange(
-                firm_id=firm.id,
-                from_status=FirmStatus.SUSPENDED,
-                to_status=FirmStatus.ADMITTED,
-                reason="暂停期满",
-                actor_id=None,
-                actor_label=actor.label,
-                changed_at=now,
-            )
-        )
-        await audit.record(
-            uow, actor, "firm:reinstated", "firm", firm.id, {"reason": "suspension ended", "until": until}
-        )
-    await uow.session.flush()
+        await _write_change(uow, actor, firm, FirmStatus.ADMITTED, reason="暂停期满", now=now)
     return [f.id for f in firms]
