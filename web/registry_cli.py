@@ -174,8 +174,7 @@ def expiring_command(days: int) -> None:
         return
     table = Table("剩余天数", "有效期至", "企业", "资质", "等级", "证书编号", title=f"{days} 天内到期的资质")
     for e in found.items:
-        known = vocabulary.licence_types.get(e.licence_type)
-        name = known.name if known else e.licence_type
+        name = vocabulary.licence_name(e.licence_type)
         table.add_row(str(e.days_left), e.valid_until.isoformat(), e.firm_name, name, e.grade, e.number)
     console.print(table)
     if found.total > len(found.items):

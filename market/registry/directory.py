@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -292,7 +292,8 @@ async def firm_record(
             "email": firm.contact_email,
         }
     licences = await _licences(uow, firm_id, include_unapproved=private)
-    record["licences"] = [_licence_view(vocabulary, lic, now) for lic in licences]
+    today = local_day(now)
+    record["licences"] = [_licence_view(vocabulary, lic, today) for lic in licences]
     tracks = (
         await uow.session.scalars(
             select(TrackRecord)
@@ -340,14 +341,11 @@ async def _licences(uow: UnitOfWork, firm_id: int, *, include_unapproved: bool) 
     return (await uow.session.scalars(query)).all()
 
 
-def _licence_view(vocabulary: Vocabulary, lic: Licence, now: datetime) -> dict[str, Any]:
-    today = local_day(now)
+def _licence_view(vocabulary: Vocabulary, lic: Licence, today: date) -> dict[str, Any]:
     return {
         "id": lic.id,
         "licence_type": lic.licence_type,
-        "licence_name": vocabulary.licence_types[lic.licence_type].name
-        if lic.licence_type in vocabulary.licence_types
-        else lic.licence_type,
+        "licence_name": vocabulary.licence_name(lic.licence_type),
         "grade": lic.grade,
         "number": lic.number,
         "issuer": lic.issuer,

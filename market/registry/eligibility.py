@@ -291,7 +291,7 @@ def _licence_reasons(
         else:
             missing.append(reason)
     if requirements.licence_rule == "any" and len(requirements.licences) > 1:
-        names = "、".join(vocabulary.licence_type(r.licence_type).name for r in requirements.licences)
+        names = "、".join(vocabulary.licence_name(r.licence_type) for r in requirements.licences)
         missing.insert(0, Reason("no-listed-licence", f"不具备所列资质中的任何一项（{names}）"))
     return missing
 
@@ -301,7 +301,7 @@ def _licence_reason(
 ) -> Reason | None:
     """None when some approved licence satisfies ``requirement`` on ``day``; otherwise the
     reason of the closest miss (expired beats too low a grade beats pending beats absent)."""
-    name = vocabulary.licence_type(requirement.licence_type).name
+    name = vocabulary.licence_name(requirement.licence_type)
     of_type = [lic for lic in licences if lic.licence_type == requirement.licence_type]
     approved = [lic for lic in of_type if lic.status is LicenceStatus.APPROVED]
     graded_ok = [lic for lic in approved if not requirement.grades or lic.grade in requirement.grades]

@@ -130,6 +130,11 @@ class Vocabulary:
             )
         return found
 
+    def licence_name(self, code: str) -> str:
+        """The Chinese name of a licence type; the code itself if the type is no longer listed."""
+        known = self.licence_types.get(code)
+        return known.name if known else code
+
     def as_dict(self) -> dict[str, Any]:
         """The vocabularies as plain data, for the API and the forms."""
         return {
