@@ -30,6 +30,8 @@ from market.errors import (
     TooManyAttempts,
 )
 from market.models import (
+    Firm,
+    FirmStatus,
     LoginAttempt,
     Organisation,
     OrganisationKind,
@@ -53,6 +55,10 @@ class Principal:
     display_name: str
     roles: frozenset[Role]
     organisation_id: int | None
+    organisation_uscc: str | None = None
+    # Where the user's organisation stands in the registries, if it is a firm: an applicant
+    # (applied, returned, rejected) sees its own application and only what the public sees.
+    firm_status: FirmStatus | None = None
 
     def has_any(self, roles: Iterable[Role]) -> bool:
         return bool(self.roles.intersection(roles))
@@ -313,14 +319,22 @@ async def _revoke_sessions(uow: UnitOfWork, user_id: int) -> None:
     )
 
 
-def principal_of(user: User) -> Principal:
+def principal_of(user: User, firm_status: FirmStatus | None = None) -> Principal:
     return Principal(
         user_id=user.id,
         username=user.username,
         display_name=user.display_name,
         roles=frozenset(r.role for r in user.roles),
         organisation_id=user.organisation_id,
+        organisation_uscc=user.organisation.uscc if user.organisation is not None else None,
+        firm_status=firm_status,
     )
+
+
+async def _firm_status(uow: UnitOfWork, organisation_id: int | None) -> FirmStatus | None:
+    if organisation_id is None:
+        return None
+    return await uow.session.scalar(select(Firm.status).where(Firm.id == organisation_id))
 
 
 # -- sign-in -------------------------------------------------------------------------------
@@ -422,14 +436,16 @@ async def login(
         user.id,
         {"expires_at": expires},
     )
-    return Login(token=token, expires_at=expires, principal=principal_of(user))
+    principal = principal_of(user, await _firm_status(uow, user.organisation_id))
+    return Login(token=token, expires_at=expires, principal=principal)
 
 
 async def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal | None:
     """The principal behind a session token, or None if it is unknown, expired or revoked."""
     row = await uow.session.execute(
-        select(User)
+        select(User, Firm.status)
         .join(UserSession, UserSession.user_id == User.id)
+        .outerjoin(Firm, Firm.id == User.organisation_id)  # same round trip as the session check
         .where(
             UserSession.token_hash == token_digest(token),
             UserSession.revoked_at.is_(None),
@@ -437,8 +453,8 @@ async def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Princip
             User.is_active.is_(True),
         )
     )
-    user = row.scalar_one_or_none()
-    return principal_of(user) if user else None
+    found = row.one_or_none()
+    return principal_of(found[0], found[1]) if found else None
 
 
 async def logout(uow: UnitOfWork, token: str, actor: Actor) -> None:

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 import contracts
-from market import audit
+from market import audit, document_access
+from market.accounts import Principal
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import ConfigurationError, Conflict, InvalidInput, NotFound
@@ -196,16 +197,20 @@ async def issue(
     office: DocumentOffice,
     *,
     document: contracts.Document,
+    principal: Principal,
     template: DocumentTemplate | None = None,
+    reason: str | None = None,
 ) -> IssuedDocument:
     """Render, seal and store ``document``. An earlier valid document of the same kind for
-    the same procurement becomes *superseded* by this one."""
+    the same procurement becomes *superseded* by this one. A procurement reference belongs
+    to whoever issued its documents (:func:`market.policy.may_issue_for`)."""
     source = template_source(template) if template is not None else None
     if template is not None and template.kind != document.kind.value:
         raise InvalidInput(
             f"template {template.version} is for {template.kind}, not {document.kind.value}",
             field="template_id",
         )
+    issuer = await document_access.issuer_for(uow, principal, document.procurement.reference, reason)
     document_id = uuid.uuid4().hex
     try:
         issued = await office.issue(document, source, document_id)
@@ -231,6 +236,8 @@ async def issue(
         signer=issued.signer,
         signed_at=issued.signed_at,
         issued_by=actor.id,
+        issuer_organisation_id=issuer,
+        party_usccs=document_access.party_usccs(document),
     )
     uow.session.add(row)
     await uow.session.flush()
@@ -247,7 +254,9 @@ async def issue(
     for old in earlier:
         old.status = DocumentStatus.SUPERSEDED
         old.superseded_by = row.id
-        await audit.record(uow, actor, "document:superseded", "document", old.id, {"by": row.id})
+        await audit.record(
+            uow, actor, "document:superseded", "document", old.id, {"by": row.id, "reason": reason}
+        )
     await uow.session.flush()
     await audit.record(
         uow,
@@ -264,6 +273,9 @@ async def issue(
             "content_digest": row.content_digest,
             "signed_at": row.signed_at,
             "pages": row.page_count,
+            "issuer_organisation_id": issuer,
+            "parties": row.party_usccs,
+            "reason": reason,
         },
     )
     return row
@@ -288,8 +300,11 @@ async def document_pdf(uow: UnitOfWork, document_id: str) -> bytes:
     return bytes(pdf or b"")
 
 
-async def revoke(uow: UnitOfWork, actor: Actor, document_id: str, *, reason: str) -> IssuedDocument:
+async def revoke(
+    uow: UnitOfWork, actor: Actor, document_id: str, *, principal: Principal, reason: str
+) -> IssuedDocument:
     row = await get_document(uow, document_id)
+    document_access.ensure_may_revoke(principal, row)
     if not reason.strip():
         raise InvalidInput("say why the document is revoked", field="reason")
     if row.status is DocumentStatus.REVOKED:

@@ -126,6 +126,12 @@ class Settings:
     render_workers: int = 0
     """Worker processes that render and seal documents (MARKET_RENDER_WORKERS); 0 = one per CPU."""
 
+    verify_rate_per_minute: int = 30
+    """Uploaded copies one client address may have checked per minute (MARKET_VERIFY_RATE),
+    on the verification page and the API together; more get 429 with Retry-After. Each
+    check parses an untrusted PDF and its signature, so it is the public's costliest call.
+    0 turns the limit off."""
+
     reference_dir: Path | None = None
     """Folder with the registries' vocabularies and region files (MARKET_REFERENCE_DIR);
     unset: the bundled ``market/reference``."""
@@ -155,6 +161,9 @@ class Settings:
         port = _int("MARKET_PORT", env.get("MARKET_PORT"), 8000)
         host = env.get("MARKET_HOST") or "127.0.0.1"
         bindir = env.get("MARKET_PG_BINDIR")
+        verify_rate = _int("MARKET_VERIFY_RATE", env.get("MARKET_VERIFY_RATE"), 30)
+        if verify_rate < 0:
+            raise ConfigurationError(f"MARKET_VERIFY_RATE={verify_rate} must be 0 (no limit) or more")
         return cls(
             home=Path(env.get("MARKET_HOME") or "var"),
             database_url=normalise_database_url(url) if url else None,
@@ -172,6 +181,7 @@ class Settings:
             seal_pkcs12=Path(p12) if (p12 := env.get("MARKET_SEAL_P12")) else None,
             seal_passphrase=env.get("MARKET_SEAL_PASSPHRASE") or None,
             render_workers=_int("MARKET_RENDER_WORKERS", env.get("MARKET_RENDER_WORKERS"), 0),
+            verify_rate_per_minute=verify_rate,
             reference_dir=Path(ref) if (ref := env.get("MARKET_REFERENCE_DIR")) else None,
             region=env.get("MARKET_REGION") or "shaoguan",
             auth=AuthSettings(

@@ -37,6 +37,7 @@ from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
 from web.state import AppState
+from web.verify_rate import verify_rate_limit
 
 WEB_DIR = Path(__file__).parent
 
@@ -108,7 +109,7 @@ def create_app(
     return Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
-        middleware=[SessionMiddleware()],
+        middleware=[*verify_rate_limit(settings), SessionMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"market": state}),

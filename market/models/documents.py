@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from market.models.base import Base
@@ -73,6 +73,15 @@ class IssuedDocument(Base):
     superseded_by: Mapped[str | None] = mapped_column(ForeignKey("issued_document.id", ondelete="RESTRICT"))
     revoked_reason: Mapped[str | None] = mapped_column(String(500))
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # The organisation the document belongs to (采购人 acting through its accounts): only it,
+    # or an administrator giving a reason, may supersede or revoke it. NULL when the issuing
+    # account belonged to no organisation; then the account itself stands for the issuer.
+    issuer_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
+    # The USCCs of the legal persons named in the document (甲方/乙方, owner/winner), taken
+    # from its data at issue, so that "may this account read it?" needs no JSON digging.
+    party_usccs: Mapped[list[str]] = mapped_column(ARRAY(String(18)), default=list, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 

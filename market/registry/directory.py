@@ -3,8 +3,9 @@ firm's record as each kind of reader may see it.
 
 The public sees what a trading centre publishes (名录公示): identity, registration, fields
 or services, approved licences, track records, misconduct records, credit score and
-status. Contact details are for signed-in users; pending licences, the status history
-and the credit events are for the firm itself, supervisors and administrators.
+status. Contact details are for signed-in members (not for applicants, see
+:mod:`market.policy`); pending licences, the status history and the credit events are for
+the firm itself, supervisors and administrators.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from market import policy
 from market.accounts import Principal
 from market.db import UnitOfWork
 from market.errors import InvalidInput, NotFound
@@ -44,7 +46,7 @@ MAX_PAGE = 100_000  # deeper than any registry; keeps OFFSET inside a bigint
 
 class Audience(enum.Enum):
     PUBLIC = "public"  # not signed in
-    MEMBER = "member"  # any signed-in user (owners look for contacts)
+    MEMBER = "member"  # signed-in members (owners look for contacts); not applicants
     FIRM = "firm"  # the firm's own users
     OFFICIAL = "official"  # supervisors and administrators
 
@@ -241,12 +243,14 @@ def audience_of(principal: Principal | None, firm_id: int | None = None) -> Audi
     """Which view a reader gets: of the registries (no ``firm_id``) or of one firm."""
     if principal is None:
         return Audience.PUBLIC
-    if principal.has_any((Role.ADMIN, Role.SUPERVISOR)):
+    if policy.is_official(principal):
         return Audience.OFFICIAL
     if firm_id is None:
         return Audience.PUBLIC  # lists show published firms to everyone else
     if principal.organisation_id == firm_id and principal.has_any((Role.CONTRACTOR, Role.INTERMEDIARY)):
         return Audience.FIRM
+    if not policy.may_see_firm_contacts(principal, firm_id):
+        return Audience.PUBLIC  # an applicant sees other firms as the public does
     return Audience.MEMBER
 
 

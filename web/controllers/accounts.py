@@ -1,5 +1,5 @@
-"""Users and organisations (administrators manage them; everyone signed in may read
-organisations, which are public registry data)."""
+"""Users and organisations (administrators manage them; signed-in members may read
+organisations; an applicant firm's users read only their own, see :mod:`market.policy`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import UNSET
 
-from market import accounts
+from market import accounts, policy
+from market.errors import PermissionDenied
 from market.models import Role
 from web.auth import requires, signed_in
-from web.dependencies import CurrentActor, State, UoW
+from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.schemas import (
     OrganisationCreate,
     OrganisationUpdate,
@@ -113,11 +114,22 @@ class OrganisationController(Controller):
         "/",
         guards=[signed_in],
         summary="List organisations",
-        description="Filter by kind: owner, intermediary, contractor, trading_centre.",
+        description="Filter by kind: owner, intermediary, contractor, trading_centre. Not for "
+        "applicants: their firm is not admitted yet.",
     )
     async def list_organisations(
-        self, uow: UoW, kind: FromQuery[str | None] = None, limit: Limit = 100, offset: Offset = 0
+        self,
+        uow: UoW,
+        principal: CurrentPrincipal,
+        kind: FromQuery[str | None] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> list[OrganisationView]:
+        if not policy.may_list_organisations(principal):
+            raise PermissionDenied(
+                "the organisation list is for admitted members; your firm's application is not "
+                "admitted yet (see GET /api/firms/{your firm} for its state)"
+            )
         parsed = accounts.parse_kind(kind) if kind else None
         rows = await accounts.list_organisations(uow, kind=parsed, limit=limit, offset=offset)
         return [OrganisationView.of(o) for o in rows]
@@ -144,7 +156,14 @@ class OrganisationController(Controller):
         return OrganisationView.of(org)
 
     @get("/{organisation_id:int}", guards=[signed_in], summary="One organisation")
-    async def get_organisation(self, organisation_id: FromPath[int], uow: UoW) -> OrganisationView:
+    async def get_organisation(
+        self, organisation_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
+    ) -> OrganisationView:
+        if not policy.may_read_organisation(principal, organisation_id):
+            raise PermissionDenied(
+                "until your firm is admitted you may read only your own organisation",
+                organisation_id=organisation_id,
+            )
         return OrganisationView.of(await accounts.get_organisation(uow, organisation_id))
 
     @patch(

@@ -15,12 +15,12 @@ from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Template
 from msgspec import Meta, Struct
 
-from market import documents
+from market import document_access, documents
 from market.clock import local
-from market.errors import PermissionDenied
 from market.models import DocumentTemplate, IssuedDocument, Role
-from web.auth import PUBLIC, requires
-from web.dependencies import CurrentActor, State, UoW
+from web.auth import PUBLIC, requires, signed_in_principal
+from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.verify_rate import VERIFY_RATE_LIMITED
 
 STATUS_LABELS = {"valid": "有效", "superseded": "已被新版本替代", "revoked": "已撤销"}
 KIND_LABELS = {
@@ -29,7 +29,6 @@ KIND_LABELS = {
     "works_contract": "小额工程施工合同",
     "result_notice": "成交结果公示",
 }
-PUBLIC_KINDS = {"result_notice"}  # published anyway (公示); the others need sign-in to download
 
 
 class DocumentView(Struct):
@@ -78,6 +77,7 @@ class IssueRequest(Struct, forbid_unknown_fields=True):
     kind: str
     data: dict[str, Any]
     template_id: int | None = None
+    reason: Annotated[str, Meta(max_length=500)] | None = None
 
 
 class RevokeRequest(Struct, forbid_unknown_fields=True):
@@ -167,7 +167,7 @@ class VerificationPages(Controller):
 
     @post(
         "/{document_id:str}",
-        opt=PUBLIC,
+        opt=PUBLIC | VERIFY_RATE_LIMITED,
         status_code=200,
         summary="Check an uploaded copy (page)",
         description="Multipart form with field 'file'; answers on the page whether it is the "
@@ -205,7 +205,7 @@ class DocumentController(Controller):
 
     @post(
         "/{document_id:str}/check",
-        opt=PUBLIC,
+        opt=PUBLIC | VERIFY_RATE_LIMITED,
         status_code=200,
         summary="Check an uploaded copy",
         description="Multipart field 'file'. An altered or foreign PDF gives issued_by_platform "
@@ -221,14 +221,14 @@ class DocumentController(Controller):
         "/{document_id:str}/pdf",
         opt=PUBLIC,
         summary="Download the sealed PDF",
-        description="Result notices (公示) are public; other documents need sign-in.",
+        description="Result notices (公示) are public; a contract or a selection notice goes to "
+        "the parties it names, the organisation that issued it, supervisors and administrators.",
     )
     async def pdf(
         self, request: Request[Any, Any, Any], document_id: FromPath[str], uow: UoW
     ) -> Response[bytes]:
         row = await documents.get_document(uow, document_id)
-        if row.kind not in PUBLIC_KINDS and request.scope.get("user") is None:
-            raise PermissionDenied("sign in to download this document; result notices are public")
+        document_access.ensure_may_read(signed_in_principal(request), row)
         return Response(
             await documents.document_pdf(uow, document_id),
             media_type="application/pdf",
@@ -245,15 +245,30 @@ class DocumentController(Controller):
         summary="Issue a sealed document",
         description="kind: selection_notice, service_contract, works_contract or result_notice; "
         "data: the document's fields (see docs/documents.md); template_id: an uploaded "
-        "template version (default: the built-in one). Rendering runs in worker processes.",
+        "template version (default: the built-in one). Rendering runs in worker processes. "
+        "A procurement reference belongs to the organisation that issued its documents: "
+        "another one gets 403; an administrator acting for it gives a reason.",
     )
     async def issue(
-        self, data: JSONBody[IssueRequest], uow: UoW, actor: CurrentActor, app_state: State
+        self,
+        data: JSONBody[IssueRequest],
+        uow: UoW,
+        actor: CurrentActor,
+        principal: CurrentPrincipal,
+        app_state: State,
     ) -> DocumentView:
         kind = documents.parse_kind(data.kind)
         document = documents.build_document(kind, data.data)
         template = await documents.get_template(uow, data.template_id) if data.template_id else None
-        row = await documents.issue(uow, actor, app_state.documents, document=document, template=template)
+        row = await documents.issue(
+            uow,
+            actor,
+            app_state.documents,
+            document=document,
+            principal=principal,
+            template=template,
+            reason=data.reason,
+        )
         await uow.commit()
         return DocumentView.of(row, app_state.settings.public_url)
 
@@ -270,9 +285,10 @@ class DocumentController(Controller):
 
     @post(
         "/{document_id:str}/revoke",
-        guards=[requires(Role.ADMIN, Role.SUPERVISOR)],
+        guards=[requires(Role.ADMIN, Role.SUPERVISOR, Role.OWNER)],
         status_code=200,
         summary="Revoke a document (撤销)",
+        description="The issuing organisation, a supervisor or an administrator, with a reason.",
     )
     async def revoke(
         self,
@@ -280,9 +296,10 @@ class DocumentController(Controller):
         data: JSONBody[RevokeRequest],
         uow: UoW,
         actor: CurrentActor,
+        principal: CurrentPrincipal,
         app_state: State,
     ) -> DocumentView:
-        row = await documents.revoke(uow, actor, document_id, reason=data.reason)
+        row = await documents.revoke(uow, actor, document_id, principal=principal, reason=data.reason)
         await uow.commit()
         return DocumentView.of(row, app_state.settings.public_url)
 

@@ -1,0 +1,130 @@
+"""Who may do what: the platform's access rules as pure functions.
+
+Each ``may_*`` function takes the signed-in :class:`~market.accounts.Principal` (or None
+for an anonymous visitor) and plain data about the thing asked for, and answers yes or no.
+None of them opens a session or reads the clock, so each rule can be read, tested and
+changed in one place; controllers keep only the coarse role guards, services call these
+and turn a "no" into :class:`~market.errors.PermissionDenied`.
+
+Standing, in short:
+
+* **officials** — supervisors (监督) and administrators — see everything;
+* **members** — owners and the users of admitted (or suspended) firms — see what a
+  signed-in user of the platform sees: other firms' contacts, the organisation list;
+* **applicants** — users of a firm whose application is not (yet) admitted: applied,
+  returned (退回补正) or rejected — see their own application and otherwise only what
+  the public sees. A removed firm (清出) is no longer a member either, but stays a party
+  to the documents it signed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from market.accounts import Principal
+from market.models import FirmStatus, IssuedDocument, Role
+
+APPLICANT_STATUSES = frozenset({FirmStatus.APPLIED, FirmStatus.RETURNED, FirmStatus.REJECTED})
+OUTSIDE_STATUSES = APPLICANT_STATUSES | {FirmStatus.REMOVED}
+
+#: Published anyway (成交结果公示); every other kind is private to its parties.
+PUBLIC_DOCUMENT_KINDS = frozenset({"result_notice"})
+
+
+# -- standing ------------------------------------------------------------------------------
+def is_official(principal: Principal | None) -> bool:
+    return principal is not None and principal.has_any((Role.ADMIN, Role.SUPERVISOR))
+
+
+def is_applicant(principal: Principal | None) -> bool:
+    """A user whose firm has applied to a registry and is not admitted."""
+    return principal is not None and principal.firm_status in APPLICANT_STATUSES
+
+
+def is_member(principal: Principal | None) -> bool:
+    """Signed in and part of the platform's trading community (not an applicant, not removed)."""
+    return principal is not None and principal.firm_status not in OUTSIDE_STATUSES
+
+
+# -- organisations and firms -----------------------------------------------------------------
+def may_list_organisations(principal: Principal | None) -> bool:
+    """The organisation list names every body and firm with its address and phone."""
+    return is_member(principal)
+
+
+def may_read_organisation(principal: Principal | None, organisation_id: int) -> bool:
+    """Members read any organisation; anyone signed in reads their own."""
+    return is_member(principal) or (principal is not None and principal.organisation_id == organisation_id)
+
+
+def may_see_firm_contacts(principal: Principal | None, firm_id: int) -> bool:
+    """Contact details of a firm are for signed-in members, the firm itself and officials."""
+    if principal is None:
+        return False
+    return is_member(principal) or principal.organisation_id == firm_id
+
+
+# -- documents ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DocumentFacts:
+    """What the rules need to know of an issued document."""
+
+    kind: str
+    issuer_organisation_id: int | None
+    issued_by: int | None
+    party_usccs: tuple[str, ...]
+
+    @classmethod
+    def of(cls, row: IssuedDocument) -> DocumentFacts:
+        return cls(row.kind, row.issuer_organisation_id, row.issued_by, tuple(row.party_usccs or ()))
+
+
+def acts_for_issuer(principal: Principal, document: DocumentFacts) -> bool:
+    """True for the issuing organisation's owner accounts. A document issued by an account
+    of no organisation belongs to that account alone."""
+    if document.issuer_organisation_id is not None:
+        return principal.organisation_id == document.issuer_organisation_id and Role.OWNER in principal.roles
+    return document.issued_by is not None and principal.user_id == document.issued_by
+
+
+def is_party(principal: Principal, document: DocumentFacts) -> bool:
+    """The principal's organisation is one of the legal persons the document names."""
+    return principal.organisation_uscc is not None and principal.organisation_uscc in document.party_usccs
+
+
+def may_read_document(principal: Principal | None, document: DocumentFacts) -> bool:
+    """Result notices are public. A contract or a selection notice goes to the parties it
+    names, the issuing organisation, supervisors and administrators; an applicant is never
+    a party (no firm is named in a document before it is admitted)."""
+    if document.kind in PUBLIC_DOCUMENT_KINDS:
+        return True
+    if principal is None:
+        return False
+    if is_official(principal) or acts_for_issuer(principal, document):
+        return True
+    return not is_applicant(principal) and is_party(principal, document)
+
+
+def may_issue_for(principal: Principal, documents_of_reference: Sequence[DocumentFacts]) -> bool:
+    """A procurement reference belongs to whoever issued its documents: a new document
+    for it (which may supersede one of them) comes from the same issuer, or from an
+    administrator acting for it (see :func:`overrides_issuer`)."""
+    if Role.ADMIN in principal.roles:
+        return True
+    return all(acts_for_issuer(principal, d) for d in documents_of_reference)
+
+
+def overrides_issuer(principal: Principal, documents_of_reference: Sequence[DocumentFacts]) -> bool:
+    """True when an administrator issues for a reference another issuer owns: allowed, but
+    only with a reason, which goes into the audit log."""
+    return Role.ADMIN in principal.roles and not all(
+        acts_for_issuer(principal, d) for d in documents_of_reference
+    )
+
+
+def may_revoke_document(principal: Principal, document: DocumentFacts) -> bool:
+    """The issuing organisation withdraws its own document; administrators act on the
+    centre's behalf; supervisors (监督) may too, because voiding a notice or contract after
+    a complaint (投诉处理, 中选无效) is the supervisory body's power. Everyone says why."""
+    return is_official(principal) or acts_for_issuer(principal, document)

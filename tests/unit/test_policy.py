@@ -1,0 +1,75 @@
+"""The access rules of market.policy, decided from plain data (no database)."""
+
+from __future__ import annotations
+
+from market.accounts import Principal
+from market.models import FirmStatus, Role
+from market.policy import (
+    DocumentFacts,
+    may_issue_for,
+    may_list_organisations,
+    may_read_document,
+    may_read_organisation,
+    may_revoke_document,
+    may_see_firm_contacts,
+    overrides_issuer,
+)
+
+BUREAU, OTHER = 10, 11
+EMPLOYER_USCC, CONTRACTOR_USCC = "11440200MB2C12340D", "91440203MA55K9870C"
+CONTRACT = DocumentFacts("works_contract", BUREAU, 1, (EMPLOYER_USCC, CONTRACTOR_USCC))
+NOTICE = DocumentFacts("result_notice", BUREAU, 1, (EMPLOYER_USCC, CONTRACTOR_USCC))
+
+
+def person(role: Role, org: int | None = None, uscc: str | None = None,
+           status: FirmStatus | None = None, user_id: int = 99) -> Principal:
+    return Principal(user_id, f"u{user_id}", "someone", frozenset({role}), org, uscc, status)
+
+
+BUREAU_OWNER = person(Role.OWNER, BUREAU, EMPLOYER_USCC)
+OTHER_OWNER = person(Role.OWNER, OTHER)
+WINNER = person(Role.CONTRACTOR, 20, CONTRACTOR_USCC, FirmStatus.ADMITTED)
+APPLICANT_WITH_WINNERS_CODE = person(Role.CONTRACTOR, 21, CONTRACTOR_USCC, FirmStatus.APPLIED)
+UNRELATED_FIRM = person(Role.INTERMEDIARY, 22, "91440204000000022X", FirmStatus.ADMITTED)
+SUPERVISOR, ADMIN = person(Role.SUPERVISOR), person(Role.ADMIN)
+
+
+def test_a_private_document_is_read_by_its_parties_issuer_and_officials_only() -> None:
+    allowed = [BUREAU_OWNER, WINNER, SUPERVISOR, ADMIN]
+    refused = [None, OTHER_OWNER, UNRELATED_FIRM, APPLICANT_WITH_WINNERS_CODE]
+    assert all(may_read_document(p, CONTRACT) for p in allowed)
+    assert not any(may_read_document(p, CONTRACT) for p in refused)
+    assert all(may_read_document(p, NOTICE) for p in refused)  # 公示 is public
+
+
+def test_a_removed_firm_stays_a_party_to_what_it_signed() -> None:
+    removed = person(Role.CONTRACTOR, 20, CONTRACTOR_USCC, FirmStatus.REMOVED)
+    assert may_read_document(removed, CONTRACT)
+    assert not may_list_organisations(removed)
+
+
+def test_a_reference_belongs_to_its_issuer_and_an_admin_overrides_it_visibly() -> None:
+    assert may_issue_for(BUREAU_OWNER, [CONTRACT]) and not overrides_issuer(BUREAU_OWNER, [CONTRACT])
+    assert not may_issue_for(OTHER_OWNER, [CONTRACT])
+    assert may_issue_for(OTHER_OWNER, [])  # a fresh reference
+    assert may_issue_for(ADMIN, [CONTRACT]) and overrides_issuer(ADMIN, [CONTRACT])
+    # a document issued by an account of no organisation belongs to that account
+    own = DocumentFacts("works_contract", None, 5, ())
+    assert may_issue_for(person(Role.OWNER, user_id=5), [own])
+    assert not may_issue_for(person(Role.OWNER, user_id=6), [own])
+
+
+def test_revoking_is_for_the_issuer_and_officials() -> None:
+    assert may_revoke_document(BUREAU_OWNER, CONTRACT)
+    assert may_revoke_document(SUPERVISOR, CONTRACT) and may_revoke_document(ADMIN, CONTRACT)
+    assert not may_revoke_document(OTHER_OWNER, CONTRACT) and not may_revoke_document(WINNER, CONTRACT)
+
+
+def test_an_applicant_sees_only_its_own_organisation_and_no_contacts_of_others() -> None:
+    applicant = APPLICANT_WITH_WINNERS_CODE
+    assert not may_list_organisations(applicant) and may_list_organisations(OTHER_OWNER)
+    assert may_read_organisation(applicant, 21) and not may_read_organisation(applicant, 20)
+    assert may_see_firm_contacts(applicant, 21) and not may_see_firm_contacts(applicant, 20)
+    assert may_see_firm_contacts(WINNER, 22) and not may_see_firm_contacts(None, 22)
+    returned = person(Role.INTERMEDIARY, 23, None, FirmStatus.RETURNED)
+    assert not may_see_firm_contacts(returned, 20)
