@@ -29,12 +29,12 @@ from market.models import (
     CreditCause,
     CreditEvent,
     Firm,
-    FirmStatus,
     Misconduct,
     MisconductSeverity,
     ServiceEvaluation,
 )
-from market.registry.admission import change_status, effective_status, load_firm
+from market.registry import admission_rules
+from market.registry.admission import load_firm, standing_of, write_change
 from market.registry.vocabulary import CreditPolicy
 
 HUNDRED = Decimal("100.00")
@@ -314,20 +314,14 @@ async def record_misconduct(
 async def _suspend_for_misconduct(
     uow: UnitOfWork, actor: Actor, firm: Firm, record: Misconduct, until: datetime, now: datetime
 ) -> None:
-    current = effective_status(firm, now)
-    if current not in (FirmStatus.ADMITTED, FirmStatus.SUSPENDED):
-        return  # not in the pool: nothing to suspend; the deduction stands
-    if current is FirmStatus.SUSPENDED and (firm.suspended_until is None or firm.suspended_until >= until):
-        return  # already suspended at least as long
-    await change_status(
-        uow,
-        actor,
-        firm,
-        FirmStatus.SUSPENDED,
+    change = admission_rules.misconduct_suspension(
+        standing_of(firm),
+        until=until,
         reason=f"严重不良行为（记录 {record.id}）自动暂停 {(until - now).days} 天",
         now=now,
-        until=until,
     )
+    if change is not None:
+        await write_change(uow, actor, firm, change, now=now)
 
 
 async def adjust(

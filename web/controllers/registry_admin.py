@@ -32,16 +32,6 @@ officials = requires(Role.ADMIN, Role.SUPERVISOR)
 buyers = requires(Role.OWNER, Role.ADMIN, Role.SUPERVISOR)
 anyone_signed_in = requires()
 
-DECISIONS = {
-    "admit": FirmStatus.ADMITTED,
-    "return": FirmStatus.RETURNED,
-    "reject": FirmStatus.REJECTED,
-    "suspend": FirmStatus.SUSPENDED,
-    "reinstate": FirmStatus.ADMITTED,
-    "remove": FirmStatus.REMOVED,
-}
-
-
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
@@ -123,17 +113,13 @@ class RegistryAdministration(Controller):
         actor: CurrentActor,
         app_state: State,
     ) -> dict[str, Any]:
-        firm = await admission.load_firm(uow, firm_id, for_update=True)
-        now = app_state.clock.now()
-        if data.decision == "reinstate" and admission.effective_status(firm, now) is not FirmStatus.SUSPENDED:
-            raise InvalidInput("only a suspended firm can be reinstated", field="decision")
-        await admission.change_status(
+        firm = await admission.decide(
             uow,
             actor,
-            firm,
-            DECISIONS[data.decision],
+            firm_id,
+            data.decision,
             reason=data.reason,
-            now=now,
+            now=app_state.clock.now(),
             until=_china_time(data.until, "until"),
             expected_version=data.version,
         )
