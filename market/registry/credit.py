@@ -5,9 +5,9 @@ moves the score by its amount, kept between 0 and 100 (``score = clamp(score + d
 so a deduction always takes effect on the score as it stands. The first event is the base
 of the policy; owners' service evaluations, on-time or late performance, misconduct
 deductions and administrators' corrections follow, each with its cause and the record it
-came from. The firm row keeps the current score for fast eligibility; :func:`recompute`
-rebuilds it from the events, so a supervisor can see why a score is what it is and that
-nothing else moved it. The policy lives in ``reference/registry.toml``.
+came from. The firm row keeps the current score for fast eligibility; :func:`statement`
+shows it beside the score rebuilt from the events, so a supervisor can see why a score is
+what it is and that nothing else moved it. The policy lives in ``reference/registry.toml``.
 """
 
 from __future__ import annotations
@@ -65,13 +65,6 @@ def base_event(firm_id: int, policy: CreditPolicy, *, actor: Actor, now: datetim
         actor_label=actor.label,
         occurred_at=now,
     )
-
-
-async def _deltas(uow: UnitOfWork, firm_id: int) -> list[Decimal]:
-    rows = await uow.session.scalars(
-        select(CreditEvent.delta).where(CreditEvent.firm_id == firm_id).order_by(CreditEvent.id)
-    )
-    return list(rows)
 
 
 async def change_score(
@@ -168,14 +161,6 @@ async def statement(uow: UnitOfWork, firm_id: int) -> CreditStatement:
         ).all()
     )
     return CreditStatement(firm_id, firm.credit_score, fold(e.delta for e in events), events)
-
-
-async def recompute(uow: UnitOfWork, firm_id: int) -> Decimal:
-    """Rebuild the stored score from the events (a repair after a policy-free correction)."""
-    firm = await load_firm(uow, firm_id)
-    firm.credit_score = fold(await _deltas(uow, firm_id))
-    await uow.session.flush()
-    return firm.credit_score
 
 
 # -- the causes -----------------------------------------------------------------------------
