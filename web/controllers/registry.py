@@ -1,5 +1,9 @@
-"""The registries over HTTP: the public directory, self-service applications, a firm's own
-record, administrators' decisions, and eligibility for owners and supervisors."""
+"""The registries over HTTP for everyone and for the firms themselves: the vocabulary, the
+directory and one firm's record (what the reader may see), self-service applications, and
+a firm's own profile, licences, track records, resubmission, credit statement and expiring
+licences. Administrators' decisions, licence review, misconduct, credit corrections and
+eligibility are in :mod:`web.controllers.registry_admin`; the HTML pages in
+:mod:`web.controllers.registry_pages`."""
 
 from __future__ import annotations
 
