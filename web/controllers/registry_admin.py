@@ -17,7 +17,6 @@ from market.registry import admission, credit, directory, licences
 from market.registry.eligibility import CHINA, eligible_firms, explain, local_day, requirements_from
 from market.registry.records import parse_date
 from web.auth import requires
-from web.controllers.registry import expiring_view, listing_view
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.registry_schemas import (
     CreditAdjustment,
@@ -26,6 +25,7 @@ from web.registry_schemas import (
     LicenceReview,
     MisconductBody,
 )
+from web.registry_views import expiring_view, listing_view
 
 admin_only = requires(Role.ADMIN)
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
