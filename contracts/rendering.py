@@ -5,14 +5,14 @@ same template version, the same frame version and the same document id give a
 byte-identical unsigned PDF, on the same versions of WeasyPrint and fontTools and the same
 system font. For that, every date in the PDF comes from the data (``issued_on``), the PDF
 ``/ID`` is derived from the content digest, and the embedded font subsets carry a fixed
-timestamp. The signature added afterwards differs between runs (signing time).
+timestamp (see :data:`FONT_TIMESTAMP_EPOCH`). The signature added afterwards differs
+between runs (signing time).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,10 +41,15 @@ FRAME_VERSION = "frame-1"
 #: ``id`` of the element a template places where the platform seal goes.
 SEAL_SLOT_ID = "platform-seal"
 
-#: fontTools writes the wall-clock time into every font subset it saves (the ``head``
-#: table), which WeasyPrint embeds: two renders a second apart would differ. fontTools
-#: honours the reproducible-builds variable SOURCE_DATE_EPOCH instead; we set it once, to
-#: a constant, unless the operator already has. It only affects font timestamps.
+#: Where WeasyPrint subsets fonts with fontTools (it prefers HarfBuzz, which keeps the
+#: font's own time, when ``libharfbuzz-subset`` >= 4.1 is installed), fontTools writes the
+#: wall-clock time into every subset it saves (the ``head`` table): two renders a second
+#: apart would differ. fontTools honours the reproducible-builds variable SOURCE_DATE_EPOCH
+#: instead. The environment belongs to the process, not to this library: writing it while
+#: rendering (possibly in a thread) would race every other thread's ``getenv``. So the
+#: :class:`~contracts.workers.RenderPool` workers set it to this constant when they start,
+#: unless the operator already has; a program that renders in its own process sets it
+#: itself. It only affects font timestamps.
 FONT_TIMESTAMP_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 
 _DOCUMENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -225,7 +230,6 @@ def render_unsigned(document: Document, settings: RenderSettings,
     ``document_id`` defaults to :func:`default_document_id` of the content digest.
     Raises :class:`InvalidDocumentData` or a :class:`TemplateRejected` subclass.
     """
-    os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP_EPOCH)
     fonts = prepare_fonts(settings.cache_dir, settings.source_font)
     html, ids = compose_html(document, settings, template, document_id, fonts)
     rendered = HTML(string=html, url_fetcher=_LocalOnlyFetcher(fonts.files)).render()

@@ -26,7 +26,7 @@ from types import TracebackType
 from contracts.fonts import prepare_fonts
 from contracts.issuing import IssuedDocument, issue_document
 from contracts.model import Document
-from contracts.rendering import RenderSettings
+from contracts.rendering import FONT_TIMESTAMP_EPOCH, RenderSettings
 from contracts.seal import SealConfig, load_seal
 from contracts.seal_image import draw_seal
 from contracts.templating import TemplateSource
@@ -53,6 +53,14 @@ def _warm_up(settings: RenderSettings, seal: SealConfig, niceness: int) -> None:
             os.nice(niceness)
     prepare_fonts(settings.cache_dir, settings.source_font)
     draw_seal(load_seal(seal).config.organisation)
+    _pin_font_timestamps()
+
+
+def _pin_font_timestamps() -> None:
+    # A worker is a process we start only to render, so it is where the process-wide
+    # SOURCE_DATE_EPOCH is set (see FONT_TIMESTAMP_EPOCH): once, before its first render,
+    # not from a render call that may run in a thread.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP_EPOCH)
 
 
 def _issue(settings: RenderSettings, seal: SealConfig, request: IssueRequest) -> IssuedDocument:
@@ -133,7 +141,9 @@ async def issue_document_async(document: Document, settings: RenderSettings,
 
     With ``executor`` (e.g. :attr:`RenderPool.executor`) it runs there; without, in a
     thread via :func:`asyncio.to_thread` — fine for occasional documents, but the thread
-    holds the GIL most of the time, so busy servers should use a :class:`RenderPool`.
+    holds the GIL most of the time, so busy servers should use a :class:`RenderPool`. In a
+    thread, fixed font timestamps need SOURCE_DATE_EPOCH set by this process (see
+    :data:`~contracts.rendering.FONT_TIMESTAMP_EPOCH`); pool workers set it themselves.
     """
     if executor is None:
         return await asyncio.to_thread(issue_document, document, settings, seal, template,

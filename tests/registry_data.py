@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from stdnum.cn import uscc as uscc_number
 
 from market.audit import Actor
-from market.db import Database
-from market.models import FirmStatus
-from market.registry import admission, firms
+from market.db import Database, UnitOfWork
+from market.models import FirmStatus, LicenceStatus
+from market.registry import admission, directory, firms
 from market.registry.records import firm_input
 from market.registry.vocabulary import load_vocabulary
 
@@ -81,3 +81,17 @@ async def admitted_firm(database: Database, raw: dict[str, Any], *, now: datetim
         await admission.change_status(uow, ADMIN, firm, FirmStatus.ADMITTED, reason="", now=now)
         await uow.commit()
         return firm.id
+
+
+class LicenceSeen(NamedTuple):
+    id: int
+    status: LicenceStatus
+    number: str
+
+
+async def licences_seen(uow: UnitOfWork, firm_id: int) -> list[LicenceSeen]:
+    """A firm's licences of every status, as the directory shows them to an official."""
+    record = await directory.firm_record(
+        uow, VOCABULARY, firm_id, audience=directory.Audience.OFFICIAL, now=NOW
+    )
+    return [LicenceSeen(lic["id"], LicenceStatus(lic["status"]), lic["number"]) for lic in record["licences"]]

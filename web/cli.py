@@ -7,43 +7,17 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
 import click
 
 from market import migrate
-from market.errors import MarketError
 from market.settings import Settings
-
-F = TypeVar("F", bound=Callable[..., Any])
+from web.cli_errors import friendly_errors
+from web.registry_cli import registry
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(0)
-
-
-def _fail(message: str) -> None:
-    click.secho(f"market: {message}", fg="red", err=True)
-    sys.exit(1)
-
-
-def friendly_errors(func: F) -> F:
-    """Turn expected failures into one line on stderr and exit status 1, no traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except MarketError as exc:
-            _fail(exc.message)
-        except KeyboardInterrupt:
-            _fail("interrupted")
-        except OSError as exc:
-            _fail(f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})")
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -292,9 +266,6 @@ def audit_verify(report_all: bool) -> None:
         click.secho(f"market: audit log BROKEN: {problem}", fg="red", err=True)
     sys.exit(1)
 
-
-# at the end: the registry commands use this module's helpers
-from web.registry_cli import registry  # noqa: E402
 
 main.add_command(registry)
 

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from market.models import FirmStatus, Registry
 from market.settings import Settings
-from web.cli import friendly_errors
+from web.cli_errors import friendly_errors
 
 if TYPE_CHECKING:
     from market.registry.importing import ImportReport

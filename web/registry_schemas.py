@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType, structs
 
+from market.registry.admission_rules import Decision
 from web.schemas import Password, Username
 
 Text200 = Annotated[str, Meta(max_length=200)]
@@ -90,9 +91,6 @@ class ProfileUpdate(Struct, forbid_unknown_fields=True):
 
     def changes(self) -> dict[str, Any]:
         return {k: v for k, v in structs.asdict(self).items() if k != "version" and v is not UNSET}
-
-
-Decision = Literal["admit", "return", "reject", "suspend", "reinstate", "remove"]
 
 
 class DecisionBody(Struct, forbid_unknown_fields=True):

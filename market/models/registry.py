@@ -1,6 +1,8 @@
 """The two registries: the small-works contractor pool (小额工程企业库) and the intermediary
 registry (中介机构库). A firm is an :class:`Organisation` (name, USCC, address) plus a
-:class:`Firm` row with what the registry needs to know about it."""
+:class:`Firm` row with what the registry needs to know about it. :class:`FirmStatus` is
+defined with its rules in :mod:`market.registry.admission_rules`, which know nothing of
+tables, and stored here as its value."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.models.accounts import Organisation, OrganisationKind
 from market.models.base import Base, Timestamped, str_enum
+from market.registry.admission_rules import FirmStatus
 
 
 class Registry(enum.StrEnum):
@@ -43,18 +46,6 @@ ORGANISATION_KIND = {
     Registry.CONTRACTOR: OrganisationKind.CONTRACTOR,
     Registry.INTERMEDIARY: OrganisationKind.INTERMEDIARY,
 }
-
-
-class FirmStatus(enum.StrEnum):
-    """Where a firm is in admission. ``suspended`` may carry an end time, after which the
-    firm is eligible again without anything having to run."""
-
-    APPLIED = "applied"  # 待审核
-    RETURNED = "returned"  # 退回补正: the reviewer asked for more
-    ADMITTED = "admitted"  # 已入库
-    SUSPENDED = "suspended"  # 暂停
-    REMOVED = "removed"  # 清出 (final)
-    REJECTED = "rejected"  # 不予入库
 
 
 class LicenceStatus(enum.StrEnum):

@@ -1,11 +1,6 @@
-"""Admission: the life of a firm in a registry.
-
-    applied ──admit──▶ admitted ──suspend──▶ suspended ──reinstate──▶ admitted
-       │  ╲                 │                   │
-       │   return ▶ returned ─resubmit─▶ applied  │
-     reject                 └──────remove───────┴──▶ removed (final)
-       ▼
-    rejected ──reapply──▶ applied
+"""Admission: a firm's decisions written down. The rules (states, transitions, reasons,
+suspensions and their end) are in :mod:`market.registry.admission_rules`; this module loads
+the firm, asks them, and writes the answer.
 
 Every change is a :class:`FirmStatusChange` row (reason, actor, time) and an audit entry,
 in the caller's transaction. A suspension may carry an end: past it the firm counts as
@@ -22,41 +17,20 @@ from sqlalchemy import select
 from market import audit
 from market.audit import Actor
 from market.db import UnitOfWork
-from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import Conflict, NotFound
 from market.models import Firm, FirmStatus, FirmStatusChange, Licence, LicenceStatus
+from market.registry import admission_rules
+from market.registry.admission_rules import Decision, Standing, StatusChange
 
-TRANSITIONS: dict[FirmStatus, frozenset[FirmStatus]] = {
-    FirmStatus.APPLIED: frozenset({FirmStatus.ADMITTED, FirmStatus.RETURNED, FirmStatus.REJECTED}),
-    FirmStatus.RETURNED: frozenset({FirmStatus.APPLIED, FirmStatus.REJECTED}),
-    FirmStatus.REJECTED: frozenset({FirmStatus.APPLIED}),
-    FirmStatus.ADMITTED: frozenset({FirmStatus.SUSPENDED, FirmStatus.REMOVED}),
-    FirmStatus.SUSPENDED: frozenset({FirmStatus.ADMITTED, FirmStatus.SUSPENDED, FirmStatus.REMOVED}),
-    FirmStatus.REMOVED: frozenset(),
-}
 
-# the verb each transition is audited under
-ACTIONS: dict[FirmStatus, str] = {
-    FirmStatus.ADMITTED: "firm:admitted",
-    FirmStatus.RETURNED: "firm:returned",
-    FirmStatus.REJECTED: "firm:rejected",
-    FirmStatus.SUSPENDED: "firm:suspended",
-    FirmStatus.REMOVED: "firm:removed",
-    FirmStatus.APPLIED: "firm:resubmitted",
-}
-
-# a decision that takes something away must say why
-NEEDS_REASON = frozenset({FirmStatus.RETURNED, FirmStatus.REJECTED, FirmStatus.SUSPENDED, FirmStatus.REMOVED})
+def standing_of(firm: Firm) -> Standing:
+    """What the admission rules need to know of ``firm``."""
+    return Standing(firm.status, firm.suspended_until)
 
 
 def effective_status(firm: Firm, at: datetime) -> FirmStatus:
     """The status that counts at ``at``: a suspension whose end has passed is over."""
-    if (
-        firm.status is FirmStatus.SUSPENDED
-        and firm.suspended_until is not None
-        and firm.suspended_until <= at
-    ):
-        return FirmStatus.ADMITTED
-    return firm.status
+    return standing_of(firm).at(at)
 
 
 def ensure_version(firm: Firm, expected_version: int | None) -> None:
@@ -91,78 +65,74 @@ async def change_status(
     expected_version: int | None = None,
 ) -> FirmStatusChange:
     """Move ``firm`` to ``to`` if the rules allow it, recording who, when and why."""
-    reason = reason.strip()
     ensure_version(firm, expected_version)
-    current = effective_status(firm, now)
-    if to not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none (final)"
-        raise Conflict(
-            f"a firm that is {current.value} cannot become {to.value}; from {current.value} it can become: "
-            f"{allowed}",
-            firm_status=current.value,
-        )
-    if to in NEEDS_REASON and not reason:
-        raise InvalidInput(f"say why the firm is {to.value} (reason)", field="reason")
-    if until is not None:
-        if to is not FirmStatus.SUSPENDED:
-            raise InvalidInput("only a suspension has an end (until)", field="until")
-        if until <= now:
-            raise InvalidInput("the suspension must end in the future", field="until")
-    return await _write_change(uow, actor, firm, to, reason=reason, now=now, until=until)
+    change = admission_rules.transition(standing_of(firm), to, reason=reason, now=now, until=until)
+    return await write_change(uow, actor, firm, change, now=now)
 
 
-async def _write_change(
+async def decide(
     uow: UnitOfWork,
     actor: Actor,
-    firm: Firm,
-    to: FirmStatus,
+    firm_id: int,
+    decision: Decision,
     *,
     reason: str,
     now: datetime,
     until: datetime | None = None,
+    expected_version: int | None = None,
+) -> Firm:
+    """An administrator's decision on a firm (admit, return, reject, suspend, reinstate,
+    remove), taken on the locked row."""
+    firm = await load_firm(uow, firm_id, for_update=True)
+    ensure_version(firm, expected_version)
+    change = admission_rules.decide(standing_of(firm), decision, reason=reason, now=now, until=until)
+    await write_change(uow, actor, firm, change, now=now)
+    return firm
+
+
+async def write_change(
+    uow: UnitOfWork, actor: Actor, firm: Firm, change: StatusChange, *, now: datetime
 ) -> FirmStatusChange:
-    """Set the firm's status and write the change down: history row and audit entry."""
-    previous, previous_until = firm.status, firm.suspended_until
+    """Write down a change the rules allowed: the firm's status, the history row and the
+    audit entry (and, when an applicant is admitted, its application's licences)."""
+    to = change.to
     firm.status = to
-    firm.status_reason = reason
+    firm.status_reason = change.reason
     firm.status_changed_at = now
-    firm.suspended_until = until if to is FirmStatus.SUSPENDED else None
+    firm.suspended_until = change.until
     if to is FirmStatus.ADMITTED and firm.admitted_at is None:
         firm.admitted_at = now
     if to is FirmStatus.APPLIED:
         firm.applied_at = now
-    change = FirmStatusChange(
+    row = FirmStatusChange(
         firm_id=firm.id,
-        from_status=previous,
+        from_status=change.previous,
         to_status=to,
-        reason=reason,
-        until=firm.suspended_until,
+        reason=change.reason,
+        until=change.until,
         actor_id=actor.id,
         actor_label=actor.label,
         changed_at=now,
     )
-    uow.session.add(change)
-    if to is FirmStatus.ADMITTED and previous is FirmStatus.APPLIED:
+    uow.session.add(row)
+    if change.approves_application:
         await _approve_application_licences(uow, actor, firm, now)
     await uow.session.flush()
-    action = (
-        "firm:reinstated" if previous is FirmStatus.SUSPENDED and to is FirmStatus.ADMITTED else ACTIONS[to]
-    )
     await audit.record(
         uow,
         actor,
-        action,
+        change.action,
         "firm",
         firm.id,
         {
-            "from": previous,
+            "from": change.previous,
             "to": to,
-            "reason": reason,
-            "until": firm.suspended_until,
-            "previous_until": previous_until,
+            "reason": change.reason,
+            "until": change.until,
+            "previous_until": change.previous_until,
         },
     )
-    return change
+    return row
 
 
 async def _approve_application_licences(uow: UnitOfWork, actor: Actor, firm: Firm, now: datetime) -> None:
@@ -204,6 +174,10 @@ async def lift_expired(uow: UnitOfWork, *, now: datetime) -> list[int]:
         )
     ).all()
     actor = Actor.system("scheduler")
+    lifted = []
     for firm in firms:
-        await _write_change(uow, actor, firm, FirmStatus.ADMITTED, reason="暂停期满", now=now)
-    return [f.id for f in firms]
+        change = admission_rules.lapse(standing_of(firm), now)
+        if change is not None:
+            await write_change(uow, actor, firm, change, now=now)
+            lifted.append(firm.id)
+    return lifted

@@ -5,9 +5,9 @@ moves the score by its amount, kept between 0 and 100 (``score = clamp(score + d
 so a deduction always takes effect on the score as it stands. The first event is the base
 of the policy; owners' service evaluations, on-time or late performance, misconduct
 deductions and administrators' corrections follow, each with its cause and the record it
-came from. The firm row keeps the current score for fast eligibility; :func:`recompute`
-rebuilds it from the events, so a supervisor can see why a score is what it is and that
-nothing else moved it. The policy lives in ``reference/registry.toml``.
+came from. The firm row keeps the current score for fast eligibility; :func:`statement`
+shows it beside the score rebuilt from the events, so a supervisor can see why a score is
+what it is and that nothing else moved it. The policy lives in ``reference/registry.toml``.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from market.models import (
     CreditCause,
     CreditEvent,
     Firm,
-    FirmStatus,
     Misconduct,
     MisconductSeverity,
     ServiceEvaluation,
 )
-from market.registry.admission import change_status, effective_status, load_firm
+from market.registry import admission_rules
+from market.registry.admission import load_firm, standing_of, write_change
 from market.registry.vocabulary import CreditPolicy
 
 HUNDRED = Decimal("100.00")
@@ -65,13 +65,6 @@ def base_event(firm_id: int, policy: CreditPolicy, *, actor: Actor, now: datetim
         actor_label=actor.label,
         occurred_at=now,
     )
-
-
-async def _deltas(uow: UnitOfWork, firm_id: int) -> list[Decimal]:
-    rows = await uow.session.scalars(
-        select(CreditEvent.delta).where(CreditEvent.firm_id == firm_id).order_by(CreditEvent.id)
-    )
-    return list(rows)
 
 
 async def change_score(
@@ -168,14 +161,6 @@ async def statement(uow: UnitOfWork, firm_id: int) -> CreditStatement:
         ).all()
     )
     return CreditStatement(firm_id, firm.credit_score, fold(e.delta for e in events), events)
-
-
-async def recompute(uow: UnitOfWork, firm_id: int) -> Decimal:
-    """Rebuild the stored score from the events (a repair after a policy-free correction)."""
-    firm = await load_firm(uow, firm_id)
-    firm.credit_score = fold(await _deltas(uow, firm_id))
-    await uow.session.flush()
-    return firm.credit_score
 
 
 # -- the causes -----------------------------------------------------------------------------
@@ -314,20 +299,14 @@ async def record_misconduct(
 async def _suspend_for_misconduct(
     uow: UnitOfWork, actor: Actor, firm: Firm, record: Misconduct, until: datetime, now: datetime
 ) -> None:
-    current = effective_status(firm, now)
-    if current not in (FirmStatus.ADMITTED, FirmStatus.SUSPENDED):
-        return  # not in the pool: nothing to suspend; the deduction stands
-    if current is FirmStatus.SUSPENDED and (firm.suspended_until is None or firm.suspended_until >= until):
-        return  # already suspended at least as long
-    await change_status(
-        uow,
-        actor,
-        firm,
-        FirmStatus.SUSPENDED,
+    change = admission_rules.misconduct_suspension(
+        standing_of(firm),
+        until=until,
         reason=f"严重不良行为（记录 {record.id}）自动暂停 {(until - now).days} 天",
         now=now,
-        until=until,
     )
+    if change is not None:
+        await write_change(uow, actor, firm, change, now=now)
 
 
 async def adjust(

@@ -1,12 +1,14 @@
 """Who may take part: one query for the whole eligible list, one explanation per firm.
 
-Both read the same rules (:class:`Requirements`) at a point in time. Nothing is flipped by
-a job: a licence counts while ``issued_on <= day <= valid_until`` (the day in China's time
-zone), and a suspension with an end stops counting at that instant. Only approved licences
-count; a pending renewal does not, so that a firm cannot qualify on unreviewed papers.
+Both read the same rules (:class:`Requirements`) at a point in time. Nothing waits for a
+job to have run: a licence counts while ``issued_on <= day <= valid_until`` (the day in
+China's time zone), and a suspension with an end stops counting at that instant (the lapse
+rule of :mod:`market.registry.admission_rules`, here in SQL). Only approved licences count;
+a pending renewal does not, so that a firm cannot qualify on unreviewed papers.
 
-The selection draws from :func:`eligible_firms`; bid intake asks :func:`explain` for the
-one firm that bids. A test checks on random pools that the two always agree.
+Today the eligibility API lists (:func:`eligible_firms`, for owners and supervisors) and
+explains one firm (:func:`explain`); the procurement lifecycle is to draw from the first
+and check a bidder with the second. A test checks on random pools that the two always agree.
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
-"""Firms in the registries: applying, editing one's own profile, licences and their
-review, track records. Admission decisions are in :mod:`market.registry.admission`,
-scores in :mod:`market.registry.credit`.
+"""Firms in the registries: applying (self-service, with the firm's first account, a limited
+number per client address and hour), sending a returned or rejected application again,
+editing the profile, track records.
 
-A firm edits only itself (administrators edit any); the profile changes at once, while a
-new or changed licence waits for review and the approved one keeps counting until then.
+Licences and their review are in :mod:`market.registry.licences`, admission decisions in
+:mod:`market.registry.admission` (their rules in :mod:`market.registry.admission_rules`),
+scores in :mod:`market.registry.credit`, what a reader may see in
+:mod:`market.registry.directory`. A firm edits only itself, administrators any
+(:mod:`market.registry.ownership`); a profile change counts at once.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ approved one keeps counting until the change is approved (it is then ``supersede
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -174,13 +174,6 @@ async def withdraw_licence(uow: UnitOfWork, principal: Principal, firm_id: int, 
     await uow.session.flush()
     await audit.record(uow, principal.actor, "licence:withdrawn", "firm", firm_id, {"licence_id": licence_id})
     return licence
-
-
-async def licences_of(uow: UnitOfWork, firm_id: int, *, current_only: bool = False) -> Sequence[Licence]:
-    query = select(Licence).where(Licence.firm_id == firm_id).order_by(Licence.licence_type, Licence.id)
-    if current_only:
-        query = query.where(Licence.status.in_([LicenceStatus.APPROVED, LicenceStatus.PENDING]))
-    return (await uow.session.scalars(query)).all()
 
 
 T = TypeVar("T")

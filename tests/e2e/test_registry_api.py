@@ -254,6 +254,15 @@ async def test_refused_transitions_are_409_with_the_reason(client: Client, make_
     again = await client.post(f"/api/firms/{firm_id}/decisions", json={"decision": "admit"}, headers=admin)
     assert again.status_code == 409 and again.json()["firm_status"] == "admitted"
     assert "cannot become admitted" in again.json()["detail"]
+    reinstate = await client.post(
+        f"/api/firms/{firm_id}/decisions", json={"decision": "reinstate"}, headers=admin
+    )
+    assert reinstate.status_code == 422 and reinstate.json()["field"] == "decision"
+    for decision, status in (("suspend", "suspended"), ("reinstate", "admitted")):
+        done = await client.post(
+            f"/api/firms/{firm_id}/decisions", json={"decision": decision, "reason": "检查"}, headers=admin
+        )
+        assert done.status_code == 200 and done.json()["status"] == status
     removed = await client.post(
         f"/api/firms/{firm_id}/decisions", json={"decision": "remove", "reason": "出借资质"}, headers=admin
     )

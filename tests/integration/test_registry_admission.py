@@ -27,7 +27,16 @@ from market.models import (
 from market.registry import admission, credit, firms, licences
 from market.registry.records import InvalidRecord, firm_input
 from market.settings import AuthSettings
-from tests.registry_data import ADMIN, NOW, TODAY, VOCABULARY, admitted_firm, contractor, intermediary
+from tests.registry_data import (
+    ADMIN,
+    NOW,
+    TODAY,
+    VOCABULARY,
+    admitted_firm,
+    contractor,
+    intermediary,
+    licences_seen,
+)
 
 
 def firm_user(firm_id: int, role: Role = Role.CONTRACTOR) -> Principal:
@@ -58,7 +67,7 @@ async def _move(database: Database, firm_id: int, to: FirmStatus, reason: str = 
 async def test_an_application_is_admitted_and_its_licences_approved_with_history(database: Database) -> None:
     firm_id = await _apply(database, 1)
     async with database.unit_of_work() as uow:
-        assert [lic.status for lic in await licences.licences_of(uow, firm_id)] == [LicenceStatus.PENDING]
+        assert [lic.status for lic in await licences_seen(uow, firm_id)] == [LicenceStatus.PENDING]
     await _move(database, firm_id, FirmStatus.RETURNED, "请补充安全生产许可证")
     async with database.unit_of_work() as uow:
         await firms.resubmit(uow, ADMIN, firm_id, now=NOW + timedelta(hours=1))
@@ -86,7 +95,7 @@ async def test_an_application_is_admitted_and_its_licences_approved_with_history
     assert firm is not None and firm.admitted_at == NOW + timedelta(hours=2)
     assert list(actions) == ["firm:applied", "firm:returned", "firm:resubmitted", "firm:admitted"]
     async with database.unit_of_work() as uow:
-        assert [lic.status for lic in await licences.licences_of(uow, firm_id)] == [LicenceStatus.APPROVED]
+        assert [lic.status for lic in await licences_seen(uow, firm_id)] == [LicenceStatus.APPROVED]
 
 
 async def test_transitions_outside_the_state_machine_are_refused(database: Database) -> None:
@@ -220,7 +229,7 @@ async def test_licence_dates_out_of_order_are_refused(database: Database) -> Non
 async def test_a_rejected_licence_change_keeps_the_approved_one(database: Database) -> None:
     firm_id = await admitted_firm(database, contractor(11))
     async with database.unit_of_work() as uow:
-        current = (await licences.licences_of(uow, firm_id))[0]
+        current = (await licences_seen(uow, firm_id))[0]
         upgrade = {
             "licence_type": "building_gc",
             "grade": "一级",
@@ -238,7 +247,7 @@ async def test_a_rejected_licence_change_keeps_the_approved_one(database: Databa
         )
         await uow.commit()
     async with database.unit_of_work() as uow:
-        statuses = {lic.id: lic.status for lic in await licences.licences_of(uow, firm_id)}
+        statuses = {lic.id: lic.status for lic in await licences_seen(uow, firm_id)}
     assert statuses == {current.id: LicenceStatus.APPROVED, pending.id: LicenceStatus.REJECTED}
 
 
@@ -431,6 +440,6 @@ async def test_a_correction_must_be_a_real_number_of_points(database: Database, 
 async def test_an_applicants_licence_is_not_reviewed_on_its_own(database: Database) -> None:
     firm_id = await _apply(database, 21)
     async with database.unit_of_work() as uow:
-        pending = (await licences.licences_of(uow, firm_id))[0]
+        pending = (await licences_seen(uow, firm_id))[0]
         with pytest.raises(Conflict, match="reviewed with its application"):
             await licences.review_licence(uow, ADMIN, pending.id, approve=True, reason="", now=NOW)

@@ -15,7 +15,16 @@ from market.models import FirmStatus, MisconductSeverity
 from market.registry import admission, credit, firms, licences
 from market.registry.eligibility import Requirements, eligible_firms, explain, requirements_from
 from market.registry.records import InvalidRecord, firm_input
-from tests.registry_data import ADMIN, NOW, VOCABULARY, admitted_firm, contractor, intermediary, uscc
+from tests.registry_data import (
+    ADMIN,
+    NOW,
+    VOCABULARY,
+    admitted_firm,
+    contractor,
+    intermediary,
+    licences_seen,
+    uscc,
+)
 
 
 def req(**raw: Any) -> Requirements:
@@ -177,7 +186,7 @@ async def test_a_pending_licence_change_does_not_count_until_approved(database: 
     principal = _principal_of(firm_id)
     async with database.unit_of_work() as uow:
         renewal = dict(raw["licences"][0], valid_until="2029-12-01")
-        licence_id = (await licences.licences_of(uow, firm_id))[0].id
+        licence_id = (await licences_seen(uow, firm_id))[0].id
         pending = await licences.submit_licence(
             uow, principal, firm_id, renewal, replaces=licence_id, vocabulary=VOCABULARY
         )

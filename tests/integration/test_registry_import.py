@@ -488,12 +488,13 @@ async def test_reimport_does_not_bring_back_a_licence_the_firm_withdrew(database
     from market.accounts import Principal
     from market.models import Role
     from market.registry import licences as registry_licences
+    from tests.registry_data import licences_seen
 
     report = await _import(database, as_csv([row(1)]))
     firm_id = report.firm_ids[uscc(1)]
     firm_user = Principal(1, "firm", "企业", frozenset({Role.CONTRACTOR}), firm_id)
     async with database.unit_of_work() as uow:
-        first = (await registry_licences.licences_of(uow, firm_id))[0]
+        first = (await licences_seen(uow, firm_id))[0]
         await registry_licences.withdraw_licence(uow, firm_user, firm_id, first.id)
         await uow.commit()
     approved = await _count(database, Licence, Licence.status == LicenceStatus.APPROVED)

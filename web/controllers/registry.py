@@ -1,10 +1,13 @@
-"""The registries over HTTP: the public directory, self-service applications, a firm's own
-record, administrators' decisions, and eligibility for owners and supervisors."""
+"""The registries over HTTP for everyone and for the firms themselves: the vocabulary, the
+directory and one firm's record (what the reader may see), self-service applications, and
+a firm's own profile, licences, track records, resubmission, credit statement and expiring
+licences. Administrators' decisions, licence review, misconduct, credit corrections and
+eligibility are in :mod:`web.controllers.registry_admin`; the HTML pages in
+:mod:`web.controllers.registry_pages`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
@@ -24,6 +27,7 @@ from web.registry_schemas import (
     ResubmitBody,
     TrackRecordBody,
 )
+from web.registry_views import expiring_view, listing_view
 
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
 firm_users = requires(Role.CONTRACTOR, Role.INTERMEDIARY, Role.ADMIN)
@@ -35,9 +39,6 @@ def _own_or_official(principal: Principal, firm_id: int) -> None:
         return
     if principal.organisation_id != firm_id:
         raise PermissionDenied("you may only see your own firm's details", firm_id=firm_id)
-
-
-T = TypeVar("T")
 
 
 class RegistryController(Controller):
@@ -304,24 +305,6 @@ class RegistryController(Controller):
         today = local_day(app_state.clock.now())
         found = await licences.expiring_licences(uow, today=today, days=days, firm_id=firm_id, limit=1000)
         return listing_view(found, expiring_view)
-
-
-def listing_view(found: licences.Listing[T], view: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
-    """A page of a list as the API returns it: the total, where the page starts, its items."""
-    return {"total": found.total, "offset": found.offset, "items": [view(item) for item in found.items]}
-
-
-def expiring_view(e: licences.ExpiringLicence) -> dict[str, Any]:
-    return {
-        "licence_id": e.licence_id,
-        "firm_id": e.firm_id,
-        "firm_name": e.firm_name,
-        "licence_type": e.licence_type,
-        "grade": e.grade,
-        "number": e.number,
-        "valid_until": e.valid_until.isoformat(),
-        "days_left": e.days_left,
-    }
 
 
 __all__ = ["RegistryController"]

@@ -17,7 +17,6 @@ from market.registry import admission, credit, directory, licences
 from market.registry.eligibility import CHINA, eligible_firms, explain, local_day, requirements_from
 from market.registry.records import parse_date
 from web.auth import requires
-from web.controllers.registry import expiring_view, listing_view
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.registry_schemas import (
     CreditAdjustment,
@@ -26,21 +25,12 @@ from web.registry_schemas import (
     LicenceReview,
     MisconductBody,
 )
+from web.registry_views import expiring_view, listing_view
 
 admin_only = requires(Role.ADMIN)
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
 buyers = requires(Role.OWNER, Role.ADMIN, Role.SUPERVISOR)
 anyone_signed_in = requires()
-
-DECISIONS = {
-    "admit": FirmStatus.ADMITTED,
-    "return": FirmStatus.RETURNED,
-    "reject": FirmStatus.REJECTED,
-    "suspend": FirmStatus.SUSPENDED,
-    "reinstate": FirmStatus.ADMITTED,
-    "remove": FirmStatus.REMOVED,
-}
-
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
@@ -123,17 +113,13 @@ class RegistryAdministration(Controller):
         actor: CurrentActor,
         app_state: State,
     ) -> dict[str, Any]:
-        firm = await admission.load_firm(uow, firm_id, for_update=True)
-        now = app_state.clock.now()
-        if data.decision == "reinstate" and admission.effective_status(firm, now) is not FirmStatus.SUSPENDED:
-            raise InvalidInput("only a suspended firm can be reinstated", field="decision")
-        await admission.change_status(
+        firm = await admission.decide(
             uow,
             actor,
-            firm,
-            DECISIONS[data.decision],
+            firm_id,
+            data.decision,
             reason=data.reason,
-            now=now,
+            now=app_state.clock.now(),
             until=_china_time(data.until, "until"),
             expected_version=data.version,
         )

@@ -17,9 +17,17 @@ from contracts import (
     issue_document,
     load_seal,
 )
+from contracts.rendering import FONT_TIMESTAMP_EPOCH
 from contracts.samples import sample_document
 
 BASE_URL = "https://jy.shaoguan.example"
+
+
+@pytest.fixture(autouse=True)
+def fixed_font_timestamps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests render in their own process, so they set SOURCE_DATE_EPOCH as such a
+    process must for byte-identical PDFs (the render workers do it themselves)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FONT_TIMESTAMP_EPOCH)
 
 
 @pytest.fixture(scope="session")
