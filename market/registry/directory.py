@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, ColumnElement, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from market.accounts import Principal
+from market.clock import local_day
 from market.db import UnitOfWork
 from market.errors import InvalidInput, NotFound
 from market.models import (
@@ -35,7 +36,6 @@ from market.models import (
     TrackRecord,
 )
 from market.registry.admission import effective_status, load_firm
-from market.registry.eligibility import local_day
 from market.registry.vocabulary import Vocabulary
 
 PUBLISHED_STATUSES = (FirmStatus.ADMITTED, FirmStatus.SUSPENDED)

@@ -195,7 +195,7 @@ async def test_registry_expiring_lists_licences_running_out(fresh_database: Clon
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from market.registry.eligibility import local_day
+    from market.clock import local_day
     from tests.registry_data import admitted_firm, contractor
 
     today = local_day(datetime.now(UTC))
