@@ -173,6 +173,7 @@ class RegistryController(Controller):
             data.changes(),
             expected_version=data.version,
             vocabulary=app_state.vocabulary,
+            now=app_state.clock.now(),
         )
         await uow.commit()
         return await self._record(uow, app_state, principal, firm_id)
