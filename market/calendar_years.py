@@ -36,11 +36,22 @@ from market.models import ImportedCalendarYear
 MAX_FILE_BYTES = 64 * 1024  # a year's notice is a few hundred bytes
 FIRST_YEAR, LAST_YEAR = 2000, 2199  # as the table's check constraint
 MAX_PERIOD_DAYS = 31
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 TOP_KEYS = frozenset({"year", "notice", "holidays"})
 HOLIDAY_KEYS = frozenset({"name", "first", "last", "working_days"})
 
 
 # -- the file -------------------------------------------------------------------------------
+def decode_year_file(data: bytes) -> str:
+    """The text of an uploaded or read file: UTF-8, with or without a byte-order mark."""
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput(f"a calendar file has at most {MAX_FILE_BYTES // 1024} KiB", field="file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the file must be UTF-8 text (save it as UTF-8)", field="file") from None
+
+
 def parse_year_file(text: str) -> CalendarYear:
     """Check a year file (docs/calendar.md) and return its arrangement; the first problem
     is refused with the place it is at (``holidays[2].working_days``)."""
@@ -184,7 +195,10 @@ async def import_year(uow: UnitOfWork, actor: Actor, text: str, *, now: datetime
     try:
         async with uow.session.begin_nested():
             await uow.session.flush()
-    except IntegrityError:  # another import of the same year committed first
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+            raise
+        # another import of the same year committed first
         raise Conflict(
             f"{arrangement.year} was imported by someone else at the same moment; "
             "look at what is stored and import again",
@@ -287,6 +301,7 @@ __all__ = [
     "Calendars",
     "KnownYear",
     "YearImport",
+    "decode_year_file",
     "import_year",
     "known_years",
     "parse_year_file",

@@ -294,9 +294,11 @@ def audit_verify(report_all: bool) -> None:
 
 
 # at the end: the registry commands use this module's helpers
+from web.calendar_cli import calendar  # noqa: E402
 from web.registry_cli import registry  # noqa: E402
 
 main.add_command(registry)
+main.add_command(calendar)
 
 
 def run() -> None:
