@@ -73,7 +73,7 @@ class UnknownCalendarYear(Conflict):
         self.year = year
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared by identity: a cache hands it out
 class WorkingCalendar:
     """Working days over the years it was given; any other year is refused."""
 

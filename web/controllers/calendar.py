@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, RequestBody, Schema
 from litestar.openapi.spec.operation import Operation
-from litestar.params import FromPath, RawBody
+from litestar.params import Parameter, RawBody
 from msgspec import Struct
 
 from market import calendar_years
 from market.calendar import CalendarYear
-from market.calendar_years import KnownYear, YearImport
+from market.calendar_years import FIRST_YEAR, LAST_YEAR, KnownYear, YearImport
 from market.models import Role
 from web.auth import requires, signed_in
 from web.dependencies import CurrentActor, State, UoW
@@ -116,7 +117,9 @@ class CalendarController(Controller):
         return [KnownYearView.of(k) for k in await calendar_years.known_years(uow)]
 
     @get("/years/{year:int}", summary="One year's days off and working weekend days", guards=[signed_in])
-    async def year(self, year: FromPath[int], uow: UoW) -> YearDaysView:
+    async def year(
+        self, year: Annotated[int, Parameter(ge=FIRST_YEAR, le=LAST_YEAR, description="e.g. 2026")], uow: UoW
+    ) -> YearDaysView:
         return YearDaysView.of(await calendar_years.year_of(uow, year))
 
     @post(
