@@ -1,13 +1,27 @@
-"""Time, injected: the service asks a clock, tests hand it a fixed one."""
+"""Time, injected, and China's local time.
+
+The service asks a :class:`Clock`; tests hand it a fixed one. Times are stored in UTC and
+shown in Asia/Shanghai; days (licence validity, working days, deadlines) are days in China.
+This module is the one place that knows the zone, so that no rule can disagree with another
+about which day it is. Working days (holidays, swapped weekends) are in
+:mod:`market.calendar`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from market.errors import InvalidInput
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# A user-given time outside these bounds is a typing error (a year 20260), and the calendar
+# arithmetic near datetime's limits would overflow.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class Clock(Protocol):
@@ -38,3 +52,40 @@ class FixedClock:
 def local(moment: datetime) -> datetime:
     """Show a stored UTC time in Asia/Shanghai."""
     return moment.astimezone(SHANGHAI)
+
+
+def local_day(at: datetime) -> date:
+    """The calendar day in China at ``at``: licence dates and working days are days in China,
+    so 2026-02-13 20:00 UTC is already the 14th."""
+    if at.tzinfo is None:
+        # a naive time here is a programming error, not user input: user input goes
+        # through user_time, which gives it China's zone
+        raise ValueError("local_day needs a timezone-aware time")
+    return at.astimezone(SHANGHAI).date()
+
+
+def user_time(value: datetime | str | None, field: str) -> datetime | None:
+    """A time a person typed (an API body, a form, the command line): an ISO 8601 text or an
+    already decoded datetime. Without a zone it is China time, as the pages show times;
+    outside 2000–2200 it is refused as a typing error. ``None`` stays ``None`` (the caller
+    picks its default, usually now)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"{field} must be a time like 2026-03-02T09:30 (China time) or with a zone, "
+                f"not {value!r}",
+                field=field,
+            ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SHANGHAI)
+    try:
+        in_range = EARLIEST <= value.astimezone(UTC) <= LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise InvalidInput(f"{field} must be between the years 2000 and 2200", field=field)
+    return value

@@ -26,6 +26,7 @@ from market.settings import Settings
 from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
+from web.controllers.calendar import CalendarController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
@@ -56,6 +57,7 @@ ROUTE_HANDLERS: list[Any] = [
     RegistryAdministration,
     RegistryPages,
     RegistryImportController,
+    CalendarController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
@@ -125,6 +127,7 @@ def create_app(
                 Tag(name="registry"),
                 Tag(name="audit"),
                 Tag(name="documents"),
+                Tag(name="calendar"),
             ],
             components=Components(
                 security_schemes={

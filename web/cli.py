@@ -12,6 +12,7 @@ import click
 
 from market import migrate
 from market.settings import Settings
+from web.calendar_cli import calendar
 from web.cli_errors import friendly_errors
 from web.registry_cli import registry
 
@@ -268,6 +269,7 @@ def audit_verify(report_all: bool) -> None:
 
 
 main.add_command(registry)
+main.add_command(calendar)
 
 
 def run() -> None:

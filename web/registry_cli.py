@@ -150,9 +150,8 @@ def expiring_command(days: int) -> None:
     """List approved licences that expire within DAYS days (资质到期提醒), soonest first."""
     from rich.table import Table
 
-    from market.clock import SystemClock
+    from market.clock import SystemClock, local_day
     from market.db import Database
-    from market.registry.eligibility import local_day
     from market.registry.licences import ExpiringLicence, Listing, expiring_licences
     from market.registry.vocabulary import vocabulary_of
     from market.runtime import reachable_database, run_with_database

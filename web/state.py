@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from market.calendar_years import Calendars
 from market.clock import Clock
 from market.db import Database
 from market.documents import DocumentOffice
@@ -19,6 +20,8 @@ class AppState:
     clock: Clock
     documents: DocumentOffice
     vocabulary: Vocabulary
+    # working days: `await calendars.current(uow)` gives the WorkingCalendar (market.calendar)
+    calendars: Calendars = field(default_factory=Calendars)
 
     @staticmethod
     def of(app: Any) -> AppState:

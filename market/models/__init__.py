@@ -12,6 +12,7 @@ from market.models.accounts import (
 )
 from market.models.audit import AuditEntry, AuditSeal, AuditUnsealed
 from market.models.base import Base
+from market.models.calendar import ImportedCalendarYear
 from market.models.documents import DocumentStatus, DocumentTemplate, IssuedDocument
 from market.models.registry import (
     ORGANISATION_KIND,
@@ -42,6 +43,7 @@ __all__ = [
     "Firm",
     "FirmStatus",
     "FirmStatusChange",
+    "ImportedCalendarYear",
     "IssuedDocument",
     "Licence",
     "LicenceStatus",

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from market import policy
 from market.accounts import Principal
+from market.clock import local_day
 from market.db import UnitOfWork
 from market.errors import InvalidInput, NotFound
 from market.models import (
@@ -37,7 +38,6 @@ from market.models import (
     TrackRecord,
 )
 from market.registry.admission import effective_status, load_firm
-from market.registry.eligibility import local_day
 from market.registry.vocabulary import Vocabulary
 
 PUBLISHED_STATUSES = (FirmStatus.ADMITTED, FirmStatus.SUSPENDED)

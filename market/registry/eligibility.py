@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, Select, and_, cast, func, or_, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import NullType
 
+from market.clock import local, local_day
 from market.db import UnitOfWork
 from market.errors import NotFound
 from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation, Registry
@@ -31,7 +31,6 @@ from market.registry.requirements import LicenceRequirement, Requirements, requi
 from market.registry.vocabulary import Vocabulary
 
 __all__ = [
-    "CHINA",
     "EligibleFirm",
     "EligiblePool",
     "Explanation",
@@ -42,19 +41,8 @@ __all__ = [
     "eligible_firms",
     "explain",
     "judge",
-    "local_day",
     "requirements_from",
 ]
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def local_day(at: datetime) -> date:
-    """The calendar day in China at ``at``; licence dates are days in China."""
-    if at.tzinfo is None:
-        raise ValueError("eligibility needs a timezone-aware time")
-    return at.astimezone(CHINA).date()
-
 
 # -- the list -----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
@@ -250,7 +238,7 @@ def judge(
         if firm.suspended_until is None:
             reasons.append(Reason("suspended", f"已被暂停，未设期限（{firm.status_reason}）"))
         elif firm.suspended_until > at:
-            until = firm.suspended_until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+            until = local(firm.suspended_until).strftime("%Y-%m-%d %H:%M")
             reasons.append(Reason("suspended", f"暂停至 {until}（{firm.status_reason}）"))
     elif firm.status is not FirmStatus.ADMITTED:
         reasons.append(Reason("not-admitted", f"未在库：{STATUS_NAMES[firm.status]}"))

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from market import accounts, audit
 from market.accounts import Principal
@@ -147,7 +148,7 @@ async def register(
     """Self-service: a firm applies and opens its first account in one step. Everything is
     checked before anything is written, so a refusal leaves nothing behind."""
     record = firm_input(vocabulary, raw)
-    await _check_application_rate(uow, address, auth)
+    await _check_application_rate(uow, address, auth, now)
     if await accounts.find_user(uow, username) is not None:
         raise Conflict(f"the user name {username!r} is already taken", field="username")
     actor = Actor(None, f"applicant:{username}", address)
@@ -165,18 +166,22 @@ async def register(
     return Registration(firm, user)
 
 
-async def _check_application_rate(uow: UnitOfWork, address: str, auth: AuthSettings) -> None:
-    """At most ``auth.max_applications_per_address`` applications per address and hour,
-    counted from the audit log (the database's clock)."""
+async def _check_application_rate(uow: UnitOfWork, address: str, auth: AuthSettings, now: datetime) -> None:
+    """At most ``auth.max_applications_per_address`` applications per address and hour.
+    The address is in the audit entry; the time is the application's first status change,
+    written with the service's clock, so that the hour is the same hour every other rule
+    sees (the audit entry's own time is the database's)."""
     if not address:
         return
     recent = await uow.session.scalar(
         select(func.count())
         .select_from(AuditEntry)
+        .join(FirmStatusChange, AuditEntry.object_id == cast(FirmStatusChange.firm_id, String))
         .where(
             AuditEntry.action == "firm:applied",
             AuditEntry.client_address == address,
-            AuditEntry.occurred_at > func.now() - timedelta(hours=1),
+            FirmStatusChange.from_status.is_(None),
+            FirmStatusChange.changed_at > now - timedelta(hours=1),
         )
     )
     if (recent or 0) >= auth.max_applications_per_address:
@@ -220,6 +225,7 @@ async def update_profile(
     *,
     expected_version: int | None,
     vocabulary: Vocabulary,
+    now: datetime,
 ) -> Firm:
     """Change profile fields (not the USCC, not licences). The whole profile is checked
     again, and a stale ``expected_version`` is a 409."""
@@ -250,8 +256,10 @@ async def update_profile(
     for key, value in _firm_columns(checked).items():
         setattr(firm, key, value)
     # the firm row is written even when only the organisation's name or address changed,
-    # so that its version moves and a form opened before sees a conflict
-    firm.updated_at = func.now()
+    # so that its version moves and a form opened before sees a conflict; flagged, because
+    # the same time twice (a fixed clock, a fast second edit) would otherwise be no change
+    firm.updated_at = now
+    flag_modified(firm, "updated_at")
     await uow.session.flush()
     await audit.record(uow, principal.actor, "firm:changed", "firm", firm.id, diff)
     return firm

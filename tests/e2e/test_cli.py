@@ -195,7 +195,7 @@ async def test_registry_expiring_lists_licences_running_out(fresh_database: Clon
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from market.registry.eligibility import local_day
+    from market.clock import local_day
     from tests.registry_data import admitted_firm, contractor
 
     today = local_day(datetime.now(UTC))
@@ -215,3 +215,47 @@ async def test_registry_expiring_lists_licences_running_out(fresh_database: Clon
     assert result.returncode == 0, result.stderr
     assert soon["licences"][0]["number"] in result.stdout and "6" in result.stdout
     assert contractor(2)["licences"][0]["number"] not in result.stdout
+
+
+async def test_calendar_import_makes_a_year_known_and_refuses_a_bad_file(
+    fresh_database: ClonedDatabase, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from tests.unit.test_calendar import EXAMPLE_2026, YEAR_2031
+
+    env = _env(DATABASE_URL=fresh_database.url, COLUMNS="200")
+
+    def market(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*MARKET, "calendar", *args], capture_output=True, text=True, timeout=60, env=env)
+
+    year_file = tmp_path / "2031.toml"
+    year_file.write_text(YEAR_2031, encoding="utf-8")
+    imported = await asyncio.to_thread(market, "import", str(year_file))
+    assert imported.returncode == 0, imported.stderr
+    assert "2031 imported: 8 days off, 2 working weekend days" in imported.stdout
+    again = await asyncio.to_thread(market, "import", str(year_file))
+    assert again.returncode == 0 and "2031 unchanged" in again.stdout
+    library = await asyncio.to_thread(market, "import", str(EXAMPLE_2026))
+    assert library.returncode == 0 and "instead of chinese-calendar's" in library.stdout
+
+    bad = tmp_path / "2032.toml"
+    bad.write_text(YEAR_2031.replace("2031", "2032").replace("2032-02-08", "2032-02-06"), encoding="utf-8")
+    refused = await asyncio.to_thread(market, "import", str(bad))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().count("\n") == 0 and "working day anyway" in refused.stderr
+
+    listed = await asyncio.to_thread(market, "years")
+    assert listed.returncode == 0, listed.stderr
+    lines = {line.split("│")[1].strip(): line for line in listed.stdout.splitlines() if line.count("│") > 3}
+    assert "imported" in lines["2031"] and "cli" in lines["2031"]
+    assert "imported" in lines["2026"] and "chinese_calendar" in lines["2025"]
+    assert "2032" not in lines
+
+    async with fresh_database.database.sessions() as session:
+        actors = (
+            await session.scalars(
+                text("SELECT actor_label FROM audit_entry WHERE action = 'calendar:imported' ORDER BY id")
+            )
+        ).all()
+    assert actors == ["cli", "cli"]  # 2031 and 2026; the unchanged and the refused wrote nothing

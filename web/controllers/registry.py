@@ -14,10 +14,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import structs
 
 from market.accounts import Principal
+from market.clock import local_day
 from market.errors import PermissionDenied
 from market.models import Role
 from market.registry import credit, directory, firms, licences, ownership
-from market.registry.eligibility import local_day
 from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentPrincipal, State, UoW, client_address
 from web.registry_schemas import (
@@ -174,6 +174,7 @@ class RegistryController(Controller):
             data.changes(),
             expected_version=data.version,
             vocabulary=app_state.vocabulary,
+            now=app_state.clock.now(),
         )
         await uow.commit()
         return await self._record(uow, app_state, principal, firm_id)

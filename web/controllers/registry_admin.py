@@ -4,17 +4,17 @@ and supervisors."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
+from market.clock import local_day, user_time
 from market.errors import InvalidInput, PermissionDenied
 from market.models import FirmStatus, Licence, MisconductSeverity, Role
 from market.registry import admission, credit, directory, licences
-from market.registry.eligibility import CHINA, eligible_firms, explain, local_day, requirements_from
+from market.registry.eligibility import eligible_firms, explain, requirements_from
 from market.registry.records import parse_date
 from web.auth import requires
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
@@ -32,24 +32,6 @@ officials = requires(Role.ADMIN, Role.SUPERVISOR)
 buyers = requires(Role.OWNER, Role.ADMIN, Role.SUPERVISOR)
 anyone_signed_in = requires()
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-
-
-def _china_time(value: datetime | None, field: str) -> datetime | None:
-    """Times typed without a zone are China time, as the pages show them; a time outside
-    2000–2200 is a typing error (and the calendar arithmetic would overflow)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=CHINA)
-    try:
-        in_range = EARLIEST <= value.astimezone(UTC) <= LATEST
-    except OverflowError:
-        in_range = False
-    if not in_range:
-        raise InvalidInput(f"{field} must be between the years 2000 and 2200", field=field)
-    return value
 
 
 Limit = Annotated[int, Parameter(ge=1, le=1000, description="rows per page")]
@@ -120,7 +102,7 @@ class RegistryAdministration(Controller):
             data.decision,
             reason=data.reason,
             now=app_state.clock.now(),
-            until=_china_time(data.until, "until"),
+            until=user_time(data.until, "until"),
             expected_version=data.version,
         )
         await uow.commit()
@@ -211,7 +193,7 @@ class RegistryAdministration(Controller):
     )
     async def eligible(self, data: JSONBody[EligibilityBody], uow: UoW, app_state: State) -> dict[str, Any]:
         requirements = requirements_from(app_state.vocabulary, data.requirements)
-        at = _china_time(data.at, "at") or app_state.clock.now()
+        at = user_time(data.at, "at") or app_state.clock.now()
         found = await eligible_firms(uow, app_state.vocabulary, requirements, at)
         names = await directory.names_of(uow, found.firm_ids)
         return {
@@ -248,7 +230,7 @@ class RegistryAdministration(Controller):
         if not (official or own or principal.has_any((Role.OWNER,))):
             raise PermissionDenied("you may only ask about your own firm", firm_id=firm_id)
         requirements = requirements_from(app_state.vocabulary, data.requirements)
-        at = _china_time(data.at, "at") or app_state.clock.now()
+        at = user_time(data.at, "at") or app_state.clock.now()
         explanation = await explain(
             uow, app_state.vocabulary, requirements, firm_id, at, published_only=not (official or own)
         )
