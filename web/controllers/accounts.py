@@ -3,16 +3,15 @@ organisations, which are public registry data)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET
 
 from market import accounts
 from market.models import Role
 from web.auth import requires, signed_in
 from web.dependencies import CurrentActor, State, UoW
+from web.params import Id, Limit, Offset
 from web.schemas import (
     OrganisationCreate,
     OrganisationUpdate,
@@ -24,8 +23,6 @@ from web.schemas import (
 )
 
 admin_only = requires(Role.ADMIN)
-Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
-Offset = Annotated[int, Parameter(ge=0, description="rows to skip")]
 
 
 class UserController(Controller):
@@ -60,7 +57,7 @@ class UserController(Controller):
         return UserView.of(user)
 
     @get("/{user_id:int}", summary="One user")
-    async def get_user(self, user_id: FromPath[int], uow: UoW) -> UserView:
+    async def get_user(self, user_id: Id, uow: UoW) -> UserView:
         return UserView.of(await accounts.get_user(uow, user_id))
 
     @patch(
@@ -70,7 +67,7 @@ class UserController(Controller):
     )
     async def update_user(
         self,
-        user_id: FromPath[int],
+        user_id: Id,
         data: JSONBody[UserUpdate],
         uow: UoW,
         actor: CurrentActor,
@@ -90,7 +87,7 @@ class UserController(Controller):
 
     @post("/{user_id:int}/roles", summary="Grant a role (授予角色)", status_code=200)
     async def grant(
-        self, user_id: FromPath[int], data: JSONBody[RoleGrant], uow: UoW, actor: CurrentActor
+        self, user_id: Id, data: JSONBody[RoleGrant], uow: UoW, actor: CurrentActor
     ) -> UserView:
         user = await accounts.grant_role(uow, actor, user_id, accounts.parse_role(data.role))
         await uow.commit()
@@ -98,7 +95,7 @@ class UserController(Controller):
 
     @delete("/{user_id:int}/roles/{role:str}", summary="Revoke a role", status_code=200)
     async def revoke(
-        self, user_id: FromPath[int], role: FromPath[str], uow: UoW, actor: CurrentActor
+        self, user_id: Id, role: FromPath[str], uow: UoW, actor: CurrentActor
     ) -> UserView:
         user = await accounts.revoke_role(uow, actor, user_id, accounts.parse_role(role))
         await uow.commit()
@@ -144,7 +141,7 @@ class OrganisationController(Controller):
         return OrganisationView.of(org)
 
     @get("/{organisation_id:int}", guards=[signed_in], summary="One organisation")
-    async def get_organisation(self, organisation_id: FromPath[int], uow: UoW) -> OrganisationView:
+    async def get_organisation(self, organisation_id: Id, uow: UoW) -> OrganisationView:
         return OrganisationView.of(await accounts.get_organisation(uow, organisation_id))
 
     @patch(
@@ -155,7 +152,7 @@ class OrganisationController(Controller):
     )
     async def update_organisation(
         self,
-        organisation_id: FromPath[int],
+        organisation_id: Id,
         data: JSONBody[OrganisationUpdate],
         uow: UoW,
         actor: CurrentActor,

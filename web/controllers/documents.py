@@ -21,6 +21,7 @@ from market.errors import PermissionDenied
 from market.models import DocumentTemplate, IssuedDocument, Role
 from web.auth import PUBLIC, requires
 from web.dependencies import CurrentActor, State, UoW
+from web.params import Id
 
 STATUS_LABELS = {"valid": "有效", "superseded": "已被新版本替代", "revoked": "已撤销"}
 KIND_LABELS = {
@@ -312,5 +313,5 @@ class TemplateController(Controller):
         return TemplateView.of(row)
 
     @get("/{template_id:int}", summary="One template version with its source")
-    async def get_template(self, template_id: FromPath[int], uow: UoW) -> TemplateView:
+    async def get_template(self, template_id: Id, uow: UoW) -> TemplateView:
         return TemplateView.of(await documents.get_template(uow, template_id), with_source=True)

@@ -4,10 +4,10 @@ record, administrators' decisions, and eligibility for owners and supervisors.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody
 from msgspec import structs
 
 from market.accounts import Principal
@@ -17,6 +17,7 @@ from market.registry import credit, directory, firms, licences, ownership
 from market.registry.eligibility import local_day
 from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentPrincipal, State, UoW, client_address
+from web.params import DaysAhead, Id, Page, PerPage
 from web.registry_schemas import (
     ApplicationBody,
     LicenceBody,
@@ -73,8 +74,8 @@ class RegistryController(Controller):
         status: FromQuery[str | None] = None,
         min_credit: FromQuery[str | None] = None,
         sort: FromQuery[str] = "name",
-        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        page: Page = 1,
+        per_page: PerPage = 20,
     ) -> dict[str, Any]:
         audience = directory.audience_of(signed_in_principal(request))
         query = directory.directory_query(
@@ -116,7 +117,7 @@ class RegistryController(Controller):
 
     @get("/firms/{firm_id:int}", summary="One firm's record (what you may see of it)", opt=PUBLIC)
     async def firm(
-        self, request: Request[Any, Any, Any], firm_id: FromPath[int], uow: UoW, app_state: State
+        self, request: Request[Any, Any, Any], firm_id: Id, uow: UoW, app_state: State
     ) -> dict[str, Any]:
         return await directory.firm_record(
             uow,
@@ -159,7 +160,7 @@ class RegistryController(Controller):
     @patch("/firms/{firm_id:int}", summary="Change your firm's profile", guards=[firm_users])
     async def update(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[ProfileUpdate],
         uow: UoW,
         principal: CurrentPrincipal,
@@ -194,7 +195,7 @@ class RegistryController(Controller):
     )
     async def submit_licence(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[LicenceBody],
         uow: UoW,
         principal: CurrentPrincipal,
@@ -213,7 +214,7 @@ class RegistryController(Controller):
         status_code=200,
     )
     async def withdraw_licence(
-        self, firm_id: FromPath[int], licence_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
+        self, firm_id: Id, licence_id: Id, uow: UoW, principal: CurrentPrincipal
     ) -> dict[str, Any]:
         licence = await licences.withdraw_licence(uow, principal, firm_id, licence_id)
         await uow.commit()
@@ -227,7 +228,7 @@ class RegistryController(Controller):
     )
     async def add_track_record(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[TrackRecordBody],
         uow: UoW,
         principal: CurrentPrincipal,
@@ -251,7 +252,7 @@ class RegistryController(Controller):
         status_code=200,
     )
     async def remove_track_record(
-        self, firm_id: FromPath[int], record_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
+        self, firm_id: Id, record_id: Id, uow: UoW, principal: CurrentPrincipal
     ) -> dict[str, Any]:
         await firms.remove_track_record(uow, principal, firm_id, record_id)
         await uow.commit()
@@ -265,7 +266,7 @@ class RegistryController(Controller):
     )
     async def resubmit(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[ResubmitBody],
         uow: UoW,
         principal: CurrentPrincipal,
@@ -282,7 +283,7 @@ class RegistryController(Controller):
         guards=[anyone_signed_in],
     )
     async def credit_statement(
-        self, firm_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
+        self, firm_id: Id, uow: UoW, principal: CurrentPrincipal
     ) -> dict[str, Any]:
         _own_or_official(principal, firm_id)
         return (await credit.statement(uow, firm_id)).as_dict()
@@ -294,11 +295,11 @@ class RegistryController(Controller):
     )
     async def own_expiring(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         uow: UoW,
         principal: CurrentPrincipal,
         app_state: State,
-        days: Annotated[int, Parameter(ge=1, le=366)] = 30,
+        days: DaysAhead = 30,
     ) -> dict[str, Any]:
         _own_or_official(principal, firm_id)
         today = local_day(app_state.clock.now())

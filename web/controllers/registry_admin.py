@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody
 
 from market.errors import InvalidInput, PermissionDenied
 from market.models import FirmStatus, Licence, MisconductSeverity, Role
@@ -19,6 +19,7 @@ from market.registry.records import parse_date
 from web.auth import requires
 from web.controllers.registry import expiring_view, listing_view
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.params import DaysAhead, Id, Limit, Offset
 from web.registry_schemas import (
     CreditAdjustment,
     DecisionBody,
@@ -62,10 +63,6 @@ def _china_time(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
-Limit = Annotated[int, Parameter(ge=1, le=1000, description="rows per page")]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000, description="rows to skip")]
-
-
 def _pending_view(row: tuple[Licence, str, FirmStatus]) -> dict[str, Any]:
     lic, name, status = row
     return {
@@ -96,7 +93,7 @@ class RegistryAdministration(Controller):
         self,
         uow: UoW,
         app_state: State,
-        days: Annotated[int, Parameter(ge=1, le=366)] = 30,
+        days: DaysAhead = 30,
         limit: Limit = 500,
         offset: Offset = 0,
     ) -> dict[str, Any]:
@@ -117,7 +114,7 @@ class RegistryAdministration(Controller):
     )
     async def decide(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[DecisionBody],
         uow: UoW,
         actor: CurrentActor,
@@ -148,7 +145,7 @@ class RegistryAdministration(Controller):
     )
     async def review_licence(
         self,
-        licence_id: FromPath[int],
+        licence_id: Id,
         data: JSONBody[LicenceReview],
         uow: UoW,
         actor: CurrentActor,
@@ -168,7 +165,7 @@ class RegistryAdministration(Controller):
     )
     async def misconduct(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[MisconductBody],
         uow: UoW,
         actor: CurrentActor,
@@ -200,7 +197,7 @@ class RegistryAdministration(Controller):
     )
     async def adjust_credit(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[CreditAdjustment],
         uow: UoW,
         actor: CurrentActor,
@@ -251,7 +248,7 @@ class RegistryAdministration(Controller):
     )
     async def explain_one(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[EligibilityBody],
         uow: UoW,
         principal: CurrentPrincipal,
