@@ -36,6 +36,7 @@ from web.controllers.registry_pages import RegistryPages
 from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
+from web.inputs import CheckedRequest, InputCheckMiddleware
 from web.state import AppState
 
 WEB_DIR = Path(__file__).parent
@@ -108,7 +109,9 @@ def create_app(
     return Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
-        middleware=[SessionMiddleware()],
+        # inputs first: a NUL must not reach even the session lookup
+        middleware=[InputCheckMiddleware(), SessionMiddleware()],
+        request_class=CheckedRequest,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"market": state}),

@@ -86,17 +86,13 @@ class UserController(Controller):
         return UserView.of(user)
 
     @post("/{user_id:int}/roles", summary="Grant a role (授予角色)", status_code=200)
-    async def grant(
-        self, user_id: Id, data: JSONBody[RoleGrant], uow: UoW, actor: CurrentActor
-    ) -> UserView:
+    async def grant(self, user_id: Id, data: JSONBody[RoleGrant], uow: UoW, actor: CurrentActor) -> UserView:
         user = await accounts.grant_role(uow, actor, user_id, accounts.parse_role(data.role))
         await uow.commit()
         return UserView.of(user)
 
     @delete("/{user_id:int}/roles/{role:str}", summary="Revoke a role", status_code=200)
-    async def revoke(
-        self, user_id: Id, role: FromPath[str], uow: UoW, actor: CurrentActor
-    ) -> UserView:
+    async def revoke(self, user_id: Id, role: FromPath[str], uow: UoW, actor: CurrentActor) -> UserView:
         user = await accounts.revoke_role(uow, actor, user_id, accounts.parse_role(role))
         await uow.commit()
         return UserView.of(user)

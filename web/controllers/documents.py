@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Template
@@ -21,6 +20,7 @@ from market.errors import PermissionDenied
 from market.models import DocumentTemplate, IssuedDocument, Role
 from web.auth import PUBLIC, requires
 from web.dependencies import CurrentActor, State, UoW
+from web.inputs import PdfUpload
 from web.params import Id
 
 STATUS_LABELS = {"valid": "有效", "superseded": "已被新版本替代", "revoked": "已撤销"}
@@ -124,10 +124,11 @@ class UploadCheckView(Struct):
     sha256: str
 
 
-Upload = Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]
+Upload = Annotated[PdfUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
-async def _read(upload: UploadFile) -> bytes:
+async def _read(form: PdfUpload) -> bytes:
+    upload = form.chosen()
     data = await upload.read(documents.MAX_UPLOAD_BYTES + 1)
     await upload.close()
     return data

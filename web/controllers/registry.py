@@ -282,9 +282,7 @@ class RegistryController(Controller):
         summary="The credit score and every event behind it",
         guards=[anyone_signed_in],
     )
-    async def credit_statement(
-        self, firm_id: Id, uow: UoW, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    async def credit_statement(self, firm_id: Id, uow: UoW, principal: CurrentPrincipal) -> dict[str, Any]:
         _own_or_official(principal, firm_id)
         return (await credit.statement(uow, firm_id)).as_dict()
 
