@@ -76,6 +76,35 @@ def _is_secret(key: str) -> bool:
     return "password" in key.lower()
 
 
+def _plainly_clean(value: Any) -> bool:
+    """The walk of :func:`check_json` without building field names (a third of its cost):
+    True means nothing to refuse; False sends the body to check_json, which names the
+    field, or passes it when the only finding is a bidi control in a password."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    search = _FORBIDDEN.search
+    while stack:
+        node, depth = stack.pop()
+        kind = type(node)
+        if kind is str:
+            if search(node):
+                return False
+        elif kind is int:
+            if not INT64_MIN <= node <= INT64_MAX:
+                return False
+        elif kind is dict:
+            if depth >= MAX_JSON_DEPTH:
+                return False
+            for key, item in node.items():
+                if search(key):
+                    return False
+                stack.append((item, depth + 1))
+        elif kind is list:
+            if depth >= MAX_JSON_DEPTH:
+                return False
+            stack.extend([(item, depth + 1) for item in node])
+    return True
+
+
 def check_json(value: Any) -> None:
     """Walk a decoded JSON body (iteratively: it may be deep) and refuse the first string,
     key or number the platform cannot store or show faithfully; ``field`` names where it is
@@ -124,7 +153,8 @@ class CheckedRequest(Request[Any, Any, Any]):
             value = await super().json()
         except RecursionError:
             raise _too_deep() from None
-        check_json(value)
+        if not _plainly_clean(value):
+            check_json(value)
         return value
 
 
