@@ -37,6 +37,7 @@ from web.controllers.registry_pages import RegistryPages
 from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
+from web.inputs import CheckedRequest, InputCheckMiddleware
 from web.state import AppState
 from web.verify_rate import verify_rate_limit
 
@@ -111,7 +112,9 @@ def create_app(
     return Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
-        middleware=[*verify_rate_limit(settings), SessionMiddleware()],
+        # inputs first: a NUL must not reach even the session lookup
+        middleware=[InputCheckMiddleware(), *verify_rate_limit(settings), SessionMiddleware()],
+        request_class=CheckedRequest,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"market": state}),

@@ -70,7 +70,7 @@ def problem(
     **extra: Any,
 ) -> Response[dict[str, Any]]:
     if request is not None and _wants_page(request):
-        return _page(request, status, detail, headers)  # type: ignore[return-value]
+        return _page(request, status, detail, headers, code)  # type: ignore[return-value]
     body: dict[str, Any] = {
         "type": f"/problems/{code}" if code else "about:blank",
         "title": _TITLES.get(status, "Error"),
@@ -92,7 +92,11 @@ def _wants_page(request: Request[Any, Any, Any]) -> bool:
 
 
 def _page(
-    request: Request[Any, Any, Any], status: int, detail: str, headers: dict[str, str] | None
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None,
+    code: str | None = None,
 ) -> Template:
     try:
         platform_name = AppState.of(request.app).settings.platform_name
@@ -100,7 +104,12 @@ def _page(
         platform_name = ""
     return Template(
         template_name="error.html",
-        context={"title": _TITLES.get(status, "Error"), "detail": detail, "platform_name": platform_name},
+        context={
+            "title": _TITLES.get(status, "Error"),
+            "detail": detail,
+            "code": code,
+            "platform_name": platform_name,
+        },
         status_code=status,
         headers=headers,
     )
@@ -133,6 +142,9 @@ def _is_malformed_body(exc: BaseException) -> bool:
     return "JSON is malformed" in str(getattr(exc, "detail", ""))
 
 
+_PARAMETER_SOURCES = {"path", "query", "header", "cookie"}
+
+
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     if isinstance(exc.extra, list):
@@ -146,6 +158,13 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
     if _is_malformed_body(exc):
         detail = f"the request body is not valid JSON ({exc.detail}); send one JSON object"
         errors = []
+    sources = {getattr(e.get("source"), "value", e.get("source")) for e in errors}  # ParamType or str
+    if errors and sources == {"path"}:
+        # an id no row can have (0, or past bigint: web.params) names nothing, like /firms/abc
+        detail = f"no page or API route at {request.url.path} ({detail})"
+        return problem(404, detail, code="not-found", request=request, errors=errors)
+    if errors and sources <= _PARAMETER_SOURCES:
+        return problem(422, detail, code="invalid-parameter", request=request, errors=errors)
     return problem(400, detail, code="invalid-request", request=request, errors=errors or None)
 
 

@@ -3,10 +3,8 @@ organisations; an applicant firm's users read only their own, see :mod:`market.p
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET
 
 from market import accounts, policy
@@ -14,6 +12,7 @@ from market.errors import PermissionDenied
 from market.models import Role
 from web.auth import requires, signed_in
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.params import Id, Limit, Offset
 from web.schemas import (
     OrganisationCreate,
     OrganisationUpdate,
@@ -25,8 +24,6 @@ from web.schemas import (
 )
 
 admin_only = requires(Role.ADMIN)
-Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
-Offset = Annotated[int, Parameter(ge=0, description="rows to skip")]
 
 
 class UserController(Controller):
@@ -61,7 +58,7 @@ class UserController(Controller):
         return UserView.of(user)
 
     @get("/{user_id:int}", summary="One user")
-    async def get_user(self, user_id: FromPath[int], uow: UoW) -> UserView:
+    async def get_user(self, user_id: Id, uow: UoW) -> UserView:
         return UserView.of(await accounts.get_user(uow, user_id))
 
     @patch(
@@ -71,7 +68,7 @@ class UserController(Controller):
     )
     async def update_user(
         self,
-        user_id: FromPath[int],
+        user_id: Id,
         data: JSONBody[UserUpdate],
         uow: UoW,
         actor: CurrentActor,
@@ -90,17 +87,13 @@ class UserController(Controller):
         return UserView.of(user)
 
     @post("/{user_id:int}/roles", summary="Grant a role (授予角色)", status_code=200)
-    async def grant(
-        self, user_id: FromPath[int], data: JSONBody[RoleGrant], uow: UoW, actor: CurrentActor
-    ) -> UserView:
+    async def grant(self, user_id: Id, data: JSONBody[RoleGrant], uow: UoW, actor: CurrentActor) -> UserView:
         user = await accounts.grant_role(uow, actor, user_id, accounts.parse_role(data.role))
         await uow.commit()
         return UserView.of(user)
 
     @delete("/{user_id:int}/roles/{role:str}", summary="Revoke a role", status_code=200)
-    async def revoke(
-        self, user_id: FromPath[int], role: FromPath[str], uow: UoW, actor: CurrentActor
-    ) -> UserView:
+    async def revoke(self, user_id: Id, role: FromPath[str], uow: UoW, actor: CurrentActor) -> UserView:
         user = await accounts.revoke_role(uow, actor, user_id, accounts.parse_role(role))
         await uow.commit()
         return UserView.of(user)
@@ -157,7 +150,7 @@ class OrganisationController(Controller):
 
     @get("/{organisation_id:int}", guards=[signed_in], summary="One organisation")
     async def get_organisation(
-        self, organisation_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
+        self, organisation_id: Id, uow: UoW, principal: CurrentPrincipal
     ) -> OrganisationView:
         if not policy.may_read_organisation(principal, organisation_id):
             raise PermissionDenied(
@@ -174,7 +167,7 @@ class OrganisationController(Controller):
     )
     async def update_organisation(
         self,
-        organisation_id: FromPath[int],
+        organisation_id: Id,
         data: JSONBody[OrganisationUpdate],
         uow: UoW,
         actor: CurrentActor,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery
 
 from market import audit
 from market.clock import local
 from market.models import Role
 from web.auth import requires
 from web.dependencies import State
+from web.params import BeforeId, Limit
 from web.schemas import AuditEntryView, AuditVerifyView
 
 
@@ -32,8 +31,8 @@ class AuditController(Controller):
         action: FromQuery[str | None] = None,
         object_type: FromQuery[str | None] = None,
         object_id: FromQuery[str | None] = None,
-        before_id: FromQuery[int | None] = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+        before_id: BeforeId = None,
+        limit: Limit = 100,
     ) -> list[AuditEntryView]:
         rows = await audit.list_entries(
             app_state.database,

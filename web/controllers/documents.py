@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Template
@@ -20,6 +19,8 @@ from market.clock import local
 from market.models import DocumentTemplate, IssuedDocument, Role
 from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.inputs import PdfUpload
+from web.params import Id
 from web.verify_rate import VERIFY_RATE_LIMITED
 
 STATUS_LABELS = {"valid": "有效", "superseded": "已被新版本替代", "revoked": "已撤销"}
@@ -123,10 +124,11 @@ class UploadCheckView(Struct):
     sha256: str
 
 
-Upload = Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]
+Upload = Annotated[PdfUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
-async def _read(upload: UploadFile) -> bytes:
+async def _read(form: PdfUpload) -> bytes:
+    upload = form.chosen()
     data = await upload.read(documents.MAX_UPLOAD_BYTES + 1)
     await upload.close()
     return data
@@ -329,5 +331,5 @@ class TemplateController(Controller):
         return TemplateView.of(row)
 
     @get("/{template_id:int}", summary="One template version with its source")
-    async def get_template(self, template_id: FromPath[int], uow: UoW) -> TemplateView:
+    async def get_template(self, template_id: Id, uow: UoW) -> TemplateView:
         return TemplateView.of(await documents.get_template(uow, template_id), with_source=True)

@@ -7,10 +7,10 @@ eligibility are in :mod:`web.controllers.registry_admin`; the HTML pages in
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody
 from msgspec import structs
 
 from market.accounts import Principal
@@ -20,6 +20,7 @@ from market.models import Role
 from market.registry import credit, directory, firms, licences, ownership
 from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentPrincipal, State, UoW, client_address
+from web.params import DaysAhead, Id, Page, PerPage
 from web.registry_schemas import (
     ApplicationBody,
     LicenceBody,
@@ -74,8 +75,8 @@ class RegistryController(Controller):
         status: FromQuery[str | None] = None,
         min_credit: FromQuery[str | None] = None,
         sort: FromQuery[str] = "name",
-        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        page: Page = 1,
+        per_page: PerPage = 20,
     ) -> dict[str, Any]:
         audience = directory.audience_of(signed_in_principal(request))
         query = directory.directory_query(
@@ -117,7 +118,7 @@ class RegistryController(Controller):
 
     @get("/firms/{firm_id:int}", summary="One firm's record (what you may see of it)", opt=PUBLIC)
     async def firm(
-        self, request: Request[Any, Any, Any], firm_id: FromPath[int], uow: UoW, app_state: State
+        self, request: Request[Any, Any, Any], firm_id: Id, uow: UoW, app_state: State
     ) -> dict[str, Any]:
         return await directory.firm_record(
             uow,
@@ -160,7 +161,7 @@ class RegistryController(Controller):
     @patch("/firms/{firm_id:int}", summary="Change your firm's profile", guards=[firm_users])
     async def update(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[ProfileUpdate],
         uow: UoW,
         principal: CurrentPrincipal,
@@ -196,7 +197,7 @@ class RegistryController(Controller):
     )
     async def submit_licence(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[LicenceBody],
         uow: UoW,
         principal: CurrentPrincipal,
@@ -215,7 +216,7 @@ class RegistryController(Controller):
         status_code=200,
     )
     async def withdraw_licence(
-        self, firm_id: FromPath[int], licence_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
+        self, firm_id: Id, licence_id: Id, uow: UoW, principal: CurrentPrincipal
     ) -> dict[str, Any]:
         licence = await licences.withdraw_licence(uow, principal, firm_id, licence_id)
         await uow.commit()
@@ -229,7 +230,7 @@ class RegistryController(Controller):
     )
     async def add_track_record(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[TrackRecordBody],
         uow: UoW,
         principal: CurrentPrincipal,
@@ -253,7 +254,7 @@ class RegistryController(Controller):
         status_code=200,
     )
     async def remove_track_record(
-        self, firm_id: FromPath[int], record_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
+        self, firm_id: Id, record_id: Id, uow: UoW, principal: CurrentPrincipal
     ) -> dict[str, Any]:
         await firms.remove_track_record(uow, principal, firm_id, record_id)
         await uow.commit()
@@ -267,7 +268,7 @@ class RegistryController(Controller):
     )
     async def resubmit(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[ResubmitBody],
         uow: UoW,
         principal: CurrentPrincipal,
@@ -283,9 +284,7 @@ class RegistryController(Controller):
         summary="The credit score and every event behind it",
         guards=[anyone_signed_in],
     )
-    async def credit_statement(
-        self, firm_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    async def credit_statement(self, firm_id: Id, uow: UoW, principal: CurrentPrincipal) -> dict[str, Any]:
         _own_or_official(principal, firm_id)
         return (await credit.statement(uow, firm_id)).as_dict()
 
@@ -296,11 +295,11 @@ class RegistryController(Controller):
     )
     async def own_expiring(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         uow: UoW,
         principal: CurrentPrincipal,
         app_state: State,
-        days: Annotated[int, Parameter(ge=1, le=366)] = 30,
+        days: DaysAhead = 30,
     ) -> dict[str, Any]:
         _own_or_official(principal, firm_id)
         today = local_day(app_state.clock.now())

@@ -5,10 +5,10 @@ and supervisors."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody
 
 from market.clock import local_day, user_time
 from market.errors import InvalidInput, PermissionDenied
@@ -18,6 +18,7 @@ from market.registry.eligibility import eligible_firms, explain, requirements_fr
 from market.registry.records import parse_date
 from web.auth import requires
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.params import DaysAhead, Id, Limit, Offset
 from web.registry_schemas import (
     CreditAdjustment,
     DecisionBody,
@@ -32,10 +33,6 @@ officials = requires(Role.ADMIN, Role.SUPERVISOR)
 buyers = requires(Role.OWNER, Role.ADMIN, Role.SUPERVISOR)
 anyone_signed_in = requires()
 
-
-
-Limit = Annotated[int, Parameter(ge=1, le=1000, description="rows per page")]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000, description="rows to skip")]
 
 
 def _pending_view(row: tuple[Licence, str, FirmStatus]) -> dict[str, Any]:
@@ -68,7 +65,7 @@ class RegistryAdministration(Controller):
         self,
         uow: UoW,
         app_state: State,
-        days: Annotated[int, Parameter(ge=1, le=366)] = 30,
+        days: DaysAhead = 30,
         limit: Limit = 500,
         offset: Offset = 0,
     ) -> dict[str, Any]:
@@ -89,7 +86,7 @@ class RegistryAdministration(Controller):
     )
     async def decide(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[DecisionBody],
         uow: UoW,
         actor: CurrentActor,
@@ -116,7 +113,7 @@ class RegistryAdministration(Controller):
     )
     async def review_licence(
         self,
-        licence_id: FromPath[int],
+        licence_id: Id,
         data: JSONBody[LicenceReview],
         uow: UoW,
         actor: CurrentActor,
@@ -136,7 +133,7 @@ class RegistryAdministration(Controller):
     )
     async def misconduct(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[MisconductBody],
         uow: UoW,
         actor: CurrentActor,
@@ -168,7 +165,7 @@ class RegistryAdministration(Controller):
     )
     async def adjust_credit(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[CreditAdjustment],
         uow: UoW,
         actor: CurrentActor,
@@ -219,7 +216,7 @@ class RegistryAdministration(Controller):
     )
     async def explain_one(
         self,
-        firm_id: FromPath[int],
+        firm_id: Id,
         data: JSONBody[EligibilityBody],
         uow: UoW,
         principal: CurrentPrincipal,

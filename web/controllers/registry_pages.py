@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from market.clock import local
@@ -26,6 +26,7 @@ from market.registry.directory import MAX_PAGE
 from market.registry.vocabulary import Vocabulary
 from web.auth import PUBLIC, signed_in_principal
 from web.dependencies import State, UoW
+from web.params import Id
 
 KIND_LABELS = {Registry.CONTRACTOR.value: "小额工程企业库", Registry.INTERMEDIARY.value: "中介机构库"}
 STATUS_LABELS = {
@@ -290,7 +291,7 @@ class RegistryPages(Controller):
 
     @get("/{firm_id:int}", opt=PUBLIC, summary="A firm's published record (企业详情)")
     async def firm_page(
-        self, request: Request[Any, Any, Any], firm_id: FromPath[int], uow: UoW, app_state: State
+        self, request: Request[Any, Any, Any], firm_id: Id, uow: UoW, app_state: State
     ) -> Template:
         audience = directory.audience_of(signed_in_principal(request), firm_id)
         try:
