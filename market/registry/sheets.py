@@ -86,7 +86,8 @@ def _too_many_rows(filename: str, rows: int | None = None) -> InvalidInput:
     counted = f"{rows} rows" if rows is not None else f"more than {MAX_IMPORT_ROWS} rows"
     return InvalidInput(
         f"{filename} has {counted}; at most {MAX_IMPORT_ROWS} are imported at once (split the file)",
-        field="file")
+        field="file",
+    )
 
 
 def _table(lines: Iterable[tuple[int, Sequence[Any]]], filename: str) -> Table:
@@ -100,7 +101,9 @@ def _table(lines: Iterable[tuple[int, Sequence[Any]]], filename: str) -> Table:
         if len(cells) > MAX_IMPORT_COLUMNS:
             raise InvalidInput(
                 f"{filename} line {line} has {len(cells)} columns; at most {MAX_IMPORT_COLUMNS} are read",
-                field="file", line=line)
+                field="file",
+                line=line,
+            )
         if _blank(cells):
             continue
         if not headers:
@@ -114,7 +117,8 @@ def _read_csv(data: bytes, filename: str) -> Table:
     if len(data) > MAX_CSV_BYTES:
         raise InvalidInput(
             f"{filename} is {megabytes(len(data))}; a .csv file may have at most {megabytes(MAX_CSV_BYTES)}",
-            field="file")
+            field="file",
+        )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -148,13 +152,23 @@ def _read_xlsx(data: bytes, filename: str) -> Table:
     if len(data) > MAX_XLSX_BYTES:
         raise InvalidInput(
             f"{filename} is {megabytes(len(data))}; a workbook may have at most {megabytes(MAX_XLSX_BYTES)}",
-            field="file")
+            field="file",
+        )
     package = unpack_xlsx(data, filename)
     _count_rows(package, filename)
     # Whatever openpyxl or its XML parser stumbles on in a checked package (a truncated
     # sheet, an element without its attributes) is a damaged file, not a server error.
-    unreadable = (zipfile.BadZipFile, InvalidFileException, SyntaxError, KeyError, ValueError,
-                  TypeError, IndexError, AttributeError, OSError)
+    unreadable = (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        SyntaxError,
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        OSError,
+    )
     try:
         book = load_workbook(io.BytesIO(package), read_only=True, data_only=True)
     except unreadable as exc:

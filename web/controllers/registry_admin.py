@@ -5,7 +5,6 @@ and supervisors."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
@@ -206,10 +205,7 @@ class RegistryAdministration(Controller):
         actor: CurrentActor,
         app_state: State,
     ) -> dict[str, Any]:
-        try:
-            delta = Decimal(data.delta)
-        except InvalidOperation:
-            raise InvalidInput(f"{data.delta!r} is not a number of points", field="delta") from None
+        delta = credit.parse_points(data.delta)
         event = await credit.adjust(
             uow, actor, firm_id, delta=delta, reason=data.reason, now=app_state.clock.now()
         )
