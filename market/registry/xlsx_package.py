@@ -54,7 +54,9 @@ def _too_large(filename: str, size: int, *, declared: bool) -> InvalidInput:
     size_text = megabytes(size) if declared else f"more than {megabytes(size)}"
     return InvalidInput(
         f"{filename} unpacks to {size_text}; a workbook may unpack to at most "
-        f"{megabytes(MAX_XLSX_BYTES)} (split the sheet or save it as CSV)", field="file")
+        f"{megabytes(MAX_XLSX_BYTES)} (split the sheet or save it as CSV)",
+        field="file",
+    )
 
 
 def _damaged(filename: str, why: str) -> InvalidInput:
@@ -99,7 +101,8 @@ def _check_declared(parts: list[zipfile.ZipInfo], filename: str) -> None:
             raise InvalidInput(
                 f"{filename}: the part {part.filename} inflates {ratio} times to "
                 f"{megabytes(part.file_size)}; a workbook's parts inflate at most {MAX_INFLATION} times",
-                field="file")
+                field="file",
+            )
 
 
 def _inflate(archive: zipfile.ZipFile, part: zipfile.ZipInfo, budget: int, filename: str) -> Iterator[bytes]:
@@ -123,4 +126,6 @@ def _check_xml(content: bytes, part: str, filename: str) -> None:
     if found is not None:
         raise InvalidInput(
             f"{filename}: the part {part} declares <!{found.group(1).decode().upper()}>; XML "
-            "declarations (entities, DTDs) are not accepted in a workbook", field="file")
+            "declarations (entities, DTDs) are not accepted in a workbook",
+            field="file",
+        )
