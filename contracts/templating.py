@@ -191,6 +191,8 @@ def _check_tree(tree: nodes.Template, schema: Mapping[str, Any]) -> None:
         line = getattr(node, "lineno", None)
         if isinstance(node, nodes.Extends | nodes.Include | nodes.Import | nodes.FromImport):
             raise UnsafeTemplateError("extends/include/import are not allowed", line)
+        if isinstance(node, nodes.EvalContextModifier):  # {% autoescape false %} would let data write HTML
+            raise UnsafeTemplateError("autoescape blocks are not allowed", line)
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             raise UnsafeTemplateError(f"access to private attribute {node.attr!r}", line)
         if (isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const)

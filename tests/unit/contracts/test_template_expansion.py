@@ -106,6 +106,13 @@ def test_percent_formatting_of_text_is_refused_but_arithmetic_is_not() -> None:
     assert body == "1|3"
 
 
+def test_escaping_cannot_be_switched_off() -> None:
+    source = "<p>x</p>\n{% autoescape false %}{{ scope }}{% endautoescape %}"
+    with pytest.raises(UnsafeTemplateError, match="autoescape") as error:
+        validate_template(_template(source))
+    assert error.value.line == 2
+
+
 def test_internal_filters_are_not_for_templates() -> None:
     with pytest.raises(UnsafeTemplateError, match="_each"):
         validate_template(_template("{{ payments|_each(1)|list }}"))
