@@ -23,6 +23,10 @@ class InvalidDocumentData(ContractsError, ValueError):
         self.field = field
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[InvalidDocumentData], tuple[str, str]]:
+        # rebuilt from (field, reason) when it crosses from a render worker to the caller
+        return (type(self), (self.field, self.reason))
+
     def nested_in(self, parent: str) -> InvalidDocumentData:
         """Return the same error with ``parent`` prefixed to the field path."""
         sep = "" if self.field.startswith("[") else "."
@@ -54,6 +58,11 @@ class UnsafeTemplateError(TemplateRejected):
 
 class TemplateRenderError(TemplateRejected):
     """The template failed while rendering (e.g. an undefined attribute)."""
+
+
+class TemplateTooLarge(TemplateRejected):
+    """The template expands past a limit of :mod:`contracts.expansion` while it renders
+    (too many loop iterations or macro calls, too much text, macros nested too deep)."""
 
 
 class SealError(ContractsError):

@@ -1,7 +1,8 @@
 """Input data of the documents: plain, frozen, self-validating dataclasses.
 
 Each dataclass checks its fields when it is built, so a document object that exists is
-a document that can be rendered. A problem raises :class:`InvalidDocumentData` naming
+a document that can be rendered; every text and list has a length limit
+(:mod:`contracts.field_limits`). A problem raises :class:`InvalidDocumentData` naming
 the field. ``from_dict`` builds a document from JSON-like data (strings for dates and
 amounts, lists for tuples) and names the field by its full path (``winner.uscc``).
 """
@@ -23,6 +24,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from contracts.amounts import check_amount
 from contracts.errors import InvalidDocumentData
+from contracts.field_limits import check_items, check_length
 
 
 class DocumentKind(StrEnum):
@@ -128,6 +130,7 @@ class _Validated:
         for field in dataclasses.fields(self):  # type: ignore[arg-type]
             value = getattr(self, field.name)
             _check_type(value, cls._hints[field.name], field.name)
+            check_length(value, field.name)
             check = field.metadata.get("check")
             if check is not None:
                 check(value, field.name)
@@ -186,6 +189,7 @@ def _convert(value: Any, annotation: Any, path: str) -> Any:
     if origin is tuple:
         if not isinstance(value, list | tuple):
             raise InvalidDocumentData(name, f"must be a list, not {type(value).__name__}")
+        check_items(len(value), path.rpartition(".")[2], name)  # before building its items
         (item_type, _ellipsis) = typing.get_args(annotation)
         return tuple(_convert(v, item_type, f"{path}[{i}]") for i, v in enumerate(value))
     if dataclasses.is_dataclass(annotation):

@@ -15,7 +15,9 @@ Safety, in two layers:
   against sample data, which catches misspelt fields such as ``winner.nmae``;
 * at render, the template runs in :class:`ImmutableSandboxedEnvironment` with
   :class:`StrictUndefined` (any undefined value is an error, never an empty string),
-  autoescaping on, and no globals.
+  autoescaping on, and no globals, metered while it expands (see
+  :mod:`contracts.expansion`): a macro that calls itself is refused at upload, and loop
+  iterations, macro calls and the text produced are bounded during the render.
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from contracts import expansion
 from contracts.errors import (
     TemplateRejected,
     TemplateRenderError,
     TemplateSyntaxError,
+    TemplateTooLarge,
     UnsafeTemplateError,
 )
 from contracts.model import DocumentKind
@@ -110,12 +113,14 @@ def _builtin(kind: DocumentKind) -> TemplateSource:
                           source.read_text(encoding="utf-8"))
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+def _environment() -> expansion.MeteredEnvironment:
+    env = expansion.MeteredEnvironment(
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-        lstrip_blocks=True, auto_reload=False)
+        lstrip_blocks=True, auto_reload=False, finalize=expansion.printed)
     env.globals.clear()
-    env.filters = {name: f for name, f in env.filters.items() if name in ALLOWED_FILTERS}
+    env.filters = {name: expansion.metered_filter(name, f) for name, f in env.filters.items()
+                   if name in ALLOWED_FILTERS}
+    env.filters.update(expansion.INTERNAL_FILTERS)
     env.tests = {name: t for name, t in env.tests.items()
                  if name in {"defined", "undefined", "none", "number", "string", "odd",
                              "even", "divisibleby", "eq", "ne", "lt", "gt", "le", "ge",
@@ -155,8 +160,12 @@ def validate_template(template: TemplateSource) -> TemplateSource:
     """
     from contracts.context import sample_context
 
-    tree = _parse(template.source)
-    _check_tree(tree, whitelist(template.kind))
+    try:
+        tree = _parse(template.source)
+        _check_tree(tree, whitelist(template.kind))
+        expansion.check_macro_calls(tree)
+    except RecursionError:
+        raise TemplateSyntaxError("the template nests too deeply") from None
     render_body(template, sample_context(template.kind))
     return template
 
@@ -164,6 +173,8 @@ def validate_template(template: TemplateSource) -> TemplateSource:
 def _parse(source: str) -> nodes.Template:
     try:
         return _ENV.parse(source)
+    except RecursionError:
+        raise TemplateSyntaxError("the template nests too deeply") from None
     except jinja2.TemplateSyntaxError as error:
         raise TemplateSyntaxError(error.message or "syntax error", error.lineno) from None
 
@@ -180,6 +191,8 @@ def _check_tree(tree: nodes.Template, schema: Mapping[str, Any]) -> None:
         line = getattr(node, "lineno", None)
         if isinstance(node, nodes.Extends | nodes.Include | nodes.Import | nodes.FromImport):
             raise UnsafeTemplateError("extends/include/import are not allowed", line)
+        if isinstance(node, nodes.EvalContextModifier):  # {% autoescape false %} would let data write HTML
+            raise UnsafeTemplateError("autoescape blocks are not allowed", line)
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             raise UnsafeTemplateError(f"access to private attribute {node.attr!r}", line)
         if (isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const)
@@ -190,7 +203,7 @@ def _check_tree(tree: nodes.Template, schema: Mapping[str, Any]) -> None:
             raise UnsafeTemplateError("calls are not allowed (only the template's own macros)",
                                       line)
         if isinstance(node, nodes.Filter | nodes.Test):
-            known = _ENV.filters if isinstance(node, nodes.Filter) else _ENV.tests
+            known = ALLOWED_FILTERS if isinstance(node, nodes.Filter) else _ENV.tests
             if node.name not in known:
                 raise UnsafeTemplateError(f"filter or test {node.name!r} is not allowed", line)
         if isinstance(node, nodes.Mul | nodes.Pow):
@@ -210,23 +223,30 @@ def _check_tree(tree: nodes.Template, schema: Mapping[str, Any]) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _compiled(source: str) -> jinja2.Template:
-    tree = _parse(source)
-    del tree
+    tree = expansion.meter_tree(_parse(source))
     try:
-        return _ENV.from_string(source)
+        return _ENV.from_string(tree)
     except jinja2.TemplateSyntaxError as error:  # includes unknown filters at compile time
         raise TemplateSyntaxError(error.message or "syntax error", error.lineno) from None
+    except RecursionError:
+        raise TemplateSyntaxError("the template nests too deeply") from None
 
 
 def render_body(template: TemplateSource, context: Mapping[str, Any]) -> str:
     """Render a template's body HTML in the sandbox (StrictUndefined, autoescape).
 
-    Raises :class:`TemplateRenderError` with the template line when rendering fails, and
-    :class:`UnsafeTemplateError` if the sandbox stops an operation.
+    Raises :class:`TemplateRenderError` with the template line when rendering fails,
+    :class:`UnsafeTemplateError` if the sandbox stops an operation, and
+    :class:`TemplateTooLarge` as soon as the render expands past a limit of
+    :mod:`contracts.expansion`.
     """
     compiled = _compiled(template.source)
     try:
-        body = compiled.render(**context)
+        body = expansion.metered(lambda: compiled.render(**context))
+    except (TemplateTooLarge, UnsafeTemplateError) as error:
+        raise type(error)(error.message, error.line or _template_line()) from None
+    except RecursionError:
+        raise TemplateTooLarge("the template nests too deeply", _template_line()) from None
     except jinja2.exceptions.SecurityError as error:
         raise UnsafeTemplateError(str(error), _template_line()) from None
     except jinja2.TemplateError as error:

@@ -12,6 +12,7 @@ what it is and that nothing else moved it. The policy lives in ``reference/regis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -329,3 +330,22 @@ async def adjust(
         now=now,
         note=reason.strip(),
     )
+
+
+_POINTS = re.compile(r"[+-]?[0-9]{1,12}(\.[0-9]+)?")
+
+
+def parse_points(text: str, *, field: str = "delta") -> Decimal:
+    """Points as a person writes them (``-2.5``, ``+3``, ``1.25``) as a Decimal of two
+    places between -100 and 100. Plain digits only: ``Decimal`` alone would also take
+    ``NaN``, ``Infinity`` and ``1E+1000000``, whose first comparison overflows the decimal
+    context, so the text is checked before it becomes a number."""
+    written = text.strip()
+    if len(written) > 20 or not _POINTS.fullmatch(written):
+        raise InvalidInput(f"{text[:20]!r} is not a number of points such as -2.50", field=field)
+    points = Decimal(written)
+    if -points.as_tuple().exponent > 2:  # type: ignore[operator]  # finite: an int exponent
+        raise InvalidInput(f"{written} has more than two decimals", field=field)
+    if not -HUNDRED <= points <= HUNDRED:
+        raise InvalidInput(f"{written} is beyond the 100 points of the whole scale", field=field)
+    return points.quantize(Decimal("0.01"))

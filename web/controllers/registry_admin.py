@@ -4,14 +4,13 @@ and supervisors."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from litestar import Controller, get, post
 from litestar.params import JSONBody
 
 from market.clock import local_day, user_time
-from market.errors import InvalidInput, PermissionDenied
+from market.errors import PermissionDenied
 from market.models import FirmStatus, Licence, MisconductSeverity, Role
 from market.registry import admission, credit, directory, licences
 from market.registry.eligibility import eligible_firms, explain, requirements_from
@@ -171,10 +170,7 @@ class RegistryAdministration(Controller):
         actor: CurrentActor,
         app_state: State,
     ) -> dict[str, Any]:
-        try:
-            delta = Decimal(data.delta)
-        except InvalidOperation:
-            raise InvalidInput(f"{data.delta!r} is not a number of points", field="delta") from None
+        delta = credit.parse_points(data.delta)
         event = await credit.adjust(
             uow, actor, firm_id, delta=delta, reason=data.reason, now=app_state.clock.now()
         )
