@@ -102,6 +102,22 @@ async def test_cookie_with_the_csrf_token_and_bearer_without_it_both_work(
     assert await _roles(client, bearer, first) == ["owner"]
 
 
+async def test_a_bogus_bearer_header_does_not_borrow_the_cookies_authority(
+    client: Client, make_user: Any
+) -> None:
+    """Bearer requests skip the CSRF check; that is only safe because such a request is never
+    signed in by the cookie, whatever the cookie holds."""
+    await make_user("admin.csrf", Role.ADMIN)
+    victim = await make_user("owner.csrf", Role.OWNER)
+    await _cookie_sign_in(client, "admin.csrf")
+    response = await client.post(
+        f"/api/users/{victim}/roles", json={"role": "admin"}, headers={"Authorization": "Bearer not-a-token"}
+    )
+    assert response.status_code == 401, response.text
+    bearer = await sign_in(client, "admin.csrf")
+    assert await _roles(client, bearer, victim) == ["owner"]
+
+
 async def test_a_form_signed_in_by_cookie_cannot_add_a_track_record(client: Client, make_user: Any) -> None:
     application = {
         "firm": contractor(71),
