@@ -25,6 +25,11 @@ def _flag(value: str | None, default: bool) -> bool:
     raise ConfigurationError(f"cannot read {value!r} as a yes/no flag; use 1/0, true/false or yes/no")
 
 
+def _optional_flag(value: str | None) -> bool | None:
+    """A yes/no flag whose absence means "work it out from the other settings"."""
+    return None if value is None or value == "" else _flag(value, False)
+
+
 def _int(name: str, value: str | None, default: int) -> int:
     if value is None or value == "":
         return default
@@ -59,8 +64,10 @@ class AuthSettings:
     cookie_name: str = "market_session"
     """Name of the HTTP-only cookie that carries the session token for the HTML pages."""
 
-    cookie_secure: bool = False
-    """Send the cookie only over HTTPS. Turn on behind TLS (MARKET_COOKIE_SECURE=1)."""
+    cookie_secure: bool | None = None
+    """Send the cookies only over HTTPS (MARKET_COOKIE_SECURE). Unset: on exactly when
+    MARKET_PUBLIC_URL is https (see :attr:`Settings.secure_cookies`); set it to override,
+    e.g. 0 while trying an https address over plain http on one machine."""
 
     max_failures_per_account: int = 5
     """Refused logins allowed for one account inside the window before further tries get 429."""
@@ -144,6 +151,19 @@ class Settings:
     """Sign-in settings, see :class:`AuthSettings`."""
 
     @property
+    def served_over_https(self) -> bool:
+        """True when people reach the platform over TLS (MARKET_PUBLIC_URL is https): the
+        answers then carry HSTS and the cookies are Secure by default."""
+        return self.public_url.lower().startswith("https://")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether the session and CSRF cookies carry ``Secure``: MARKET_COOKIE_SECURE when
+        given, otherwise :attr:`served_over_https`."""
+        explicit = self.auth.cookie_secure
+        return self.served_over_https if explicit is None else explicit
+
+    @property
     def uses_embedded_database(self) -> bool:
         """True when the service manages its own PostgreSQL cluster under :attr:`home`."""
         return self.database_url is None
@@ -186,6 +206,6 @@ class Settings:
             region=env.get("MARKET_REGION") or "shaoguan",
             auth=AuthSettings(
                 session_hours=_int("MARKET_SESSION_HOURS", env.get("MARKET_SESSION_HOURS"), 12),
-                cookie_secure=_flag(env.get("MARKET_COOKIE_SECURE"), False),
+                cookie_secure=_optional_flag(env.get("MARKET_COOKIE_SECURE")),
             ),
         )

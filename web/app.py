@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -23,6 +24,7 @@ from market.errors import ConfigurationError
 from market.registry.vocabulary import vocabulary_of
 from market.scheduler import BackgroundWork
 from market.settings import Settings
+from web.api_docs import OfflineSwaggerUI
 from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
@@ -38,6 +40,7 @@ from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
 from web.inputs import CheckedRequest, InputCheckMiddleware
+from web.security import CSRF_COOKIE, BrowserRequestGuard, csrf_config, security_headers
 from web.state import AppState
 from web.verify_rate import verify_rate_limit
 
@@ -109,12 +112,15 @@ def create_app(
             state.documents.close()
             await database.dispose()
 
+    # before the session middleware: a refused cross-site request costs no session lookup
+    browser_guard = BrowserRequestGuard(csrf_config(settings), settings.auth.cookie_name)
     return Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
         # inputs first: a NUL must not reach even the session lookup
-        middleware=[InputCheckMiddleware(), *verify_rate_limit(settings), SessionMiddleware()],
+        middleware=[InputCheckMiddleware(), *verify_rate_limit(settings), browser_guard, SessionMiddleware()],
         request_class=CheckedRequest,
+        before_send=[security_headers(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"market": state}),
@@ -124,6 +130,11 @@ def create_app(
             description="Contractor pool (小额工程企业库), intermediary services supermarket "
             "(中介超市), auditable selection, sealed documents and the audit log.",
             path="/schema",
+            # /schema/openapi.json is added by Litestar; no UI that needs a CDN
+            render_plugins=[
+                OfflineSwaggerUI(title=settings.platform_name, csrf_cookie=CSRF_COOKIE),
+                YamlRenderPlugin(),
+            ],
             tags=[
                 Tag(name="platform"),
                 Tag(name="accounts"),
