@@ -94,4 +94,4 @@ async def licences_seen(uow: UnitOfWork, firm_id: int) -> list[LicenceSeen]:
     record = await directory.firm_record(
         uow, VOCABULARY, firm_id, audience=directory.Audience.OFFICIAL, now=NOW
     )
-    return [LicenceSeen(lic["id"], LicenceStatus(lic["status"]), lic["number"]) for lic in record["licences"]]
+    return [LicenceSeen(lic.id, lic.status, lic.number) for lic in record.licences]

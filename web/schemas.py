@@ -36,6 +36,10 @@ class LoginResponse(Struct):
     user: PrincipalView
 
 
+class SignedOut(Struct):
+    status: Annotated[str, Meta(description='always "signed out"')]
+
+
 class PrincipalView(Struct):
     id: int
     username: str

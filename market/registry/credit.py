@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -117,51 +116,52 @@ async def change_score(
 
 
 @dataclass(frozen=True, slots=True)
+class CreditEntry:
+    """One credit event as the statement shows it: what moved the score, by how much, why."""
+
+    id: int
+    cause: CreditCause
+    delta: Decimal
+    score_after: Decimal
+    source: str  # "table:id" of the record it came from, or empty
+    note: str
+    actor: str
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, e: CreditEvent) -> CreditEntry:
+        source = f"{e.source_type}:{e.source_id}" if e.source_type else ""
+        return cls(e.id, e.cause, e.delta, e.score_after, source, e.note, e.actor_label, e.occurred_at)
+
+
+@dataclass(frozen=True, slots=True)
 class CreditStatement:
     """A firm's score and every event behind it, oldest first."""
 
     firm_id: int
     score: Decimal
     recomputed: Decimal
-    events: list[CreditEvent]
+    events: tuple[CreditEntry, ...]
 
     @property
     def consistent(self) -> bool:
         return self.score == self.recomputed
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "firm_id": self.firm_id,
-            "score": str(self.score),
-            "recomputed": str(self.recomputed),
-            "consistent": self.consistent,
-            "events": [
-                {
-                    "id": e.id,
-                    "cause": e.cause.value,
-                    "delta": str(e.delta),
-                    "score_after": str(e.score_after),
-                    "source": f"{e.source_type}:{e.source_id}" if e.source_type else "",
-                    "note": e.note,
-                    "actor": e.actor_label,
-                    "occurred_at": e.occurred_at.isoformat(),
-                }
-                for e in self.events
-            ],
-        }
-
 
 async def statement(uow: UnitOfWork, firm_id: int) -> CreditStatement:
     """The score as stored and as rebuilt from the events, with the events."""
     firm = await load_firm(uow, firm_id)
-    events = list(
-        (
-            await uow.session.scalars(
-                select(CreditEvent).where(CreditEvent.firm_id == firm_id).order_by(CreditEvent.id)
-            )
-        ).all()
+    events = (
+        await uow.session.scalars(
+            select(CreditEvent).where(CreditEvent.firm_id == firm_id).order_by(CreditEvent.id)
+        )
+    ).all()
+    return CreditStatement(
+        firm_id,
+        firm.credit_score,
+        fold(e.delta for e in events),
+        tuple(CreditEntry.of(e) for e in events),
     )
-    return CreditStatement(firm_id, firm.credit_score, fold(e.delta for e in events), events)
 
 
 # -- the causes -----------------------------------------------------------------------------

@@ -38,7 +38,15 @@ from market.models import (
     TrackRecord,
 )
 from market.registry.admission import effective_status, load_firm
-from market.registry.vocabulary import Vocabulary
+from market.registry.firm_record import (
+    Contact,
+    FirmRecord,
+    LicenceEntry,
+    MisconductEntry,
+    StatusChangeEntry,
+    TrackRecordEntry,
+)
+from market.registry.vocabulary import Term, Vocabulary
 
 PUBLISHED_STATUSES = (FirmStatus.ADMITTED, FirmStatus.SUSPENDED)
 MAX_PAGE = 100_000  # deeper than any registry; keeps OFFSET inside a bigint
@@ -256,8 +264,8 @@ def audience_of(principal: Principal | None, firm_id: int | None = None) -> Audi
 
 async def firm_record(
     uow: UnitOfWork, vocabulary: Vocabulary, firm_id: int, *, audience: Audience, now: datetime
-) -> dict[str, Any]:
-    """Everything ``audience`` may see of one firm, as plain data (names resolved)."""
+) -> FirmRecord:
+    """Everything ``audience`` may see of one firm (names resolved)."""
     firm = await load_firm(uow, firm_id)
     private = audience in (Audience.FIRM, Audience.OFFICIAL)
     if firm.status not in PUBLISHED_STATUSES and not private:
@@ -265,39 +273,11 @@ async def firm_record(
         raise NotFound(f"there is no published firm {firm_id}", firm_id=firm_id)
     org = firm.organisation
     status = effective_status(firm, now)
-    record: dict[str, Any] = {
-        "id": firm.id,
-        "kind": firm.kind.value,
-        "name": org.name,
-        "uscc": org.uscc,
-        "legal_representative": firm.legal_representative,
-        "address": org.address,
-        "division_code": firm.division_code,
-        "division": vocabulary.divisions.name(firm.division_code) if firm.division_code else "",
-        "work_fields": [{"code": c, "name": vocabulary.work_fields.name(c)} for c in firm.work_fields],
-        "service_types": [{"code": c, "name": vocabulary.service_types.name(c)} for c in firm.service_types],
-        "practitioners": firm.practitioners,
-        "service_area": [{"code": c, "name": vocabulary.divisions.name(c)} for c in firm.service_area],
-        "introduction": firm.introduction,
-        "status": status.value,
-        "suspended_until": (
-            firm.suspended_until.isoformat()
-            if status is FirmStatus.SUSPENDED and firm.suspended_until
-            else None
-        ),
-        "credit_score": str(firm.credit_score),
-        "admitted_at": firm.admitted_at.isoformat() if firm.admitted_at else None,
-        "version": firm.version,
-    }
+    contact = None
     if audience is not Audience.PUBLIC:
-        record["contact"] = {
-            "name": firm.contact_name,
-            "phone": firm.contact_phone,
-            "email": firm.contact_email,
-        }
+        contact = Contact(firm.contact_name, firm.contact_phone, firm.contact_email)
     licences = await _licences(uow, firm_id, include_unapproved=private)
     today = local_day(now)
-    record["licences"] = [_licence_view(vocabulary, lic, today) for lic in licences]
     tracks = (
         await uow.session.scalars(
             select(TrackRecord)
@@ -305,37 +285,43 @@ async def firm_record(
             .order_by(TrackRecord.completed_on.desc())
         )
     ).all()
-    record["track_records"] = [
-        {
-            "id": t.id,
-            "project": t.project,
-            "owner_name": t.owner_name,
-            "contract_value": str(t.contract_value),
-            "completed_on": t.completed_on.isoformat(),
-            "field_code": t.field_code,
-        }
-        for t in tracks
-    ]
     misconduct = (
         await uow.session.scalars(
             select(Misconduct).where(Misconduct.firm_id == firm_id).order_by(Misconduct.occurred_on.desc())
         )
     ).all()
-    record["misconduct"] = [
-        {
-            "id": m.id,
-            "severity": m.severity.value,
-            "description": m.description,
-            "occurred_on": m.occurred_on.isoformat(),
-            "reference": m.reference,
-            "deduction": str(m.deduction),
-        }
-        for m in misconduct
-    ]
-    if private:
-        record["status_reason"] = firm.status_reason
-        record["history"] = await _history(uow, firm_id)
-    return record
+    return FirmRecord(
+        id=firm.id,
+        kind=firm.kind,
+        name=org.name,
+        uscc=org.uscc,
+        legal_representative=firm.legal_representative,
+        address=org.address,
+        division_code=firm.division_code,
+        division=vocabulary.divisions.name(firm.division_code) if firm.division_code else "",
+        work_fields=tuple(Term(c, vocabulary.work_fields.name(c)) for c in firm.work_fields),
+        service_types=tuple(Term(c, vocabulary.service_types.name(c)) for c in firm.service_types),
+        practitioners=firm.practitioners,
+        service_area=tuple(Term(c, vocabulary.divisions.name(c)) for c in firm.service_area),
+        introduction=firm.introduction,
+        status=status,
+        suspended_until=firm.suspended_until if status is FirmStatus.SUSPENDED else None,
+        credit_score=firm.credit_score,
+        admitted_at=firm.admitted_at,
+        version=firm.version,
+        licences=tuple(_licence_entry(vocabulary, lic, today) for lic in licences),
+        track_records=tuple(
+            TrackRecordEntry(t.id, t.project, t.owner_name, t.contract_value, t.completed_on, t.field_code)
+            for t in tracks
+        ),
+        misconduct=tuple(
+            MisconductEntry(m.id, m.severity, m.description, m.occurred_on, m.reference, m.deduction)
+            for m in misconduct
+        ),
+        contact=contact,
+        status_reason=firm.status_reason if private else None,
+        history=await _history(uow, firm_id) if private else None,
+    )
 
 
 async def _licences(uow: UnitOfWork, firm_id: int, *, include_unapproved: bool) -> Sequence[Licence]:
@@ -345,39 +331,32 @@ async def _licences(uow: UnitOfWork, firm_id: int, *, include_unapproved: bool) 
     return (await uow.session.scalars(query)).all()
 
 
-def _licence_view(vocabulary: Vocabulary, lic: Licence, today: date) -> dict[str, Any]:
-    return {
-        "id": lic.id,
-        "licence_type": lic.licence_type,
-        "licence_name": vocabulary.licence_name(lic.licence_type),
-        "grade": lic.grade,
-        "number": lic.number,
-        "issuer": lic.issuer,
-        "issued_on": lic.issued_on.isoformat() if lic.issued_on else None,
-        "valid_until": lic.valid_until.isoformat(),
-        "expired": lic.valid_until < today,
-        "days_left": (lic.valid_until - today).days,
-        "e_licence_ref": lic.e_licence_ref,
-        "status": lic.status.value,
-        "replaces_id": lic.replaces_id,
-        "review_reason": lic.review_reason,
-    }
+def _licence_entry(vocabulary: Vocabulary, lic: Licence, today: date) -> LicenceEntry:
+    return LicenceEntry(
+        id=lic.id,
+        licence_type=lic.licence_type,
+        licence_name=vocabulary.licence_name(lic.licence_type),
+        grade=lic.grade,
+        number=lic.number,
+        issuer=lic.issuer,
+        issued_on=lic.issued_on,
+        valid_until=lic.valid_until,
+        expired=lic.valid_until < today,
+        days_left=(lic.valid_until - today).days,
+        e_licence_ref=lic.e_licence_ref,
+        status=lic.status,
+        replaces_id=lic.replaces_id,
+        review_reason=lic.review_reason,
+    )
 
 
-async def _history(uow: UnitOfWork, firm_id: int) -> list[dict[str, Any]]:
+async def _history(uow: UnitOfWork, firm_id: int) -> tuple[StatusChangeEntry, ...]:
     rows = (
         await uow.session.scalars(
             select(FirmStatusChange).where(FirmStatusChange.firm_id == firm_id).order_by(FirmStatusChange.id)
         )
     ).all()
-    return [
-        {
-            "from": r.from_status.value if r.from_status else None,
-            "to": r.to_status.value,
-            "reason": r.reason,
-            "until": r.until.isoformat() if r.until else None,
-            "actor": r.actor_label,
-            "at": r.changed_at.isoformat(),
-        }
+    return tuple(
+        StatusChangeEntry(r.from_status, r.to_status, r.reason, r.until, r.actor_label, r.changed_at)
         for r in rows
-    ]
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -160,15 +160,6 @@ class Explanation:
     eligible: bool
     at: datetime
     reasons: tuple[Reason, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "firm_id": self.firm_id,
-            "name": self.name,
-            "eligible": self.eligible,
-            "at": self.at.astimezone(UTC).isoformat(),
-            "reasons": [{"code": r.code, "message": r.message} for r in self.reasons],
-        }
 
 
 STATUS_NAMES = {

@@ -69,16 +69,6 @@ class ImportReport:
         """Whether any row was written."""
         return self.created + self.updated + self.unchanged > 0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "filename": self.filename,
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": [row.as_dict() for row in self.rejected],
-        }
-
 
 class ImportRejected(InvalidInput):
     """Rows were invalid and ``skip_invalid`` was not given, so nothing was imported;

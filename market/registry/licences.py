@@ -210,9 +210,23 @@ async def _rows_and_total(
     return [], int(await uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-async def pending_licences(
-    uow: UnitOfWork, *, limit: int = 200, offset: int = 0
-) -> Listing[tuple[Licence, str, FirmStatus]]:
+@dataclass(frozen=True, slots=True)
+class PendingLicence:
+    """A licence in the review queue, with the firm it belongs to."""
+
+    licence_id: int
+    firm_id: int
+    firm_name: str
+    firm_status: FirmStatus
+    licence_type: str
+    grade: str
+    number: str
+    valid_until: date
+    replaces_id: int | None
+    submitted_at: datetime
+
+
+async def pending_licences(uow: UnitOfWork, *, limit: int = 200, offset: int = 0) -> Listing[PendingLicence]:
     """The review queue: licences waiting for review (oldest first) of firms already in the
     pool, with the firm's name and status. An applicant's licences are reviewed with its
     application instead."""
@@ -227,7 +241,22 @@ async def pending_licences(
         .order_by(Licence.created_at, Licence.id)
     )
     rows, total = await _rows_and_total(uow, query, limit=limit, offset=offset)
-    return Listing([(lic, name, status) for lic, name, status in rows], total, offset)
+    items = [
+        PendingLicence(
+            lic.id,
+            lic.firm_id,
+            name,
+            status,
+            lic.licence_type,
+            lic.grade,
+            lic.number,
+            lic.valid_until,
+            lic.replaces_id,
+            lic.created_at,
+        )
+        for lic, name, status in rows
+    ]
+    return Listing(items, total, offset)
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,29 +135,6 @@ class Vocabulary:
         known = self.licence_types.get(code)
         return known.name if known else code
 
-    def as_dict(self) -> dict[str, Any]:
-        """The vocabularies as plain data, for the API and the forms."""
-        return {
-            "region": {
-                "province": self.region.province,
-                "city": self.region.city,
-                "code": self.region.code,
-                "divisions": [{"code": t.code, "name": t.name} for t in self.region.divisions],
-            },
-            "work_fields": [{"code": t.code, "name": t.name} for t in self.work_fields.terms],
-            "service_types": [{"code": t.code, "name": t.name} for t in self.service_types.terms],
-            "licence_types": [
-                {
-                    "code": t.code,
-                    "name": t.name,
-                    "registry": t.registry.value,
-                    "grades": list(t.grades),
-                    "covers": list(t.covers),
-                }
-                for t in self.licence_types.values()
-            ],
-        }
-
 
 def vocabulary_of(settings: Settings) -> Vocabulary:
     """The vocabulary a deployment is configured with (MARKET_REFERENCE_DIR, MARKET_REGION)."""

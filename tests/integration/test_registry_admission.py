@@ -309,19 +309,19 @@ async def test_credit_is_the_sum_of_its_events_with_causes(database: Database) -
                 policy=policy,
             )
     async with database.unit_of_work() as uow:
-        result = (await credit.statement(uow, firm_id)).as_dict()
+        result = await credit.statement(uow, firm_id)
     expected = (
         policy.base + policy.evaluation[5] + policy.on_time + policy.misconduct[MisconductSeverity.MINOR]
     )
-    assert result["score"] == str(expected) == result["recomputed"]
-    assert [e["cause"] for e in result["events"]] == [
+    assert str(result.score) == str(expected) == str(result.recomputed) and result.consistent
+    assert [e.cause for e in result.events] == [
         CreditCause.BASE,
         CreditCause.EVALUATION,
         CreditCause.PERFORMANCE,
         CreditCause.MISCONDUCT,
     ]
-    assert result["events"][-1]["score_after"] == str(expected)
-    assert result["events"][1]["source"].startswith("service_evaluation:")
+    assert str(result.events[-1].score_after) == str(expected)
+    assert result.events[1].source.startswith("service_evaluation:")
 
 
 async def test_credit_never_leaves_0_to_100(database: Database) -> None:
@@ -482,8 +482,8 @@ async def test_a_deduction_counts_even_after_the_score_hit_100(database: Databas
             now=NOW,
             policy=VOCABULARY.credit,
         )
-        result = (await credit.statement(uow, firm_id)).as_dict()
-    assert result["score"] == "95.00" == result["recomputed"]
+        result = await credit.statement(uow, firm_id)
+    assert str(result.score) == "95.00" == str(result.recomputed)
 
 
 @pytest.mark.parametrize("delta", ["NaN", "sNaN", "Infinity", "1e30", "0.001", "0", "-100.01"])

@@ -222,6 +222,7 @@ class DocumentController(Controller):
     @get(
         "/{document_id:str}/pdf",
         opt=PUBLIC,
+        media_type="application/pdf",
         summary="Download the sealed PDF",
         description="Result notices (公示) are public; a contract or a selection notice goes to "
         "the parties it names, the organisation that issued it, supervisors and administrators.",

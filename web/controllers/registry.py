@@ -21,6 +21,13 @@ from market.registry import credit, directory, firms, licences, ownership
 from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentPrincipal, State, UoW, client_address
 from web.params import DaysAhead, Id, Page, PerPage
+from web.registry_results import (
+    ApplicationView,
+    FirmStatusView,
+    LicenceStatusView,
+    TrackRecordAdded,
+    TrackRecordRemoved,
+)
 from web.registry_schemas import (
     ApplicationBody,
     LicenceBody,
@@ -28,7 +35,13 @@ from web.registry_schemas import (
     ResubmitBody,
     TrackRecordBody,
 )
-from web.registry_views import expiring_view, listing_view
+from web.registry_views import (
+    CreditStatementView,
+    DirectoryView,
+    ExpiringLicences,
+    FirmRecordView,
+    VocabularyView,
+)
 
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
 firm_users = requires(Role.CONTRACTOR, Role.INTERMEDIARY, Role.ADMIN)
@@ -50,8 +63,8 @@ class RegistryController(Controller):
     @get(
         "/registry/vocabulary", summary="Fields of work, service types, licence types, divisions", opt=PUBLIC
     )
-    async def vocabulary(self, app_state: State) -> dict[str, Any]:
-        return app_state.vocabulary.as_dict()
+    async def vocabulary(self, app_state: State) -> VocabularyView:
+        return VocabularyView.of(app_state.vocabulary)
 
     @get(
         "/firms",
@@ -77,7 +90,7 @@ class RegistryController(Controller):
         sort: FromQuery[str] = "name",
         page: Page = 1,
         per_page: PerPage = 20,
-    ) -> dict[str, Any]:
+    ) -> DirectoryView:
         audience = directory.audience_of(signed_in_principal(request))
         query = directory.directory_query(
             app_state.vocabulary,
@@ -94,39 +107,20 @@ class RegistryController(Controller):
             per_page=per_page,
             audience=audience,
         )
-        result = await directory.search(uow, query, now=app_state.clock.now())
-        return {
-            "total": result.total,
-            "page": result.page,
-            "per_page": result.per_page,
-            "pages": result.pages,
-            "items": [
-                {
-                    "id": f.id,
-                    "kind": f.kind.value,
-                    "name": f.name,
-                    "uscc": f.uscc,
-                    "division_code": f.division_code,
-                    "work_fields": f.work_fields,
-                    "service_types": f.service_types,
-                    "status": f.status.value,
-                    "credit_score": str(f.credit_score),
-                }
-                for f in result.items
-            ],
-        }
+        return DirectoryView.of(await directory.search(uow, query, now=app_state.clock.now()))
 
     @get("/firms/{firm_id:int}", summary="One firm's record (what you may see of it)", opt=PUBLIC)
     async def firm(
         self, request: Request[Any, Any, Any], firm_id: Id, uow: UoW, app_state: State
-    ) -> dict[str, Any]:
-        return await directory.firm_record(
+    ) -> FirmRecordView:
+        record = await directory.firm_record(
             uow,
             app_state.vocabulary,
             firm_id,
             audience=directory.audience_of(signed_in_principal(request), firm_id),
             now=app_state.clock.now(),
         )
+        return FirmRecordView.of(record)
 
     @post(
         "/registry/applications",
@@ -138,7 +132,7 @@ class RegistryController(Controller):
     )
     async def apply(
         self, request: Request[Any, Any, Any], data: JSONBody[ApplicationBody], uow: UoW, app_state: State
-    ) -> dict[str, Any]:
+    ) -> ApplicationView:
         registration = await firms.register(
             uow,
             data.firm.raw(),
@@ -151,11 +145,7 @@ class RegistryController(Controller):
             auth=app_state.settings.auth,
         )
         await uow.commit()
-        return {
-            "firm_id": registration.firm.id,
-            "status": registration.firm.status.value,
-            "username": registration.user.username,
-        }
+        return ApplicationView(registration.firm.id, registration.firm.status, registration.user.username)
 
     # -- the firm itself --------------------------------------------------------------------
     @patch("/firms/{firm_id:int}", summary="Change your firm's profile", guards=[firm_users])
@@ -167,7 +157,7 @@ class RegistryController(Controller):
         principal: CurrentPrincipal,
         request: Request[Any, Any, Any],
         app_state: State,
-    ) -> dict[str, Any]:
+    ) -> FirmRecordView:
         await firms.update_profile(
             uow,
             principal,
@@ -180,14 +170,15 @@ class RegistryController(Controller):
         await uow.commit()
         return await self._record(uow, app_state, principal, firm_id)
 
-    async def _record(self, uow: Any, app_state: Any, principal: Principal, firm_id: int) -> dict[str, Any]:
-        return await directory.firm_record(
+    async def _record(self, uow: Any, app_state: Any, principal: Principal, firm_id: int) -> FirmRecordView:
+        record = await directory.firm_record(
             uow,
             app_state.vocabulary,
             firm_id,
             audience=directory.audience_of(principal, firm_id),
             now=app_state.clock.now(),
         )
+        return FirmRecordView.of(record)
 
     @post(
         "/firms/{firm_id:int}/licences",
@@ -202,12 +193,12 @@ class RegistryController(Controller):
         uow: UoW,
         principal: CurrentPrincipal,
         app_state: State,
-    ) -> dict[str, Any]:
+    ) -> LicenceStatusView:
         licence = await licences.submit_licence(
             uow, principal, firm_id, data.raw(), replaces=data.replaces, vocabulary=app_state.vocabulary
         )
         await uow.commit()
-        return {"licence_id": licence.id, "status": licence.status.value}
+        return LicenceStatusView.of(licence)
 
     @delete(
         "/firms/{firm_id:int}/licences/{licence_id:int}",
@@ -217,10 +208,10 @@ class RegistryController(Controller):
     )
     async def withdraw_licence(
         self, firm_id: Id, licence_id: Id, uow: UoW, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> LicenceStatusView:
         licence = await licences.withdraw_licence(uow, principal, firm_id, licence_id)
         await uow.commit()
-        return {"licence_id": licence.id, "status": licence.status.value}
+        return LicenceStatusView.of(licence)
 
     @post(
         "/firms/{firm_id:int}/track-records",
@@ -235,7 +226,7 @@ class RegistryController(Controller):
         uow: UoW,
         principal: CurrentPrincipal,
         app_state: State,
-    ) -> dict[str, Any]:
+    ) -> TrackRecordAdded:
         row = await firms.add_track_record(
             uow,
             principal,
@@ -245,7 +236,7 @@ class RegistryController(Controller):
             vocabulary=app_state.vocabulary,
         )
         await uow.commit()
-        return {"track_record_id": row.id}
+        return TrackRecordAdded(row.id)
 
     @delete(
         "/firms/{firm_id:int}/track-records/{record_id:int}",
@@ -255,10 +246,10 @@ class RegistryController(Controller):
     )
     async def remove_track_record(
         self, firm_id: Id, record_id: Id, uow: UoW, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> TrackRecordRemoved:
         await firms.remove_track_record(uow, principal, firm_id, record_id)
         await uow.commit()
-        return {"removed": record_id}
+        return TrackRecordRemoved(record_id)
 
     @post(
         "/firms/{firm_id:int}/resubmit",
@@ -273,20 +264,22 @@ class RegistryController(Controller):
         uow: UoW,
         principal: CurrentPrincipal,
         app_state: State,
-    ) -> dict[str, Any]:
+    ) -> FirmStatusView:
         ownership.ensure_may_edit(principal, firm_id)
         firm = await firms.resubmit(uow, principal.actor, firm_id, now=app_state.clock.now(), note=data.note)
         await uow.commit()
-        return {"firm_id": firm.id, "status": firm.status.value}
+        return FirmStatusView.of(firm)
 
     @get(
         "/firms/{firm_id:int}/credit",
         summary="The credit score and every event behind it",
         guards=[anyone_signed_in],
     )
-    async def credit_statement(self, firm_id: Id, uow: UoW, principal: CurrentPrincipal) -> dict[str, Any]:
+    async def credit_statement(
+        self, firm_id: Id, uow: UoW, principal: CurrentPrincipal
+    ) -> CreditStatementView:
         _own_or_official(principal, firm_id)
-        return (await credit.statement(uow, firm_id)).as_dict()
+        return CreditStatementView.of(await credit.statement(uow, firm_id))
 
     @get(
         "/firms/{firm_id:int}/licences/expiring",
@@ -300,11 +293,11 @@ class RegistryController(Controller):
         principal: CurrentPrincipal,
         app_state: State,
         days: DaysAhead = 30,
-    ) -> dict[str, Any]:
+    ) -> ExpiringLicences:
         _own_or_official(principal, firm_id)
         today = local_day(app_state.clock.now())
         found = await licences.expiring_licences(uow, today=today, days=days, firm_id=firm_id, limit=1000)
-        return listing_view(found, expiring_view)
+        return ExpiringLicences.of(found)
 
 
 __all__ = ["RegistryController"]

@@ -4,20 +4,28 @@ and supervisors."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.params import JSONBody
 
 from market.clock import local_day, user_time
 from market.errors import PermissionDenied
-from market.models import FirmStatus, Licence, MisconductSeverity, Role
+from market.models import MisconductSeverity, Role
 from market.registry import admission, credit, directory, licences
 from market.registry.eligibility import eligible_firms, explain, requirements_from
 from market.registry.records import parse_date
 from web.auth import requires
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.params import DaysAhead, Id, Limit, Offset
+from web.registry_results import (
+    CreditAdjusted,
+    DecisionView,
+    EligibilityView,
+    EligibleFirmView,
+    ExplanationView,
+    LicenceStatusView,
+    MisconductRecorded,
+    RequirementsView,
+)
 from web.registry_schemas import (
     CreditAdjustment,
     DecisionBody,
@@ -25,29 +33,13 @@ from web.registry_schemas import (
     LicenceReview,
     MisconductBody,
 )
-from web.registry_views import expiring_view, listing_view
+from web.registry_views import ExpiringLicences, PendingLicences
 
 admin_only = requires(Role.ADMIN)
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
 buyers = requires(Role.OWNER, Role.ADMIN, Role.SUPERVISOR)
 anyone_signed_in = requires()
 
-
-
-def _pending_view(row: tuple[Licence, str, FirmStatus]) -> dict[str, Any]:
-    lic, name, status = row
-    return {
-        "licence_id": lic.id,
-        "firm_id": lic.firm_id,
-        "firm_name": name,
-        "firm_status": status.value,
-        "licence_type": lic.licence_type,
-        "grade": lic.grade,
-        "number": lic.number,
-        "valid_until": lic.valid_until.isoformat(),
-        "replaces_id": lic.replaces_id,
-        "submitted_at": lic.created_at.isoformat(),
-    }
 
 
 class RegistryAdministration(Controller):
@@ -67,15 +59,14 @@ class RegistryAdministration(Controller):
         days: DaysAhead = 30,
         limit: Limit = 500,
         offset: Offset = 0,
-    ) -> dict[str, Any]:
+    ) -> ExpiringLicences:
         today = local_day(app_state.clock.now())
         found = await licences.expiring_licences(uow, today=today, days=days, limit=limit, offset=offset)
-        return listing_view(found, expiring_view)
+        return ExpiringLicences.of(found)
 
     @get("/registry/licences/pending", summary="Licences waiting for review (审核队列)", guards=[admin_only])
-    async def pending(self, uow: UoW, limit: Limit = 200, offset: Offset = 0) -> dict[str, Any]:
-        found = await licences.pending_licences(uow, limit=limit, offset=offset)
-        return listing_view(found, _pending_view)
+    async def pending(self, uow: UoW, limit: Limit = 200, offset: Offset = 0) -> PendingLicences:
+        return PendingLicences.of(await licences.pending_licences(uow, limit=limit, offset=offset))
 
     @post(
         "/firms/{firm_id:int}/decisions",
@@ -90,7 +81,7 @@ class RegistryAdministration(Controller):
         uow: UoW,
         actor: CurrentActor,
         app_state: State,
-    ) -> dict[str, Any]:
+    ) -> DecisionView:
         firm = await admission.decide(
             uow,
             actor,
@@ -102,7 +93,7 @@ class RegistryAdministration(Controller):
             expected_version=data.version,
         )
         await uow.commit()
-        return {"firm_id": firm.id, "status": firm.status.value, "version": firm.version}
+        return DecisionView.of(firm)
 
     @post(
         "/licences/{licence_id:int}/review",
@@ -117,12 +108,12 @@ class RegistryAdministration(Controller):
         uow: UoW,
         actor: CurrentActor,
         app_state: State,
-    ) -> dict[str, Any]:
+    ) -> LicenceStatusView:
         licence = await licences.review_licence(
             uow, actor, licence_id, approve=data.approve, reason=data.reason, now=app_state.clock.now()
         )
         await uow.commit()
-        return {"licence_id": licence.id, "status": licence.status.value}
+        return LicenceStatusView.of(licence)
 
     @post(
         "/firms/{firm_id:int}/misconduct",
@@ -137,7 +128,7 @@ class RegistryAdministration(Controller):
         uow: UoW,
         actor: CurrentActor,
         app_state: State,
-    ) -> dict[str, Any]:
+    ) -> MisconductRecorded:
         record = await credit.record_misconduct(
             uow,
             actor,
@@ -150,11 +141,7 @@ class RegistryAdministration(Controller):
             policy=app_state.vocabulary.credit,
         )
         await uow.commit()
-        return {
-            "misconduct_id": record.id,
-            "deduction": str(record.deduction),
-            "suspended_until": record.suspended_until.isoformat() if record.suspended_until else None,
-        }
+        return MisconductRecorded.of(record)
 
     @post(
         "/firms/{firm_id:int}/credit/adjustments",
@@ -169,13 +156,13 @@ class RegistryAdministration(Controller):
         uow: UoW,
         actor: CurrentActor,
         app_state: State,
-    ) -> dict[str, Any]:
+    ) -> CreditAdjusted:
         delta = credit.parse_points(data.delta)
         event = await credit.adjust(
             uow, actor, firm_id, delta=delta, reason=data.reason, now=app_state.clock.now()
         )
         await uow.commit()
-        return {"event_id": event.id, "score_after": str(event.score_after)}
+        return CreditAdjusted.of(event)
 
     # -- eligibility ------------------------------------------------------------------------
     @post(
@@ -184,25 +171,17 @@ class RegistryAdministration(Controller):
         guards=[buyers],
         status_code=200,
     )
-    async def eligible(self, data: JSONBody[EligibilityBody], uow: UoW, app_state: State) -> dict[str, Any]:
+    async def eligible(self, data: JSONBody[EligibilityBody], uow: UoW, app_state: State) -> EligibilityView:
         requirements = requirements_from(app_state.vocabulary, data.requirements)
         at = user_time(data.at, "at") or app_state.clock.now()
         found = await eligible_firms(uow, app_state.vocabulary, requirements, at)
         names = await directory.names_of(uow, found.firm_ids)
-        return {
-            "requirements": requirements.as_dict(),
-            "at": at.isoformat(),
-            "count": len(found),
-            "firms": [
-                {
-                    "id": f.firm_id,
-                    "uscc": f.uscc,
-                    "name": names[f.firm_id],
-                    "credit_score": str(f.credit_score),
-                }
-                for f in found
-            ],
-        }
+        return EligibilityView(
+            RequirementsView.of(requirements),
+            at,
+            len(found),
+            [EligibleFirmView.of(f, names[f.firm_id]) for f in found],
+        )
 
     @post(
         "/registry/eligibility/{firm_id:int}",
@@ -217,7 +196,7 @@ class RegistryAdministration(Controller):
         uow: UoW,
         principal: CurrentPrincipal,
         app_state: State,
-    ) -> dict[str, Any]:
+    ) -> ExplanationView:
         official = principal.has_any((Role.ADMIN, Role.SUPERVISOR))
         own = principal.organisation_id == firm_id
         if not (official or own or principal.has_any((Role.OWNER,))):
@@ -227,4 +206,4 @@ class RegistryAdministration(Controller):
         explanation = await explain(
             uow, app_state.vocabulary, requirements, firm_id, at, published_only=not (official or own)
         )
-        return explanation.as_dict()
+        return ExplanationView.of(explanation)

@@ -9,13 +9,13 @@ from litestar import Controller, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from msgspec import Struct
 
 from market.errors import InvalidInput
 from market.models import FirmStatus, Registry, Role
-from market.registry.importing import ImportReport, RejectedRow, import_file
+from market.registry.importing import import_file
 from web.auth import requires
 from web.dependencies import CurrentActor, State, UoW
+from web.registry_results import ImportView
 
 
 @dataclass
@@ -26,41 +26,6 @@ class ImportUpload:
     kind: str | None = None  # contractor | intermediary, for a file without a 库别 column
     skip_invalid: bool = False
     status: str = FirmStatus.ADMITTED.value  # of new firms: admitted | applied
-
-
-class ProblemView(Struct):
-    field: str
-    message: str
-
-
-class RejectedRowView(Struct):
-    line: int
-    uscc: str | None
-    problems: list[ProblemView]
-
-    @classmethod
-    def of(cls, row: RejectedRow) -> RejectedRowView:
-        return cls(row.line, row.uscc, [ProblemView(p.field, p.message) for p in row.problems])
-
-
-class ImportView(Struct):
-    filename: str
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
-    rejected: list[RejectedRowView]
-
-    @classmethod
-    def of(cls, report: ImportReport) -> ImportView:
-        return cls(
-            report.filename,
-            report.rows,
-            report.created,
-            report.updated,
-            report.unchanged,
-            [RejectedRowView.of(row) for row in report.rejected],
-        )
 
 
 def _choice(value: str | None, allowed: type[Registry] | type[FirmStatus], name: str) -> str | None:

@@ -23,6 +23,13 @@ from market.errors import InvalidInput, NotFound
 from market.models import FirmStatus, LicenceStatus, MisconductSeverity, Registry
 from market.registry import directory
 from market.registry.directory import MAX_PAGE
+from market.registry.firm_record import (
+    FirmRecord,
+    LicenceEntry,
+    MisconductEntry,
+    StatusChangeEntry,
+    TrackRecordEntry,
+)
 from market.registry.vocabulary import Vocabulary
 from web.auth import PUBLIC, signed_in_principal
 from web.dependencies import State, UoW
@@ -137,56 +144,100 @@ def _pages(current: int, last: int) -> list[int | None]:
     return shown
 
 
-def _china(value: str | None) -> str:
-    return local(datetime.fromisoformat(value)).strftime(CHINA_TIME) if value else ""
+def _china(value: datetime | None) -> str:
+    return local(value).strftime(CHINA_TIME) if value else ""
 
 
-def _yuan(value: str) -> str:
-    return f"¥{Decimal(value):,.2f}"
+def _yuan(value: Decimal) -> str:
+    return f"¥{value:,.2f}"
 
 
-def _firm_view(record: dict[str, Any], vocabulary: Vocabulary) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class LicenceLine:
+    licence: LicenceEntry
+    grade_label: str
+    status_label: str
+    approved: bool
+    expiring: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecordLine:
+    track: TrackRecordEntry
+    amount: str
+    field_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MisconductLine:
+    misconduct: MisconductEntry
+    severity_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    change: StatusChangeEntry
+    from_label: str
+    to_label: str
+    at_text: str
+    until_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FirmPage:
     """The record as the page shows it: labels in Chinese, money in ¥, times in China."""
-    terms = (
-        vocabulary.work_fields if record["kind"] == Registry.CONTRACTOR.value else vocabulary.service_types
-    )
+
+    record: FirmRecord
+    kind_label: str
+    status_label: str
+    suspended_until_text: str
+    admitted_at_text: str
+    licences: list[LicenceLine]
+    track_records: list[TrackRecordLine]
+    misconduct: list[MisconductLine]
+    history: list[HistoryLine]
+
+
+def _firm_page(record: FirmRecord, vocabulary: Vocabulary) -> FirmPage:
+    terms = vocabulary.work_fields if record.kind is Registry.CONTRACTOR else vocabulary.service_types
     licences = []
-    for lic in record["licences"]:
-        approved = lic["status"] == LicenceStatus.APPROVED.value
+    for lic in record.licences:
+        approved = lic.status is LicenceStatus.APPROVED
         licences.append(
-            lic
-            | {
-                "grade_label": lic["grade"] or "不分等级",
-                "status_label": LICENCE_STATUS_LABELS.get(lic["status"], lic["status"]),
-                "approved": approved,
-                "expiring": approved and not lic["expired"] and lic["days_left"] <= EXPIRING_DAYS,
-            }
+            LicenceLine(
+                lic,
+                grade_label=lic.grade or "不分等级",
+                status_label=LICENCE_STATUS_LABELS.get(lic.status, lic.status),
+                approved=approved,
+                expiring=approved and not lic.expired and lic.days_left <= EXPIRING_DAYS,
+            )
         )
-    return record | {
-        "kind_label": KIND_LABELS[record["kind"]],
-        "status_label": STATUS_LABELS[record["status"]],
-        "suspended_until_text": _china(record["suspended_until"]),
-        "admitted_at_text": _china(record["admitted_at"]),
-        "licences": licences,
-        "track_records": [
-            t | {"amount": _yuan(t["contract_value"]), "field_name": terms.name(t["field_code"])}
-            for t in record["track_records"]
+    return FirmPage(
+        record,
+        kind_label=KIND_LABELS[record.kind],
+        status_label=STATUS_LABELS[record.status],
+        suspended_until_text=_china(record.suspended_until),
+        admitted_at_text=_china(record.admitted_at),
+        licences=licences,
+        track_records=[
+            TrackRecordLine(t, amount=_yuan(t.contract_value), field_name=terms.name(t.field_code))
+            for t in record.track_records
         ],
-        "misconduct": [
-            m | {"severity_label": SEVERITY_LABELS.get(m["severity"], m["severity"])}
-            for m in record["misconduct"]
+        misconduct=[
+            MisconductLine(m, severity_label=SEVERITY_LABELS.get(m.severity, m.severity))
+            for m in record.misconduct
         ],
-        "history": [
-            h
-            | {
-                "from_label": STATUS_LABELS.get(h["from"] or "", "—"),
-                "to_label": STATUS_LABELS.get(h["to"], h["to"]),
-                "at_text": _china(h["at"]),
-                "until_text": _china(h["until"]),
-            }
-            for h in record.get("history", [])
+        history=[
+            HistoryLine(
+                h,
+                from_label=STATUS_LABELS.get(h.from_status or "", "—"),
+                to_label=STATUS_LABELS.get(h.to_status, h.to_status),
+                at_text=_china(h.at),
+                until_text=_china(h.until),
+            )
+            for h in record.history or ()
         ],
-    }
+    )
 
 
 class RegistryPages(Controller):
@@ -312,7 +363,7 @@ class RegistryPages(Controller):
             template_name="firm.html",
             context={
                 "platform_name": app_state.settings.platform_name,
-                "firm": _firm_view(record, app_state.vocabulary),
+                "firm": _firm_page(record, app_state.vocabulary),
                 "signed_in": audience is not directory.Audience.PUBLIC,
             },
         )

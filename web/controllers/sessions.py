@@ -11,7 +11,7 @@ from litestar.params import JSONBody
 from market import accounts
 from web.auth import PUBLIC, signed_in
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, client_address
-from web.schemas import LoginRequest, LoginResponse, PrincipalView
+from web.schemas import LoginRequest, LoginResponse, PrincipalView, SignedOut
 from web.security import NO_CSRF_TOKEN
 
 
@@ -64,12 +64,12 @@ class SessionController(Controller):
     )
     async def logout(
         self, request: Request[Any, Any, Any], uow: UoW, app_state: State, actor: CurrentActor
-    ) -> Response[dict[str, str]]:
+    ) -> Response[SignedOut]:
         token = request.scope.get("auth")
         if token:
             await accounts.logout(uow, token, actor)
             await uow.commit()
-        response = Response({"status": "signed out"})
+        response = Response(SignedOut("signed out"))
         response.delete_cookie(app_state.settings.auth.cookie_name, path="/")
         return response
 
