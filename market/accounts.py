@@ -48,7 +48,9 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The signed-in user as the rest of the system sees them."""
+    """The signed-in user as the rest of the system sees them. Who did something, for the
+    audit log, is an :class:`~market.audit.Actor` the web layer builds with the client's
+    address; a principal knows no address."""
 
     user_id: int
     username: str
@@ -62,10 +64,6 @@ class Principal:
 
     def has_any(self, roles: Iterable[Role]) -> bool:
         return bool(self.roles.intersection(roles))
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.user_id, self.username)
 
 
 def parse_role(value: str) -> Role:

@@ -214,6 +214,7 @@ def current_record(firm: Firm) -> dict[str, Any]:
 
 async def update_profile(
     uow: UnitOfWork,
+    actor: Actor,
     principal: Principal,
     firm_id: int,
     changes: Mapping[str, Any],
@@ -253,7 +254,7 @@ async def update_profile(
     # so that its version moves and a form opened before sees a conflict
     firm.updated_at = func.now()
     await uow.session.flush()
-    await audit.record(uow, principal.actor, "firm:changed", "firm", firm.id, diff)
+    await audit.record(uow, actor, "firm:changed", "firm", firm.id, diff)
     return firm
 
 
@@ -271,6 +272,7 @@ def _track_row(firm_id: int, track: TrackRecordInput) -> TrackRecord:
 
 async def add_track_record(
     uow: UnitOfWork,
+    actor: Actor,
     principal: Principal,
     firm_id: int,
     raw: Mapping[str, Any],
@@ -291,7 +293,7 @@ async def add_track_record(
     await uow.session.flush()
     await audit.record(
         uow,
-        principal.actor,
+        actor,
         "track_record:added",
         "firm",
         firm_id,
@@ -300,7 +302,9 @@ async def add_track_record(
     return row
 
 
-async def remove_track_record(uow: UnitOfWork, principal: Principal, firm_id: int, record_id: int) -> None:
+async def remove_track_record(
+    uow: UnitOfWork, actor: Actor, principal: Principal, firm_id: int, record_id: int
+) -> None:
     ensure_may_edit(principal, firm_id)
     row = await uow.session.get(TrackRecord, record_id)
     if row is None or row.firm_id != firm_id:
@@ -309,7 +313,7 @@ async def remove_track_record(uow: UnitOfWork, principal: Principal, firm_id: in
     await uow.session.flush()
     await audit.record(
         uow,
-        principal.actor,
+        actor,
         "track_record:removed",
         "firm",
         firm_id,

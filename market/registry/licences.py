@@ -42,6 +42,7 @@ def licence_row(firm_id: int, licence: LicenceInput, status: LicenceStatus) -> L
 
 async def submit_licence(
     uow: UnitOfWork,
+    actor: Actor,
     principal: Principal,
     firm_id: int,
     raw: Mapping[str, Any],
@@ -83,7 +84,7 @@ async def submit_licence(
     await uow.session.flush()
     await audit.record(
         uow,
-        principal.actor,
+        actor,
         "licence:submitted",
         "firm",
         firm_id,
@@ -164,7 +165,9 @@ async def review_licence(
     return licence
 
 
-async def withdraw_licence(uow: UnitOfWork, principal: Principal, firm_id: int, licence_id: int) -> Licence:
+async def withdraw_licence(
+    uow: UnitOfWork, actor: Actor, principal: Principal, firm_id: int, licence_id: int
+) -> Licence:
     """The firm takes back a licence (pending or approved): it stops counting at once."""
     ensure_may_edit(principal, firm_id)
     licence = await _licence_of(uow, firm_id, licence_id)
@@ -172,7 +175,7 @@ async def withdraw_licence(uow: UnitOfWork, principal: Principal, firm_id: int, 
         raise Conflict(f"licence {licence_id} is {licence.status.value}; nothing to withdraw")
     licence.status = LicenceStatus.WITHDRAWN
     await uow.session.flush()
-    await audit.record(uow, principal.actor, "licence:withdrawn", "firm", firm_id, {"licence_id": licence_id})
+    await audit.record(uow, actor, "licence:withdrawn", "firm", firm_id, {"licence_id": licence_id})
     return licence
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from market.accounts import Principal
+from market.audit import Actor
 from market.db import Database
 from market.errors import Conflict, InvalidInput, PermissionDenied
 from market.models import (
@@ -41,6 +42,10 @@ from tests.registry_data import (
 
 def firm_user(firm_id: int, role: Role = Role.CONTRACTOR) -> Principal:
     return Principal(9000 + firm_id, f"user{firm_id}", "企业经办人", frozenset({role}), firm_id)
+
+
+def acting(principal: Principal) -> Actor:
+    return Actor(principal.user_id, principal.username, "192.0.2.7")
 
 
 async def _count(database: Database, model: type) -> int:
@@ -173,6 +178,7 @@ async def test_a_firm_edits_its_own_profile_but_not_another(database: Database) 
     async with database.unit_of_work() as uow:
         firm = await firms.update_profile(
             uow,
+            acting(firm_user(mine)),
             firm_user(mine),
             mine,
             {"contact_phone": "13800000000", "work_fields": "水利;交通公路"},
@@ -185,6 +191,7 @@ async def test_a_firm_edits_its_own_profile_but_not_another(database: Database) 
         with pytest.raises(PermissionDenied):
             await firms.update_profile(
                 uow,
+                acting(firm_user(mine)),
                 firm_user(mine),
                 theirs,
                 {"contact_phone": "13800000001"},
@@ -194,6 +201,7 @@ async def test_a_firm_edits_its_own_profile_but_not_another(database: Database) 
         with pytest.raises(InvalidRecord) as caught:
             await firms.update_profile(
                 uow,
+                acting(firm_user(mine)),
                 firm_user(mine),
                 mine,
                 {"work_fields": ["航空"]},
@@ -204,7 +212,13 @@ async def test_a_firm_edits_its_own_profile_but_not_another(database: Database) 
         assert "housing_municipal" in caught.value.details["problems"][0]["message"]
         with pytest.raises(InvalidInput, match="USCC never changes"):
             await firms.update_profile(
-                uow, firm_user(mine), mine, {"uscc": "x"}, expected_version=None, vocabulary=VOCABULARY
+                uow,
+                acting(firm_user(mine)),
+                firm_user(mine),
+                mine,
+                {"uscc": "x"},
+                expected_version=None,
+                vocabulary=VOCABULARY,
             )
 
 
@@ -220,7 +234,9 @@ async def test_licence_dates_out_of_order_are_refused(database: Database) -> Non
     before = await _count(database, Licence)
     async with database.unit_of_work() as uow:
         with pytest.raises(InvalidRecord) as caught:
-            await licences.submit_licence(uow, firm_user(firm_id), firm_id, bad, vocabulary=VOCABULARY)
+            await licences.submit_licence(
+                uow, acting(firm_user(firm_id)), firm_user(firm_id), firm_id, bad, vocabulary=VOCABULARY
+            )
     assert caught.value.problems[0].field == "valid_until"
     assert "before the issue date" in caught.value.problems[0].message
     assert await _count(database, Licence) == before
@@ -238,7 +254,13 @@ async def test_a_rejected_licence_change_keeps_the_approved_one(database: Databa
             "valid_until": "2030-01-01",
         }
         pending = await licences.submit_licence(
-            uow, firm_user(firm_id), firm_id, upgrade, replaces=current.id, vocabulary=VOCABULARY
+            uow,
+            acting(firm_user(firm_id)),
+            firm_user(firm_id),
+            firm_id,
+            upgrade,
+            replaces=current.id,
+            vocabulary=VOCABULARY,
         )
         with pytest.raises(InvalidInput):
             await licences.review_licence(uow, ADMIN, pending.id, approve=False, reason="", now=NOW)

@@ -495,7 +495,7 @@ async def test_reimport_does_not_bring_back_a_licence_the_firm_withdrew(database
     firm_user = Principal(1, "firm", "企业", frozenset({Role.CONTRACTOR}), firm_id)
     async with database.unit_of_work() as uow:
         first = (await licences_seen(uow, firm_id))[0]
-        await registry_licences.withdraw_licence(uow, firm_user, firm_id, first.id)
+        await registry_licences.withdraw_licence(uow, ADMIN, firm_user, firm_id, first.id)
         await uow.commit()
     approved = await _count(database, Licence, Licence.status == LicenceStatus.APPROVED)
     again = await _import(database, as_csv([row(1)]))

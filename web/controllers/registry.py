@@ -19,7 +19,7 @@ from market.models import Role
 from market.registry import credit, directory, firms, licences, ownership
 from market.registry.eligibility import local_day
 from web.auth import PUBLIC, requires, signed_in_principal
-from web.dependencies import CurrentPrincipal, State, UoW, client_address
+from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, client_address
 from web.registry_schemas import (
     ApplicationBody,
     LicenceBody,
@@ -163,12 +163,13 @@ class RegistryController(Controller):
         firm_id: FromPath[int],
         data: JSONBody[ProfileUpdate],
         uow: UoW,
+        actor: CurrentActor,
         principal: CurrentPrincipal,
-        request: Request[Any, Any, Any],
         app_state: State,
     ) -> dict[str, Any]:
         await firms.update_profile(
             uow,
+            actor,
             principal,
             firm_id,
             data.changes(),
@@ -198,11 +199,18 @@ class RegistryController(Controller):
         firm_id: FromPath[int],
         data: JSONBody[LicenceBody],
         uow: UoW,
+        actor: CurrentActor,
         principal: CurrentPrincipal,
         app_state: State,
     ) -> dict[str, Any]:
         licence = await licences.submit_licence(
-            uow, principal, firm_id, data.raw(), replaces=data.replaces, vocabulary=app_state.vocabulary
+            uow,
+            actor,
+            principal,
+            firm_id,
+            data.raw(),
+            replaces=data.replaces,
+            vocabulary=app_state.vocabulary,
         )
         await uow.commit()
         return {"licence_id": licence.id, "status": licence.status.value}
@@ -214,9 +222,14 @@ class RegistryController(Controller):
         status_code=200,
     )
     async def withdraw_licence(
-        self, firm_id: FromPath[int], licence_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
+        self,
+        firm_id: FromPath[int],
+        licence_id: FromPath[int],
+        uow: UoW,
+        actor: CurrentActor,
+        principal: CurrentPrincipal,
     ) -> dict[str, Any]:
-        licence = await licences.withdraw_licence(uow, principal, firm_id, licence_id)
+        licence = await licences.withdraw_licence(uow, actor, principal, firm_id, licence_id)
         await uow.commit()
         return {"licence_id": licence.id, "status": licence.status.value}
 
@@ -231,11 +244,13 @@ class RegistryController(Controller):
         firm_id: FromPath[int],
         data: JSONBody[TrackRecordBody],
         uow: UoW,
+        actor: CurrentActor,
         principal: CurrentPrincipal,
         app_state: State,
     ) -> dict[str, Any]:
         row = await firms.add_track_record(
             uow,
+            actor,
             principal,
             firm_id,
             structs.asdict(data),
@@ -252,9 +267,14 @@ class RegistryController(Controller):
         status_code=200,
     )
     async def remove_track_record(
-        self, firm_id: FromPath[int], record_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
+        self,
+        firm_id: FromPath[int],
+        record_id: FromPath[int],
+        uow: UoW,
+        actor: CurrentActor,
+        principal: CurrentPrincipal,
     ) -> dict[str, Any]:
-        await firms.remove_track_record(uow, principal, firm_id, record_id)
+        await firms.remove_track_record(uow, actor, principal, firm_id, record_id)
         await uow.commit()
         return {"removed": record_id}
 
@@ -269,11 +289,12 @@ class RegistryController(Controller):
         firm_id: FromPath[int],
         data: JSONBody[ResubmitBody],
         uow: UoW,
+        actor: CurrentActor,
         principal: CurrentPrincipal,
         app_state: State,
     ) -> dict[str, Any]:
         ownership.ensure_may_edit(principal, firm_id)
-        firm = await firms.resubmit(uow, principal.actor, firm_id, now=app_state.clock.now(), note=data.note)
+        firm = await firms.resubmit(uow, actor, firm_id, now=app_state.clock.now(), note=data.note)
         await uow.commit()
         return {"firm_id": firm.id, "status": firm.status.value}
 
