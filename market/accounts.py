@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,29 +41,10 @@ from market.models import (
     UserSession,
 )
 from market.passwords import check_strength, hash_password, verify_password
+from market.principal import Principal
 from market.settings import AuthSettings
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The signed-in user as the rest of the system sees them. Who did something, for the
-    audit log, is an :class:`~market.audit.Actor` the web layer builds with the client's
-    address; a principal knows no address."""
-
-    user_id: int
-    username: str
-    display_name: str
-    roles: frozenset[Role]
-    organisation_id: int | None
-    organisation_uscc: str | None = None
-    # Where the user's organisation stands in the registries, if it is a firm: an applicant
-    # (applied, returned, rejected) sees its own application and only what the public sees.
-    firm_status: FirmStatus | None = None
-
-    def has_any(self, roles: Iterable[Role]) -> bool:
-        return bool(self.roles.intersection(roles))
 
 
 def parse_role(value: str) -> Role:

@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 
 import contracts
 from market import audit, document_access
-from market.accounts import Principal
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from market.models import DocumentStatus, DocumentTemplate, IssuedDocument
+from market.principal import Principal
 from market.settings import Settings
 
 MAX_TEMPLATE_CHARS = 200_000

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from market.accounts import Principal
-from market.models import FirmStatus, IssuedDocument, Role
+from market.principal import Principal, Role
+from market.registry.admission_rules import FirmStatus
 
 APPLICANT_STATUSES = frozenset({FirmStatus.APPLIED, FirmStatus.RETURNED, FirmStatus.REJECTED})
 OUTSIDE_STATUSES = APPLICANT_STATUSES | {FirmStatus.REMOVED}
@@ -68,16 +68,13 @@ def may_see_firm_contacts(principal: Principal | None, firm_id: int) -> bool:
 # -- documents ---------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DocumentFacts:
-    """What the rules need to know of an issued document."""
+    """What the rules need to know of an issued document (the service reads them from its
+    row: :func:`market.document_access.facts_of`)."""
 
     kind: str
     issuer_organisation_id: int | None
     issued_by: int | None
     party_usccs: tuple[str, ...]
-
-    @classmethod
-    def of(cls, row: IssuedDocument) -> DocumentFacts:
-        return cls(row.kind, row.issuer_organisation_id, row.issued_by, tuple(row.party_usccs or ()))
 
 
 def acts_for_issuer(principal: Principal, document: DocumentFacts) -> bool:

@@ -21,7 +21,6 @@ from sqlalchemy import BigInteger, ColumnElement, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from market import policy
-from market.accounts import Principal
 from market.db import UnitOfWork
 from market.errors import InvalidInput, NotFound
 from market.models import (
@@ -36,6 +35,7 @@ from market.models import (
     Role,
     TrackRecord,
 )
+from market.principal import Principal
 from market.registry.admission import effective_status, load_firm
 from market.registry.eligibility import local_day
 from market.registry.vocabulary import Vocabulary

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from market import accounts, audit
-from market.accounts import Principal
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
@@ -37,6 +36,7 @@ from market.models import (
     TrackRecord,
     User,
 )
+from market.principal import Principal
 from market.registry.admission import change_status, ensure_version, load_firm
 from market.registry.credit import base_event, clamp
 from market.registry.licences import licence_row

@@ -15,11 +15,11 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, func, select
 
 from market import audit
-from market.accounts import Principal
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput, NotFound
 from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation
+from market.principal import Principal
 from market.registry.admission import load_firm
 from market.registry.ownership import ensure_may_edit
 from market.registry.records import LicenceInput, licence_input

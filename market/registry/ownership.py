@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from market.accounts import Principal
 from market.errors import PermissionDenied
 from market.models import Role
+from market.principal import Principal
 
 
 def ensure_may_edit(principal: Principal, firm_id: int) -> None:

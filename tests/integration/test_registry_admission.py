@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from market.accounts import Principal
 from market.audit import Actor
 from market.db import Database
 from market.errors import Conflict, InvalidInput, PermissionDenied
@@ -25,6 +24,7 @@ from market.models import (
     Organisation,
     Role,
 )
+from market.principal import Principal
 from market.registry import admission, credit, firms, licences
 from market.registry.records import InvalidRecord, firm_input
 from market.settings import AuthSettings

@@ -206,8 +206,8 @@ async def test_a_pending_licence_change_does_not_count_until_approved(database: 
 
 
 def _principal_of(firm_id: int) -> Any:
-    from market.accounts import Principal
     from market.models import Role
+    from market.principal import Principal
 
     return Principal(900, "firm-user", "企业用户", frozenset({Role.CONTRACTOR}), firm_id)
 

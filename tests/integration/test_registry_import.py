@@ -485,8 +485,8 @@ async def test_reimporting_an_applicant_keeps_its_licences_pending_and_admission
 
 
 async def test_reimport_does_not_bring_back_a_licence_the_firm_withdrew(database: Database) -> None:
-    from market.accounts import Principal
     from market.models import Role
+    from market.principal import Principal
     from market.registry import licences as registry_licences
     from tests.registry_data import licences_seen
 

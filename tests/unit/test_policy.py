@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from market.accounts import Principal
 from market.models import FirmStatus, Role
 from market.policy import (
     DocumentFacts,
@@ -14,6 +13,7 @@ from market.policy import (
     may_see_firm_contacts,
     overrides_issuer,
 )
+from market.principal import Principal
 
 BUREAU, OTHER = 10, 11
 EMPLOYER_USCC, CONTRACTOR_USCC = "11440200MB2C12340D", "91440203MA55K9870C"

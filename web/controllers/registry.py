@@ -13,9 +13,9 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import structs
 
-from market.accounts import Principal
 from market.errors import PermissionDenied
 from market.models import Role
+from market.principal import Principal
 from market.registry import credit, directory, firms, licences, ownership
 from market.registry.eligibility import local_day
 from web.auth import PUBLIC, requires, signed_in_principal
