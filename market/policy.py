@@ -65,6 +65,29 @@ def may_see_firm_contacts(principal: Principal | None, firm_id: int) -> bool:
     return is_member(principal) or principal.organisation_id == firm_id
 
 
+def may_edit_firm(principal: Principal, firm_id: int) -> bool:
+    """A firm's record (profile, licences, track records, resubmitting its application) is
+    changed by the firm's own users and by administrators; nobody else."""
+    if Role.ADMIN in principal.roles:
+        return True
+    return principal.organisation_id == firm_id and principal.has_any((Role.CONTRACTOR, Role.INTERMEDIARY))
+
+
+def may_see_firm_internals(principal: Principal | None, firm_id: int) -> bool:
+    """What a registry does not publish about a firm — the credit events behind its score,
+    its licences under review, an application not yet admitted — is for the firm's own
+    accounts and the officials."""
+    if principal is None:
+        return False
+    return is_official(principal) or principal.organisation_id == firm_id
+
+
+def may_ask_eligibility(principal: Principal, firm_id: int) -> bool:
+    """Why a firm is or is not eligible: owners ask about any published firm (they choose
+    whom to invite), a firm about itself, officials about anyone."""
+    return may_see_firm_internals(principal, firm_id) or Role.OWNER in principal.roles
+
+
 # -- documents ---------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DocumentFacts:

@@ -10,12 +10,14 @@ from stdnum.cn import uscc as uscc_number
 from market.audit import Actor
 from market.db import Database, UnitOfWork
 from market.models import FirmStatus, LicenceStatus
+from market.principal import Principal, Role
 from market.registry import admission, directory, firms
 from market.registry.records import firm_input
 from market.registry.vocabulary import load_vocabulary
 
 VOCABULARY = load_vocabulary()
 ADMIN = Actor(None, "test-admin")
+ADMIN_USER = Principal(1, "test-admin", "管理员", frozenset({Role.ADMIN}), None)  # what ADMIN's rules see
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # 12:00 in Shaoguan
 TODAY = date(2026, 11, 28)
 

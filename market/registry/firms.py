@@ -6,7 +6,7 @@ Licences and their review are in :mod:`market.registry.licences`, admission deci
 :mod:`market.registry.admission` (their rules in :mod:`market.registry.admission_rules`),
 scores in :mod:`market.registry.credit`, what a reader may see in
 :mod:`market.registry.directory`. A firm edits only itself, administrators any
-(:mod:`market.registry.ownership`); a profile change counts at once.
+(:func:`market.policy.may_edit_firm`); a profile change counts at once.
 """
 
 from __future__ import annotations
@@ -37,10 +37,9 @@ from market.models import (
     User,
 )
 from market.principal import Principal
-from market.registry.admission import change_status, ensure_version, load_firm
+from market.registry.admission import change_status, ensure_may_edit, ensure_version, load_firm
 from market.registry.credit import base_event, clamp
 from market.registry.licences import licence_row
-from market.registry.ownership import ensure_may_edit
 from market.registry.records import (
     FIRM_COLUMNS,
     PROFILE_FIELDS,
@@ -187,8 +186,11 @@ async def _check_application_rate(uow: UnitOfWork, address: str, auth: AuthSetti
         )
 
 
-async def resubmit(uow: UnitOfWork, actor: Actor, firm_id: int, *, now: datetime, note: str = "") -> Firm:
+async def resubmit(
+    uow: UnitOfWork, actor: Actor, principal: Principal, firm_id: int, *, now: datetime, note: str = ""
+) -> Firm:
     """After a return (退回补正) or a rejection, the firm sends its application again."""
+    ensure_may_edit(principal, firm_id)
     firm = await load_firm(uow, firm_id, for_update=True)
     await change_status(uow, actor, firm, FirmStatus.APPLIED, reason=note or "重新提交入库申请", now=now)
     return firm

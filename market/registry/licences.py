@@ -20,8 +20,7 @@ from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput, NotFound
 from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation
 from market.principal import Principal
-from market.registry.admission import load_firm
-from market.registry.ownership import ensure_may_edit
+from market.registry.admission import ensure_may_edit, ensure_may_see_internals, load_firm
 from market.registry.records import LicenceInput, licence_input
 from market.registry.vocabulary import Vocabulary
 
@@ -287,3 +286,12 @@ async def expiring_licences(
         for lic, name in rows
     ]
     return Listing(items, total, offset)
+
+
+async def expiring_for_firm(
+    uow: UnitOfWork, reader: Principal, firm_id: int, *, today: date, days: int = 30
+) -> Listing[ExpiringLicence]:
+    """One firm's licences expiring in the next ``days`` days: for the firm itself and the
+    officials."""
+    ensure_may_see_internals(reader, firm_id)
+    return await expiring_licences(uow, today=today, days=days, firm_id=firm_id, limit=1000)

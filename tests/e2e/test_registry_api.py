@@ -328,3 +328,19 @@ async def test_firm_and_licence_changes_are_audited_with_the_client_address(
         ("firm:changed", "firm62", "testclient"),
         ("licence:submitted", "firm62", "testclient"),
     ]
+
+
+async def test_a_firms_unpublished_details_and_its_application_are_its_own(
+    client: Client, make_user: Any
+) -> None:
+    mine = await _apply(client, contractor(63), "firm63")
+    theirs = await _apply(client, contractor(64), "firm64")
+    await make_user("buyer3", Role.OWNER)
+    own = await sign_in(client, "firm63")
+    owner = await sign_in(client, "buyer3")
+    for reader, firm_id, status in ((own, mine, 200), (own, theirs, 403), (owner, mine, 403)):
+        assert (await client.get(f"/api/firms/{firm_id}/credit", headers=reader)).status_code == status
+        expiring = await client.get(f"/api/firms/{firm_id}/licences/expiring", headers=reader)
+        assert expiring.status_code == status
+    assert (await client.post(f"/api/firms/{theirs}/resubmit", json={}, headers=own)).status_code == 403
+    assert (await client.post(f"/api/firms/{mine}/resubmit", json={}, headers=own)).status_code == 409

@@ -30,6 +30,7 @@ from market.registry.records import InvalidRecord, firm_input
 from market.settings import AuthSettings
 from tests.registry_data import (
     ADMIN,
+    ADMIN_USER,
     NOW,
     TODAY,
     VOCABULARY,
@@ -75,7 +76,7 @@ async def test_an_application_is_admitted_and_its_licences_approved_with_history
         assert [lic.status for lic in await licences_seen(uow, firm_id)] == [LicenceStatus.PENDING]
     await _move(database, firm_id, FirmStatus.RETURNED, "请补充安全生产许可证")
     async with database.unit_of_work() as uow:
-        await firms.resubmit(uow, ADMIN, firm_id, now=NOW + timedelta(hours=1))
+        await firms.resubmit(uow, ADMIN, ADMIN_USER, firm_id, now=NOW + timedelta(hours=1))
         await uow.commit()
     await _move(database, firm_id, FirmStatus.ADMITTED, "", now=NOW + timedelta(hours=2))
     async with database.sessions() as session:
@@ -328,7 +329,7 @@ async def test_credit_is_the_sum_of_its_events_with_causes(database: Database) -
                 policy=policy,
             )
     async with database.unit_of_work() as uow:
-        result = (await credit.statement(uow, firm_id)).as_dict()
+        result = (await credit.statement(uow, ADMIN_USER, firm_id)).as_dict()
     expected = (
         policy.base + policy.evaluation[5] + policy.on_time + policy.misconduct[MisconductSeverity.MINOR]
     )
@@ -347,10 +348,10 @@ async def test_credit_never_leaves_0_to_100(database: Database) -> None:
     firm_id = await admitted_firm(database, intermediary(15))
     async with database.unit_of_work() as uow:
         await credit.adjust(uow, ADMIN, firm_id, delta=Decimal("90"), reason="纠正", now=NOW)
-        high = (await credit.statement(uow, firm_id)).score
+        high = (await credit.statement(uow, ADMIN_USER, firm_id)).score
         await credit.adjust(uow, ADMIN, firm_id, delta=Decimal("-100"), reason="纠正", now=NOW)
         await credit.adjust(uow, ADMIN, firm_id, delta=Decimal("-100"), reason="纠正", now=NOW)
-        low = (await credit.statement(uow, firm_id)).score
+        low = (await credit.statement(uow, ADMIN_USER, firm_id)).score
     assert (high, low) == (Decimal("100.00"), Decimal("0.00"))
 
 
@@ -447,7 +448,7 @@ async def test_a_deduction_counts_even_after_the_score_hit_100(database: Databas
             now=NOW,
             policy=VOCABULARY.credit,
         )
-        result = (await credit.statement(uow, firm_id)).as_dict()
+        result = (await credit.statement(uow, ADMIN_USER, firm_id)).as_dict()
     assert result["score"] == "95.00" == result["recomputed"]
 
 

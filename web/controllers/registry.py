@@ -13,10 +13,9 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from msgspec import structs
 
-from market.errors import PermissionDenied
 from market.models import Role
 from market.principal import Principal
-from market.registry import credit, directory, firms, licences, ownership
+from market.registry import credit, directory, firms, licences
 from market.registry.eligibility import local_day
 from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, client_address
@@ -32,13 +31,6 @@ from web.registry_views import expiring_view, listing_view
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
 firm_users = requires(Role.CONTRACTOR, Role.INTERMEDIARY, Role.ADMIN)
 anyone_signed_in = requires()
-
-
-def _own_or_official(principal: Principal, firm_id: int) -> None:
-    if principal.has_any((Role.ADMIN, Role.SUPERVISOR)):
-        return
-    if principal.organisation_id != firm_id:
-        raise PermissionDenied("you may only see your own firm's details", firm_id=firm_id)
 
 
 class RegistryController(Controller):
@@ -293,8 +285,7 @@ class RegistryController(Controller):
         principal: CurrentPrincipal,
         app_state: State,
     ) -> dict[str, Any]:
-        ownership.ensure_may_edit(principal, firm_id)
-        firm = await firms.resubmit(uow, actor, firm_id, now=app_state.clock.now(), note=data.note)
+        firm = await firms.resubmit(uow, actor, principal, firm_id, now=app_state.clock.now(), note=data.note)
         await uow.commit()
         return {"firm_id": firm.id, "status": firm.status.value}
 
@@ -306,8 +297,7 @@ class RegistryController(Controller):
     async def credit_statement(
         self, firm_id: FromPath[int], uow: UoW, principal: CurrentPrincipal
     ) -> dict[str, Any]:
-        _own_or_official(principal, firm_id)
-        return (await credit.statement(uow, firm_id)).as_dict()
+        return (await credit.statement(uow, principal, firm_id)).as_dict()
 
     @get(
         "/firms/{firm_id:int}/licences/expiring",
@@ -322,9 +312,8 @@ class RegistryController(Controller):
         app_state: State,
         days: Annotated[int, Parameter(ge=1, le=366)] = 30,
     ) -> dict[str, Any]:
-        _own_or_official(principal, firm_id)
         today = local_day(app_state.clock.now())
-        found = await licences.expiring_licences(uow, today=today, days=days, firm_id=firm_id, limit=1000)
+        found = await licences.expiring_for_firm(uow, principal, firm_id, today=today, days=days)
         return listing_view(found, expiring_view)
 
 

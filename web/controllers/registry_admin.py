@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
-from market.errors import InvalidInput, PermissionDenied
+from market.errors import InvalidInput
 from market.models import FirmStatus, Licence, MisconductSeverity, Role
 from market.registry import admission, credit, directory, licences
-from market.registry.eligibility import CHINA, eligible_firms, explain, local_day, requirements_from
+from market.registry.eligibility import CHINA, eligible_firms, explain_to, local_day, requirements_from
 from market.registry.records import parse_date
 from web.auth import requires
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
@@ -243,13 +243,7 @@ class RegistryAdministration(Controller):
         principal: CurrentPrincipal,
         app_state: State,
     ) -> dict[str, Any]:
-        official = principal.has_any((Role.ADMIN, Role.SUPERVISOR))
-        own = principal.organisation_id == firm_id
-        if not (official or own or principal.has_any((Role.OWNER,))):
-            raise PermissionDenied("you may only ask about your own firm", firm_id=firm_id)
         requirements = requirements_from(app_state.vocabulary, data.requirements)
         at = _china_time(data.at, "at") or app_state.clock.now()
-        explanation = await explain(
-            uow, app_state.vocabulary, requirements, firm_id, at, published_only=not (official or own)
-        )
+        explanation = await explain_to(uow, principal, app_state.vocabulary, requirements, firm_id, at)
         return explanation.as_dict()
