@@ -19,6 +19,7 @@ Standing, in short:
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -86,6 +87,42 @@ def may_ask_eligibility(principal: Principal, firm_id: int) -> bool:
     """Why a firm is or is not eligible: owners ask about any published firm (they choose
     whom to invite), a firm about itself, officials about anyone."""
     return may_see_firm_internals(principal, firm_id) or Role.OWNER in principal.roles
+
+
+# -- the registries as a reader sees them ------------------------------------------------------
+class Audience(enum.Enum):
+    """Which view of the registries a reader gets."""
+
+    PUBLIC = "public"  # not signed in, and applicants looking at other firms
+    MEMBER = "member"  # signed-in members (owners look for contacts); not applicants
+    FIRM = "firm"  # the firm's own users
+    OFFICIAL = "official"  # supervisors and administrators
+
+
+def audience_of(principal: Principal | None, firm_id: int | None = None) -> Audience:
+    """Which view a reader gets: of the registries (no ``firm_id``) or of one firm."""
+    if principal is None:
+        return Audience.PUBLIC
+    if is_official(principal):
+        return Audience.OFFICIAL
+    if firm_id is None:
+        return Audience.PUBLIC  # lists show published firms to everyone else
+    if principal.organisation_id == firm_id and principal.has_any((Role.CONTRACTOR, Role.INTERMEDIARY)):
+        return Audience.FIRM
+    if not may_see_firm_contacts(principal, firm_id):
+        return Audience.PUBLIC  # an applicant sees other firms as the public does
+    return Audience.MEMBER
+
+
+def sees_unpublished(audience: Audience) -> bool:
+    """Firms not (or no longer) admitted, licences under review, the status history and its
+    reasons: for the firm itself and the officials. To anyone else such a firm does not
+    exist (404, not 403: not even its existence is published)."""
+    return audience in (Audience.FIRM, Audience.OFFICIAL)
+
+
+def sees_contacts(audience: Audience) -> bool:
+    return audience is not Audience.PUBLIC
 
 
 # -- documents ---------------------------------------------------------------------------------

@@ -5,12 +5,12 @@ The public sees what a trading centre publishes (名录公示): identity, regist
 or services, approved licences, track records, misconduct records, credit score and
 status. Contact details are for signed-in members (not for applicants, see
 :mod:`market.policy`); pending licences, the status history and the credit events are for
-the firm itself, supervisors and administrators.
+the firm itself, supervisors and administrators. The services here take the reader and
+ask :mod:`market.policy` (whose ``audience_of`` is re-exported for the pages' wording).
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,9 +32,10 @@ from market.models import (
     Misconduct,
     Organisation,
     Registry,
-    Role,
     TrackRecord,
 )
+from market.policy import Audience as Audience
+from market.policy import audience_of as audience_of
 from market.principal import Principal
 from market.registry.admission import effective_status, load_firm
 from market.registry.eligibility import local_day
@@ -42,13 +43,6 @@ from market.registry.vocabulary import Vocabulary
 
 PUBLISHED_STATUSES = (FirmStatus.ADMITTED, FirmStatus.SUSPENDED)
 MAX_PAGE = 100_000  # deeper than any registry; keeps OFFSET inside a bigint
-
-
-class Audience(enum.Enum):
-    PUBLIC = "public"  # not signed in
-    MEMBER = "member"  # signed-in members (owners look for contacts); not applicants
-    FIRM = "firm"  # the firm's own users
-    OFFICIAL = "official"  # supervisors and administrators
 
 
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -90,10 +84,11 @@ def directory_query(
     sort: str = "name",
     page: int = 1,
     per_page: int = 20,
-    audience: Audience = Audience.PUBLIC,
+    reader: Principal | None = None,
 ) -> DirectoryQuery:
     """Check the filters given as text (query string); unknown values are 422s listing
     the allowed ones. Only officials may list firms that are not published."""
+    audience = policy.audience_of(reader)
     registry = None
     if kind:
         try:
@@ -109,7 +104,7 @@ def directory_query(
                 f"status is one or more of {', '.join(s.value for s in FirmStatus)}",
                 field="status",
             ) from None
-        if audience is not Audience.OFFICIAL and not set(statuses) <= set(PUBLISHED_STATUSES):
+        if not policy.sees_unpublished(audience) and not set(statuses) <= set(PUBLISHED_STATUSES):
             raise InvalidInput("only admitted and suspended firms are published", field="status")
     if sort not in SORTS:
         raise InvalidInput(f"sort is one of {', '.join(SORTS)}", field="sort", allowed=list(SORTS))
@@ -239,27 +234,14 @@ async def names_of(uow: UnitOfWork, firm_ids: Sequence[int]) -> dict[int, str]:
 
 
 # -- one firm -------------------------------------------------------------------------------
-def audience_of(principal: Principal | None, firm_id: int | None = None) -> Audience:
-    """Which view a reader gets: of the registries (no ``firm_id``) or of one firm."""
-    if principal is None:
-        return Audience.PUBLIC
-    if policy.is_official(principal):
-        return Audience.OFFICIAL
-    if firm_id is None:
-        return Audience.PUBLIC  # lists show published firms to everyone else
-    if principal.organisation_id == firm_id and principal.has_any((Role.CONTRACTOR, Role.INTERMEDIARY)):
-        return Audience.FIRM
-    if not policy.may_see_firm_contacts(principal, firm_id):
-        return Audience.PUBLIC  # an applicant sees other firms as the public does
-    return Audience.MEMBER
-
-
 async def firm_record(
-    uow: UnitOfWork, vocabulary: Vocabulary, firm_id: int, *, audience: Audience, now: datetime
+    uow: UnitOfWork, vocabulary: Vocabulary, firm_id: int, *, reader: Principal | None, now: datetime
 ) -> dict[str, Any]:
-    """Everything ``audience`` may see of one firm, as plain data (names resolved)."""
+    """Everything ``reader`` may see of one firm (:func:`market.policy.audience_of`), as
+    plain data (names resolved)."""
+    audience = policy.audience_of(reader, firm_id)
     firm = await load_firm(uow, firm_id)
-    private = audience in (Audience.FIRM, Audience.OFFICIAL)
+    private = policy.sees_unpublished(audience)
     if firm.status not in PUBLISHED_STATUSES and not private:
         # an applicant's papers are not published until it is admitted
         raise NotFound(f"there is no published firm {firm_id}", firm_id=firm_id)
@@ -289,7 +271,7 @@ async def firm_record(
         "admitted_at": firm.admitted_at.isoformat() if firm.admitted_at else None,
         "version": firm.version,
     }
-    if audience is not Audience.PUBLIC:
+    if policy.sees_contacts(audience):
         record["contact"] = {
             "name": firm.contact_name,
             "phone": firm.contact_phone,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from market.policy import (
+    Audience,
     DocumentFacts,
+    audience_of,
     may_ask_eligibility,
     may_edit_firm,
     may_issue_for,
@@ -14,6 +16,8 @@ from market.policy import (
     may_see_firm_contacts,
     may_see_firm_internals,
     overrides_issuer,
+    sees_contacts,
+    sees_unpublished,
 )
 from market.principal import Principal, Role
 from market.registry.admission_rules import FirmStatus
@@ -96,3 +100,14 @@ def test_owners_firms_and_officials_ask_why_a_firm_is_eligible() -> None:
     assert may_ask_eligibility(BUREAU_OWNER, 20) and may_ask_eligibility(WINNER, 20)
     assert may_ask_eligibility(SUPERVISOR, 20)
     assert not may_ask_eligibility(UNRELATED_FIRM, 20)
+
+
+def test_each_reader_gets_the_view_of_the_registries_that_is_theirs() -> None:
+    assert audience_of(None, 20) is Audience.PUBLIC and audience_of(WINNER) is Audience.PUBLIC
+    assert audience_of(SUPERVISOR) is Audience.OFFICIAL and audience_of(ADMIN, 20) is Audience.OFFICIAL
+    assert audience_of(WINNER, 20) is Audience.FIRM
+    assert audience_of(BUREAU_OWNER, 20) is Audience.MEMBER and audience_of(WINNER, 22) is Audience.MEMBER
+    assert audience_of(APPLICANT_WITH_WINNERS_CODE, 20) is Audience.PUBLIC
+    assert audience_of(APPLICANT_WITH_WINNERS_CODE, 21) is Audience.FIRM
+    assert [sees_unpublished(a) for a in Audience] == [False, False, True, True]
+    assert [sees_contacts(a) for a in Audience] == [False, True, True, True]

@@ -69,7 +69,6 @@ class RegistryController(Controller):
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> dict[str, Any]:
-        audience = directory.audience_of(signed_in_principal(request))
         query = directory.directory_query(
             app_state.vocabulary,
             kind=kind,
@@ -83,7 +82,7 @@ class RegistryController(Controller):
             sort=sort,
             page=page,
             per_page=per_page,
-            audience=audience,
+            reader=signed_in_principal(request),
         )
         result = await directory.search(uow, query, now=app_state.clock.now())
         return {
@@ -115,7 +114,7 @@ class RegistryController(Controller):
             uow,
             app_state.vocabulary,
             firm_id,
-            audience=directory.audience_of(signed_in_principal(request), firm_id),
+            reader=signed_in_principal(request),
             now=app_state.clock.now(),
         )
 
@@ -176,7 +175,7 @@ class RegistryController(Controller):
             uow,
             app_state.vocabulary,
             firm_id,
-            audience=directory.audience_of(principal, firm_id),
+            reader=principal,
             now=app_state.clock.now(),
         )
 
