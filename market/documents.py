@@ -300,6 +300,16 @@ async def document_pdf(uow: UnitOfWork, document_id: str) -> bytes:
     return bytes(pdf or b"")
 
 
+async def download(
+    uow: UnitOfWork, reader: Principal | None, document_id: str
+) -> tuple[IssuedDocument, bytes]:
+    """The sealed PDF with its record, for whoever may read it
+    (:func:`market.policy.may_read_document`; anyone, for a result notice)."""
+    row = await get_document(uow, document_id)
+    document_access.ensure_may_read(reader, row)
+    return row, await document_pdf(uow, document_id)
+
+
 async def revoke(
     uow: UnitOfWork, actor: Actor, document_id: str, *, principal: Principal, reason: str
 ) -> IssuedDocument:
