@@ -2,9 +2,11 @@
 
 Each ``may_*`` function takes the signed-in :class:`~market.accounts.Principal` (or None
 for an anonymous visitor) and plain data about the thing asked for, and answers yes or no.
-None of them opens a session or reads the clock, so each rule can be read, tested and
-changed in one place; controllers keep only the coarse role guards, services call these
-and turn a "no" into :class:`~market.errors.PermissionDenied`.
+None of them opens a session or reads the clock (an import-linter contract keeps SQLAlchemy
+out), so each rule can be read, tested and changed in one place. Controllers keep only the
+coarse role guards; services call these and turn a "no" into
+:class:`~market.errors.PermissionDenied`, or into :class:`~market.errors.NotFound` where
+even a thing's existence is not the reader's to know (an applicant, to an owner).
 
 Standing, in short:
 
