@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
-from market import audit
+from market import audit, policy
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import (
@@ -27,6 +27,7 @@ from market.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    PermissionDenied,
     TooManyAttempts,
 )
 from market.models import (
@@ -41,31 +42,10 @@ from market.models import (
     UserSession,
 )
 from market.passwords import check_strength, hash_password, verify_password
+from market.principal import Principal
 from market.settings import AuthSettings
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The signed-in user as the rest of the system sees them."""
-
-    user_id: int
-    username: str
-    display_name: str
-    roles: frozenset[Role]
-    organisation_id: int | None
-    organisation_uscc: str | None = None
-    # Where the user's organisation stands in the registries, if it is a firm: an applicant
-    # (applied, returned, rejected) sees its own application and only what the public sees.
-    firm_status: FirmStatus | None = None
-
-    def has_any(self, roles: Iterable[Role]) -> bool:
-        return bool(self.roles.intersection(roles))
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.user_id, self.username)
 
 
 def parse_role(value: str) -> Role:
@@ -141,9 +121,31 @@ async def get_organisation(uow: UnitOfWork, organisation_id: int) -> Organisatio
     return org
 
 
+async def read_organisation(uow: UnitOfWork, reader: Principal, organisation_id: int) -> Organisation:
+    """One organisation, if ``reader`` may read it (:func:`market.policy.may_read_organisation`)."""
+    if not policy.may_read_organisation(reader, organisation_id):
+        raise PermissionDenied(
+            "until your firm is admitted you may read only your own organisation",
+            organisation_id=organisation_id,
+        )
+    return await get_organisation(uow, organisation_id)
+
+
 async def list_organisations(
-    uow: UnitOfWork, *, kind: OrganisationKind | None = None, limit: int = 100, offset: int = 0
+    uow: UnitOfWork,
+    reader: Principal,
+    *,
+    kind: OrganisationKind | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> Sequence[Organisation]:
+    """Every body and firm with its address and phone: for members
+    (:func:`market.policy.may_list_organisations`)."""
+    if not policy.may_list_organisations(reader):
+        raise PermissionDenied(
+            "the organisation list is for admitted members; your firm's application is not "
+            "admitted yet (see GET /api/firms/{your firm} for its state)"
+        )
     query = select(Organisation).order_by(Organisation.id).limit(limit).offset(offset)
     if kind is not None:
         query = query.where(Organisation.kind == kind)

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 import contracts
 from market import policy
-from market.accounts import Principal
 from market.db import UnitOfWork
 from market.errors import InvalidInput, PermissionDenied
 from market.models import IssuedDocument, Organisation
+from market.principal import Principal
 
 REFERENCE_LOCKS = 0x646F63  # advisory-lock class: one issue per procurement reference at a time
 
@@ -22,6 +22,13 @@ def party_usccs(document: contracts.Document) -> list[str]:
     """The USCCs of the legal persons a document names (owner and winner, 甲方 and 乙方)."""
     values = (getattr(document, f.name) for f in dataclasses.fields(document))
     return sorted({value.uscc for value in values if isinstance(value, contracts.Party)})
+
+
+def facts_of(row: IssuedDocument) -> policy.DocumentFacts:
+    """What :mod:`market.policy` needs to know of a stored document."""
+    return policy.DocumentFacts(
+        row.kind, row.issuer_organisation_id, row.issued_by, tuple(row.party_usccs or ())
+    )
 
 
 async def issuer_for(uow: UnitOfWork, principal: Principal, reference: str, reason: str | None) -> int | None:
@@ -36,7 +43,7 @@ async def issuer_for(uow: UnitOfWork, principal: Principal, reference: str, reas
             .order_by(IssuedDocument.created_at, IssuedDocument.id)
         )
     ).all()
-    facts = [policy.DocumentFacts.of(row) for row in earlier]
+    facts = [facts_of(row) for row in earlier]
     if not policy.may_issue_for(principal, facts):
         owners = {f.issuer_organisation_id for f in facts} - {None}
         query = select(Organisation.name).where(Organisation.id.in_(owners)).order_by(Organisation.name)
@@ -60,7 +67,7 @@ async def issuer_for(uow: UnitOfWork, principal: Principal, reference: str, reas
 
 def ensure_may_read(principal: Principal | None, row: IssuedDocument) -> None:
     """Raise unless ``principal`` may download the PDF (:func:`market.policy.may_read_document`)."""
-    if policy.may_read_document(principal, policy.DocumentFacts.of(row)):
+    if policy.may_read_document(principal, facts_of(row)):
         return
     if principal is None:
         raise PermissionDenied("sign in to download this document; result notices are public")
@@ -72,7 +79,7 @@ def ensure_may_read(principal: Principal | None, row: IssuedDocument) -> None:
 
 
 def ensure_may_revoke(principal: Principal, row: IssuedDocument) -> None:
-    if not policy.may_revoke_document(principal, policy.DocumentFacts.of(row)):
+    if not policy.may_revoke_document(principal, facts_of(row)):
         raise PermissionDenied(
             "only the organisation that issued this document, a supervisor or an administrator "
             "may revoke it",

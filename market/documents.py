@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 
 import contracts
 from market import audit, document_access
-from market.accounts import Principal
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from market.models import DocumentStatus, DocumentTemplate, IssuedDocument
+from market.principal import Principal
 from market.settings import Settings
 
 MAX_TEMPLATE_CHARS = 200_000
@@ -298,6 +298,16 @@ async def document_pdf(uow: UnitOfWork, document_id: str) -> bytes:
     await get_document(uow, document_id)
     pdf = await uow.session.scalar(select(IssuedDocument.pdf).where(IssuedDocument.id == document_id))
     return bytes(pdf or b"")
+
+
+async def download(
+    uow: UnitOfWork, reader: Principal | None, document_id: str
+) -> tuple[IssuedDocument, bytes]:
+    """The sealed PDF with its record, for whoever may read it
+    (:func:`market.policy.may_read_document`; anyone, for a result notice)."""
+    row = await get_document(uow, document_id)
+    document_access.ensure_may_read(reader, row)
+    return row, await document_pdf(uow, document_id)
 
 
 async def revoke(

@@ -2,9 +2,11 @@
 
 Each ``may_*`` function takes the signed-in :class:`~market.accounts.Principal` (or None
 for an anonymous visitor) and plain data about the thing asked for, and answers yes or no.
-None of them opens a session or reads the clock, so each rule can be read, tested and
-changed in one place; controllers keep only the coarse role guards, services call these
-and turn a "no" into :class:`~market.errors.PermissionDenied`.
+None of them opens a session or reads the clock (an import-linter contract keeps SQLAlchemy
+out), so each rule can be read, tested and changed in one place. Controllers keep only the
+coarse role guards; services call these and turn a "no" into
+:class:`~market.errors.PermissionDenied`, or into :class:`~market.errors.NotFound` where
+even a thing's existence is not the reader's to know (an applicant, to an owner).
 
 Standing, in short:
 
@@ -19,11 +21,12 @@ Standing, in short:
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from market.accounts import Principal
-from market.models import FirmStatus, IssuedDocument, Role
+from market.principal import Principal, Role
+from market.registry.admission_rules import FirmStatus
 
 APPLICANT_STATUSES = frozenset({FirmStatus.APPLIED, FirmStatus.RETURNED, FirmStatus.REJECTED})
 OUTSIDE_STATUSES = APPLICANT_STATUSES | {FirmStatus.REMOVED}
@@ -65,19 +68,75 @@ def may_see_firm_contacts(principal: Principal | None, firm_id: int) -> bool:
     return is_member(principal) or principal.organisation_id == firm_id
 
 
+def may_edit_firm(principal: Principal, firm_id: int) -> bool:
+    """A firm's record (profile, licences, track records, resubmitting its application) is
+    changed by the firm's own users and by administrators; nobody else."""
+    if Role.ADMIN in principal.roles:
+        return True
+    return principal.organisation_id == firm_id and principal.has_any((Role.CONTRACTOR, Role.INTERMEDIARY))
+
+
+def may_see_firm_internals(principal: Principal | None, firm_id: int) -> bool:
+    """What a registry does not publish about a firm — the credit events behind its score,
+    its licences under review, an application not yet admitted — is for the firm's own
+    accounts and the officials."""
+    if principal is None:
+        return False
+    return is_official(principal) or principal.organisation_id == firm_id
+
+
+def may_ask_eligibility(principal: Principal, firm_id: int) -> bool:
+    """Why a firm is or is not eligible: owners ask about any published firm (they choose
+    whom to invite), a firm about itself, officials about anyone."""
+    return may_see_firm_internals(principal, firm_id) or Role.OWNER in principal.roles
+
+
+# -- the registries as a reader sees them ------------------------------------------------------
+class Audience(enum.Enum):
+    """Which view of the registries a reader gets."""
+
+    PUBLIC = "public"  # not signed in, and applicants looking at other firms
+    MEMBER = "member"  # signed-in members (owners look for contacts); not applicants
+    FIRM = "firm"  # the firm's own users
+    OFFICIAL = "official"  # supervisors and administrators
+
+
+def audience_of(principal: Principal | None, firm_id: int | None = None) -> Audience:
+    """Which view a reader gets: of the registries (no ``firm_id``) or of one firm."""
+    if principal is None:
+        return Audience.PUBLIC
+    if is_official(principal):
+        return Audience.OFFICIAL
+    if firm_id is None:
+        return Audience.PUBLIC  # lists show published firms to everyone else
+    if principal.organisation_id == firm_id and principal.has_any((Role.CONTRACTOR, Role.INTERMEDIARY)):
+        return Audience.FIRM
+    if not may_see_firm_contacts(principal, firm_id):
+        return Audience.PUBLIC  # an applicant sees other firms as the public does
+    return Audience.MEMBER
+
+
+def sees_unpublished(audience: Audience) -> bool:
+    """Firms not (or no longer) admitted, licences under review, the status history and its
+    reasons: for the firm itself and the officials. To anyone else such a firm does not
+    exist (404, not 403: not even its existence is published)."""
+    return audience in (Audience.FIRM, Audience.OFFICIAL)
+
+
+def sees_contacts(audience: Audience) -> bool:
+    return audience is not Audience.PUBLIC
+
+
 # -- documents ---------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DocumentFacts:
-    """What the rules need to know of an issued document."""
+    """What the rules need to know of an issued document (the service reads them from its
+    row: :func:`market.document_access.facts_of`)."""
 
     kind: str
     issuer_organisation_id: int | None
     issued_by: int | None
     party_usccs: tuple[str, ...]
-
-    @classmethod
-    def of(cls, row: IssuedDocument) -> DocumentFacts:
-        return cls(row.kind, row.issuer_organisation_id, row.issued_by, tuple(row.party_usccs or ()))
 
 
 def acts_for_issuer(principal: Principal, document: DocumentFacts) -> bool:

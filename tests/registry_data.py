@@ -10,12 +10,14 @@ from stdnum.cn import uscc as uscc_number
 from market.audit import Actor
 from market.db import Database, UnitOfWork
 from market.models import FirmStatus, LicenceStatus
+from market.principal import Principal, Role
 from market.registry import admission, directory, firms
 from market.registry.records import firm_input
 from market.registry.vocabulary import load_vocabulary
 
 VOCABULARY = load_vocabulary()
 ADMIN = Actor(None, "test-admin")
+ADMIN_USER = Principal(1, "test-admin", "管理员", frozenset({Role.ADMIN}), None)  # what ADMIN's rules see
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # 12:00 in Shaoguan
 TODAY = date(2026, 11, 28)
 
@@ -91,7 +93,5 @@ class LicenceSeen(NamedTuple):
 
 async def licences_seen(uow: UnitOfWork, firm_id: int) -> list[LicenceSeen]:
     """A firm's licences of every status, as the directory shows them to an official."""
-    record = await directory.firm_record(
-        uow, VOCABULARY, firm_id, audience=directory.Audience.OFFICIAL, now=NOW
-    )
+    record = await directory.firm_record(uow, VOCABULARY, firm_id, reader=ADMIN_USER, now=NOW)
     return [LicenceSeen(lic.id, lic.status, lic.number) for lic in record.licences]

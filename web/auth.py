@@ -15,8 +15,9 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from market.accounts import Principal, authenticate
+from market.accounts import authenticate
 from market.models import Role
+from market.principal import Principal
 from web.state import AppState
 
 PUBLIC = {"public": True}

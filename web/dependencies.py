@@ -8,9 +8,9 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
-from market.accounts import Principal
 from market.audit import Actor
 from market.db import UnitOfWork
+from market.principal import Principal
 from web.auth import current_principal
 from web.state import AppState
 

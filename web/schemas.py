@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from market.accounts import Principal
 from market.clock import local
 from market.models import Organisation, User
+from market.principal import Principal
 
 Username = Annotated[
     str,

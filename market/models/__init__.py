@@ -5,7 +5,6 @@ from market.models.accounts import (
     LoginAttempt,
     Organisation,
     OrganisationKind,
-    Role,
     User,
     UserRole,
     UserSession,
@@ -29,6 +28,7 @@ from market.models.registry import (
     ServiceEvaluation,
     TrackRecord,
 )
+from market.principal import Role  # pure, so that the access rules need no ORM
 
 __all__ = [
     "ORGANISATION_KIND",

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.models.base import Base, Timestamped, str_enum
+from market.principal import Role
 
 
 class OrganisationKind(enum.StrEnum):
@@ -29,16 +30,6 @@ class OrganisationKind(enum.StrEnum):
     INTERMEDIARY = "intermediary"  # 中介机构
     CONTRACTOR = "contractor"  # 施工企业 in the small-works pool
     TRADING_CENTRE = "trading_centre"  # 公共资源交易中心 (supervisors, admins)
-
-
-class Role(enum.StrEnum):
-    """What a user may do. A user may hold several."""
-
-    OWNER = "owner"
-    INTERMEDIARY = "intermediary"
-    CONTRACTOR = "contractor"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
 
 
 class Organisation(Timestamped, Base):

@@ -14,11 +14,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from market import audit
+from market import audit, policy
 from market.audit import Actor
 from market.db import UnitOfWork
-from market.errors import Conflict, NotFound
+from market.errors import Conflict, NotFound, PermissionDenied
 from market.models import Firm, FirmStatus, FirmStatusChange, Licence, LicenceStatus
+from market.principal import Principal
 from market.registry import admission_rules
 from market.registry.admission_rules import Decision, Standing, StatusChange
 
@@ -41,6 +42,19 @@ def ensure_version(firm: Firm, expected_version: int | None) -> None:
             f"{expected_version}); reload and try again",
             current_version=firm.version,
         )
+
+
+def ensure_may_edit(principal: Principal, firm_id: int) -> None:
+    """Refuse unless ``principal`` may change the firm's record (:func:`market.policy.may_edit_firm`)."""
+    if not policy.may_edit_firm(principal, firm_id):
+        raise PermissionDenied("you may only change your own firm's record", firm_id=firm_id)
+
+
+def ensure_may_see_internals(principal: Principal, firm_id: int) -> None:
+    """Refuse unless ``principal`` may see what the registry does not publish about the firm
+    (:func:`market.policy.may_see_firm_internals`)."""
+    if not policy.may_see_firm_internals(principal, firm_id):
+        raise PermissionDenied("you may only see your own firm's details", firm_id=firm_id)
 
 
 async def load_firm(uow: UnitOfWork, firm_id: int, *, for_update: bool = False) -> Firm:

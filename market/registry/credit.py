@@ -33,8 +33,9 @@ from market.models import (
     MisconductSeverity,
     ServiceEvaluation,
 )
+from market.principal import Principal
 from market.registry import admission_rules
-from market.registry.admission import load_firm, standing_of, write_change
+from market.registry.admission import ensure_may_see_internals, load_firm, standing_of, write_change
 from market.registry.vocabulary import CreditPolicy
 
 HUNDRED = Decimal("100.00")
@@ -148,8 +149,10 @@ class CreditStatement:
         return self.score == self.recomputed
 
 
-async def statement(uow: UnitOfWork, firm_id: int) -> CreditStatement:
-    """The score as stored and as rebuilt from the events, with the events."""
+async def statement(uow: UnitOfWork, reader: Principal, firm_id: int) -> CreditStatement:
+    """The score as stored and as rebuilt from the events, with the events: for the firm
+    itself and the officials."""
+    ensure_may_see_internals(reader, firm_id)
     firm = await load_firm(uow, firm_id)
     events = (
         await uow.session.scalars(

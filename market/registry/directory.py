@@ -5,12 +5,12 @@ The public sees what a trading centre publishes (名录公示): identity, regist
 or services, approved licences, track records, misconduct records, credit score and
 status. Contact details are for signed-in members (not for applicants, see
 :mod:`market.policy`); pending licences, the status history and the credit events are for
-the firm itself, supervisors and administrators.
+the firm itself, supervisors and administrators. The services here take the reader and
+ask :mod:`market.policy` (whose ``audience_of`` is re-exported for the pages' wording).
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +21,6 @@ from sqlalchemy import BigInteger, ColumnElement, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from market import policy
-from market.accounts import Principal
 from market.clock import local_day
 from market.db import UnitOfWork
 from market.errors import InvalidInput, NotFound
@@ -34,9 +33,11 @@ from market.models import (
     Misconduct,
     Organisation,
     Registry,
-    Role,
     TrackRecord,
 )
+from market.policy import Audience as Audience
+from market.policy import audience_of as audience_of
+from market.principal import Principal
 from market.registry.admission import effective_status, load_firm
 from market.registry.firm_record import (
     Contact,
@@ -50,13 +51,6 @@ from market.registry.vocabulary import Term, Vocabulary
 
 PUBLISHED_STATUSES = (FirmStatus.ADMITTED, FirmStatus.SUSPENDED)
 MAX_PAGE = 100_000  # deeper than any registry; keeps OFFSET inside a bigint
-
-
-class Audience(enum.Enum):
-    PUBLIC = "public"  # not signed in
-    MEMBER = "member"  # signed-in members (owners look for contacts); not applicants
-    FIRM = "firm"  # the firm's own users
-    OFFICIAL = "official"  # supervisors and administrators
 
 
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -98,10 +92,11 @@ def directory_query(
     sort: str = "name",
     page: int = 1,
     per_page: int = 20,
-    audience: Audience = Audience.PUBLIC,
+    reader: Principal | None = None,
 ) -> DirectoryQuery:
     """Check the filters given as text (query string); unknown values are 422s listing
     the allowed ones. Only officials may list firms that are not published."""
+    audience = policy.audience_of(reader)
     registry = None
     if kind:
         try:
@@ -117,7 +112,7 @@ def directory_query(
                 f"status is one or more of {', '.join(s.value for s in FirmStatus)}",
                 field="status",
             ) from None
-        if audience is not Audience.OFFICIAL and not set(statuses) <= set(PUBLISHED_STATUSES):
+        if not policy.sees_unpublished(audience) and not set(statuses) <= set(PUBLISHED_STATUSES):
             raise InvalidInput("only admitted and suspended firms are published", field="status")
     if sort not in SORTS:
         raise InvalidInput(f"sort is one of {', '.join(SORTS)}", field="sort", allowed=list(SORTS))
@@ -247,34 +242,21 @@ async def names_of(uow: UnitOfWork, firm_ids: Sequence[int]) -> dict[int, str]:
 
 
 # -- one firm -------------------------------------------------------------------------------
-def audience_of(principal: Principal | None, firm_id: int | None = None) -> Audience:
-    """Which view a reader gets: of the registries (no ``firm_id``) or of one firm."""
-    if principal is None:
-        return Audience.PUBLIC
-    if policy.is_official(principal):
-        return Audience.OFFICIAL
-    if firm_id is None:
-        return Audience.PUBLIC  # lists show published firms to everyone else
-    if principal.organisation_id == firm_id and principal.has_any((Role.CONTRACTOR, Role.INTERMEDIARY)):
-        return Audience.FIRM
-    if not policy.may_see_firm_contacts(principal, firm_id):
-        return Audience.PUBLIC  # an applicant sees other firms as the public does
-    return Audience.MEMBER
-
-
 async def firm_record(
-    uow: UnitOfWork, vocabulary: Vocabulary, firm_id: int, *, audience: Audience, now: datetime
+    uow: UnitOfWork, vocabulary: Vocabulary, firm_id: int, *, reader: Principal | None, now: datetime
 ) -> FirmRecord:
-    """Everything ``audience`` may see of one firm (names resolved)."""
+    """Everything ``reader`` may see of one firm (:func:`market.policy.audience_of`), names
+    resolved."""
+    audience = policy.audience_of(reader, firm_id)
     firm = await load_firm(uow, firm_id)
-    private = audience in (Audience.FIRM, Audience.OFFICIAL)
+    private = policy.sees_unpublished(audience)
     if firm.status not in PUBLISHED_STATUSES and not private:
         # an applicant's papers are not published until it is admitted
         raise NotFound(f"there is no published firm {firm_id}", firm_id=firm_id)
     org = firm.organisation
     status = effective_status(firm, now)
     contact = None
-    if audience is not Audience.PUBLIC:
+    if policy.sees_contacts(audience):
         contact = Contact(firm.contact_name, firm.contact_phone, firm.contact_email)
     licences = await _licences(uow, firm_id, include_unapproved=private)
     today = local_day(now)

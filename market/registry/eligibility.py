@@ -23,10 +23,12 @@ from sqlalchemy import Integer, Select, and_, cast, func, or_, select, text, typ
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import NullType
 
+from market import policy
 from market.clock import local, local_day
 from market.db import UnitOfWork
-from market.errors import NotFound
+from market.errors import NotFound, PermissionDenied
 from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation, Registry
+from market.principal import Principal
 from market.registry.requirements import LicenceRequirement, Requirements, requirements_from
 from market.registry.vocabulary import Vocabulary
 
@@ -40,6 +42,7 @@ __all__ = [
     "eligibility_query",
     "eligible_firms",
     "explain",
+    "explain_to",
     "judge",
     "requirements_from",
 ]
@@ -205,6 +208,23 @@ async def explain(
     ).all()
     reasons = judge(vocabulary, requirements, firm, uscc or "", licences, at)
     return Explanation(firm_id, name, not reasons, at, tuple(reasons))
+
+
+async def explain_to(
+    uow: UnitOfWork,
+    reader: Principal,
+    vocabulary: Vocabulary,
+    requirements: Requirements,
+    firm_id: int,
+    at: datetime,
+) -> Explanation:
+    """:func:`explain` as ``reader`` may hear it (:func:`market.policy.may_ask_eligibility`):
+    an owner learns nothing of a firm the registry has not published, not even that it
+    exists, so an applicant is a 404 to them rather than a 403."""
+    if not policy.may_ask_eligibility(reader, firm_id):
+        raise PermissionDenied("you may only ask about your own firm", firm_id=firm_id)
+    published_only = not policy.may_see_firm_internals(reader, firm_id)
+    return await explain(uow, vocabulary, requirements, firm_id, at, published_only=published_only)
 
 
 def judge(

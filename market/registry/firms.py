@@ -6,7 +6,7 @@ Licences and their review are in :mod:`market.registry.licences`, admission deci
 :mod:`market.registry.admission` (their rules in :mod:`market.registry.admission_rules`),
 scores in :mod:`market.registry.credit`, what a reader may see in
 :mod:`market.registry.directory`. A firm edits only itself, administrators any
-(:mod:`market.registry.ownership`); a profile change counts at once.
+(:func:`market.policy.may_edit_firm`); a profile change counts at once.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
 from market import accounts, audit
-from market.accounts import Principal
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
@@ -38,10 +37,10 @@ from market.models import (
     TrackRecord,
     User,
 )
-from market.registry.admission import change_status, ensure_version, load_firm
+from market.principal import Principal
+from market.registry.admission import change_status, ensure_may_edit, ensure_version, load_firm
 from market.registry.credit import base_event, clamp
 from market.registry.licences import licence_row
-from market.registry.ownership import ensure_may_edit
 from market.registry.records import (
     FIRM_COLUMNS,
     PROFILE_FIELDS,
@@ -192,8 +191,11 @@ async def _check_application_rate(uow: UnitOfWork, address: str, auth: AuthSetti
         )
 
 
-async def resubmit(uow: UnitOfWork, actor: Actor, firm_id: int, *, now: datetime, note: str = "") -> Firm:
+async def resubmit(
+    uow: UnitOfWork, actor: Actor, principal: Principal, firm_id: int, *, now: datetime, note: str = ""
+) -> Firm:
     """After a return (退回补正) or a rejection, the firm sends its application again."""
+    ensure_may_edit(principal, firm_id)
     firm = await load_firm(uow, firm_id, for_update=True)
     await change_status(uow, actor, firm, FirmStatus.APPLIED, reason=note or "重新提交入库申请", now=now)
     return firm
@@ -219,6 +221,7 @@ def current_record(firm: Firm) -> dict[str, Any]:
 
 async def update_profile(
     uow: UnitOfWork,
+    actor: Actor,
     principal: Principal,
     firm_id: int,
     changes: Mapping[str, Any],
@@ -261,7 +264,7 @@ async def update_profile(
     firm.updated_at = now
     flag_modified(firm, "updated_at")
     await uow.session.flush()
-    await audit.record(uow, principal.actor, "firm:changed", "firm", firm.id, diff)
+    await audit.record(uow, actor, "firm:changed", "firm", firm.id, diff)
     return firm
 
 
@@ -279,6 +282,7 @@ def _track_row(firm_id: int, track: TrackRecordInput) -> TrackRecord:
 
 async def add_track_record(
     uow: UnitOfWork,
+    actor: Actor,
     principal: Principal,
     firm_id: int,
     raw: Mapping[str, Any],
@@ -299,7 +303,7 @@ async def add_track_record(
     await uow.session.flush()
     await audit.record(
         uow,
-        principal.actor,
+        actor,
         "track_record:added",
         "firm",
         firm_id,
@@ -308,7 +312,9 @@ async def add_track_record(
     return row
 
 
-async def remove_track_record(uow: UnitOfWork, principal: Principal, firm_id: int, record_id: int) -> None:
+async def remove_track_record(
+    uow: UnitOfWork, actor: Actor, principal: Principal, firm_id: int, record_id: int
+) -> None:
     ensure_may_edit(principal, firm_id)
     row = await uow.session.get(TrackRecord, record_id)
     if row is None or row.firm_id != firm_id:
@@ -317,7 +323,7 @@ async def remove_track_record(uow: UnitOfWork, principal: Principal, firm_id: in
     await uow.session.flush()
     await audit.record(
         uow,
-        principal.actor,
+        actor,
         "track_record:removed",
         "firm",
         firm_id,

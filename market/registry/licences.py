@@ -15,13 +15,12 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, func, select
 
 from market import audit
-from market.accounts import Principal
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput, NotFound
 from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation
-from market.registry.admission import load_firm
-from market.registry.ownership import ensure_may_edit
+from market.principal import Principal
+from market.registry.admission import ensure_may_edit, ensure_may_see_internals, load_firm
 from market.registry.records import LicenceInput, licence_input
 from market.registry.vocabulary import Vocabulary
 
@@ -42,6 +41,7 @@ def licence_row(firm_id: int, licence: LicenceInput, status: LicenceStatus) -> L
 
 async def submit_licence(
     uow: UnitOfWork,
+    actor: Actor,
     principal: Principal,
     firm_id: int,
     raw: Mapping[str, Any],
@@ -83,7 +83,7 @@ async def submit_licence(
     await uow.session.flush()
     await audit.record(
         uow,
-        principal.actor,
+        actor,
         "licence:submitted",
         "firm",
         firm_id,
@@ -164,7 +164,9 @@ async def review_licence(
     return licence
 
 
-async def withdraw_licence(uow: UnitOfWork, principal: Principal, firm_id: int, licence_id: int) -> Licence:
+async def withdraw_licence(
+    uow: UnitOfWork, actor: Actor, principal: Principal, firm_id: int, licence_id: int
+) -> Licence:
     """The firm takes back a licence (pending or approved): it stops counting at once."""
     ensure_may_edit(principal, firm_id)
     licence = await _licence_of(uow, firm_id, licence_id)
@@ -172,7 +174,7 @@ async def withdraw_licence(uow: UnitOfWork, principal: Principal, firm_id: int, 
         raise Conflict(f"licence {licence_id} is {licence.status.value}; nothing to withdraw")
     licence.status = LicenceStatus.WITHDRAWN
     await uow.session.flush()
-    await audit.record(uow, principal.actor, "licence:withdrawn", "firm", firm_id, {"licence_id": licence_id})
+    await audit.record(uow, actor, "licence:withdrawn", "firm", firm_id, {"licence_id": licence_id})
     return licence
 
 
@@ -313,3 +315,12 @@ async def expiring_licences(
         for lic, name in rows
     ]
     return Listing(items, total, offset)
+
+
+async def expiring_for_firm(
+    uow: UnitOfWork, reader: Principal, firm_id: int, *, today: date, days: int = 30
+) -> Listing[ExpiringLicence]:
+    """One firm's licences expiring in the next ``days`` days: for the firm itself and the
+    officials."""
+    ensure_may_see_internals(reader, firm_id)
+    return await expiring_licences(uow, today=today, days=days, firm_id=firm_id, limit=1000)

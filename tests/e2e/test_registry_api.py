@@ -295,3 +295,52 @@ async def test_owners_do_not_learn_about_applicants(client: Client, make_user: A
         headers=own,
     )
     assert [r["code"] for r in mine.json()["reasons"]] == ["not-admitted", "licence-pending"]
+
+
+async def test_firm_and_licence_changes_are_audited_with_the_client_address(
+    client: Client, make_user: Any, fresh_database: ClonedDatabase
+) -> None:
+    firm_id = await _apply(client, contractor(62), "firm62")
+    own = await sign_in(client, "firm62")
+    version = (await client.get(f"/api/firms/{firm_id}", headers=own)).json()["version"]
+    changed = await client.patch(
+        f"/api/firms/{firm_id}", json={"version": version, "introduction": "专业施工"}, headers=own
+    )
+    assert changed.status_code == 200, changed.text
+    licence = {
+        "licence_type": "safety_permit",
+        "number": "S-62",
+        "issuer": "广东省住房和城乡建设厅",
+        "valid_until": "2029-01-01",
+    }
+    submitted = await client.post(f"/api/firms/{firm_id}/licences", json=licence, headers=own)
+    assert submitted.status_code == 201, submitted.text
+    async with fresh_database.database.sessions() as session:
+        rows = (
+            await session.execute(
+                select(AuditEntry.action, AuditEntry.actor_label, AuditEntry.client_address).where(
+                    AuditEntry.action.in_(["firm:changed", "licence:submitted"])
+                )
+            )
+        ).all()
+    # the test client connects from "testclient", as the application audit entry shows
+    assert sorted(tuple(r) for r in rows) == [
+        ("firm:changed", "firm62", "testclient"),
+        ("licence:submitted", "firm62", "testclient"),
+    ]
+
+
+async def test_a_firms_unpublished_details_and_its_application_are_its_own(
+    client: Client, make_user: Any
+) -> None:
+    mine = await _apply(client, contractor(63), "firm63")
+    theirs = await _apply(client, contractor(64), "firm64")
+    await make_user("buyer3", Role.OWNER)
+    own = await sign_in(client, "firm63")
+    owner = await sign_in(client, "buyer3")
+    for reader, firm_id, status in ((own, mine, 200), (own, theirs, 403), (owner, mine, 403)):
+        assert (await client.get(f"/api/firms/{firm_id}/credit", headers=reader)).status_code == status
+        expiring = await client.get(f"/api/firms/{firm_id}/licences/expiring", headers=reader)
+        assert expiring.status_code == status
+    assert (await client.post(f"/api/firms/{theirs}/resubmit", json={}, headers=own)).status_code == 403
+    assert (await client.post(f"/api/firms/{mine}/resubmit", json={}, headers=own)).status_code == 409

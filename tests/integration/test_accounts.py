@@ -104,7 +104,7 @@ async def test_login_opens_a_session_that_authenticates_until_logout(database: D
     async with database.unit_of_work() as uow:
         principal = await accounts.authenticate(uow, result.token, now=clock.now())
         assert principal is not None and principal.roles == {Role.OWNER}
-        await accounts.logout(uow, result.token, principal.actor)
+        await accounts.logout(uow, result.token, Actor(principal.user_id, principal.username))
         await uow.commit()
     async with database.unit_of_work() as uow:
         assert await accounts.authenticate(uow, result.token, now=clock.now()) is None

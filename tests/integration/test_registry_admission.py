@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from market.accounts import Principal
+from market.audit import Actor
 from market.db import Database
 from market.errors import Conflict, InvalidInput, PermissionDenied
 from market.models import (
@@ -24,11 +24,13 @@ from market.models import (
     Organisation,
     Role,
 )
+from market.principal import Principal
 from market.registry import admission, credit, firms, licences
 from market.registry.records import InvalidRecord, firm_input
 from market.settings import AuthSettings
 from tests.registry_data import (
     ADMIN,
+    ADMIN_USER,
     NOW,
     TODAY,
     VOCABULARY,
@@ -41,6 +43,10 @@ from tests.registry_data import (
 
 def firm_user(firm_id: int, role: Role = Role.CONTRACTOR) -> Principal:
     return Principal(9000 + firm_id, f"user{firm_id}", "企业经办人", frozenset({role}), firm_id)
+
+
+def acting(principal: Principal) -> Actor:
+    return Actor(principal.user_id, principal.username, "192.0.2.7")
 
 
 async def _count(database: Database, model: type) -> int:
@@ -70,7 +76,7 @@ async def test_an_application_is_admitted_and_its_licences_approved_with_history
         assert [lic.status for lic in await licences_seen(uow, firm_id)] == [LicenceStatus.PENDING]
     await _move(database, firm_id, FirmStatus.RETURNED, "请补充安全生产许可证")
     async with database.unit_of_work() as uow:
-        await firms.resubmit(uow, ADMIN, firm_id, now=NOW + timedelta(hours=1))
+        await firms.resubmit(uow, ADMIN, ADMIN_USER, firm_id, now=NOW + timedelta(hours=1))
         await uow.commit()
     await _move(database, firm_id, FirmStatus.ADMITTED, "", now=NOW + timedelta(hours=2))
     async with database.sessions() as session:
@@ -173,6 +179,7 @@ async def test_a_firm_edits_its_own_profile_but_not_another(database: Database) 
     async with database.unit_of_work() as uow:
         firm = await firms.update_profile(
             uow,
+            acting(firm_user(mine)),
             firm_user(mine),
             mine,
             {"contact_phone": "13800000000", "work_fields": "水利;交通公路"},
@@ -186,6 +193,7 @@ async def test_a_firm_edits_its_own_profile_but_not_another(database: Database) 
         with pytest.raises(PermissionDenied):
             await firms.update_profile(
                 uow,
+                acting(firm_user(mine)),
                 firm_user(mine),
                 theirs,
                 {"contact_phone": "13800000001"},
@@ -196,6 +204,7 @@ async def test_a_firm_edits_its_own_profile_but_not_another(database: Database) 
         with pytest.raises(InvalidRecord) as caught:
             await firms.update_profile(
                 uow,
+                acting(firm_user(mine)),
                 firm_user(mine),
                 mine,
                 {"work_fields": ["航空"]},
@@ -207,7 +216,14 @@ async def test_a_firm_edits_its_own_profile_but_not_another(database: Database) 
         assert "housing_municipal" in caught.value.details["problems"][0]["message"]
         with pytest.raises(InvalidInput, match="USCC never changes"):
             await firms.update_profile(
-                uow, firm_user(mine), mine, {"uscc": "x"}, expected_version=None, vocabulary=VOCABULARY, now=NOW
+                uow,
+                acting(firm_user(mine)),
+                firm_user(mine),
+                mine,
+                {"uscc": "x"},
+                expected_version=None,
+                vocabulary=VOCABULARY,
+                now=NOW,
             )
 
 
@@ -223,7 +239,9 @@ async def test_licence_dates_out_of_order_are_refused(database: Database) -> Non
     before = await _count(database, Licence)
     async with database.unit_of_work() as uow:
         with pytest.raises(InvalidRecord) as caught:
-            await licences.submit_licence(uow, firm_user(firm_id), firm_id, bad, vocabulary=VOCABULARY)
+            await licences.submit_licence(
+                uow, acting(firm_user(firm_id)), firm_user(firm_id), firm_id, bad, vocabulary=VOCABULARY
+            )
     assert caught.value.problems[0].field == "valid_until"
     assert "before the issue date" in caught.value.problems[0].message
     assert await _count(database, Licence) == before
@@ -241,7 +259,13 @@ async def test_a_rejected_licence_change_keeps_the_approved_one(database: Databa
             "valid_until": "2030-01-01",
         }
         pending = await licences.submit_licence(
-            uow, firm_user(firm_id), firm_id, upgrade, replaces=current.id, vocabulary=VOCABULARY
+            uow,
+            acting(firm_user(firm_id)),
+            firm_user(firm_id),
+            firm_id,
+            upgrade,
+            replaces=current.id,
+            vocabulary=VOCABULARY,
         )
         with pytest.raises(InvalidInput):
             await licences.review_licence(uow, ADMIN, pending.id, approve=False, reason="", now=NOW)
@@ -309,7 +333,7 @@ async def test_credit_is_the_sum_of_its_events_with_causes(database: Database) -
                 policy=policy,
             )
     async with database.unit_of_work() as uow:
-        result = await credit.statement(uow, firm_id)
+        result = await credit.statement(uow, ADMIN_USER, firm_id)
     expected = (
         policy.base + policy.evaluation[5] + policy.on_time + policy.misconduct[MisconductSeverity.MINOR]
     )
@@ -328,10 +352,10 @@ async def test_credit_never_leaves_0_to_100(database: Database) -> None:
     firm_id = await admitted_firm(database, intermediary(15))
     async with database.unit_of_work() as uow:
         await credit.adjust(uow, ADMIN, firm_id, delta=Decimal("90"), reason="纠正", now=NOW)
-        high = (await credit.statement(uow, firm_id)).score
+        high = (await credit.statement(uow, ADMIN_USER, firm_id)).score
         await credit.adjust(uow, ADMIN, firm_id, delta=Decimal("-100"), reason="纠正", now=NOW)
         await credit.adjust(uow, ADMIN, firm_id, delta=Decimal("-100"), reason="纠正", now=NOW)
-        low = (await credit.statement(uow, firm_id)).score
+        low = (await credit.statement(uow, ADMIN_USER, firm_id)).score
     assert (high, low) == (Decimal("100.00"), Decimal("0.00"))
 
 
@@ -453,6 +477,7 @@ async def test_a_profile_change_is_stamped_by_the_service_clock_and_moves_the_ve
         async with database.unit_of_work() as uow:
             firm = await firms.update_profile(
                 uow,
+                acting(firm_user(firm_id)),
                 firm_user(firm_id),
                 firm_id,
                 {"contact_phone": phone},
@@ -482,7 +507,7 @@ async def test_a_deduction_counts_even_after_the_score_hit_100(database: Databas
             now=NOW,
             policy=VOCABULARY.credit,
         )
-        result = await credit.statement(uow, firm_id)
+        result = await credit.statement(uow, ADMIN_USER, firm_id)
     assert str(result.score) == "95.00" == str(result.recomputed)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from market.audit import Actor
 from market.db import Database
 from market.models import FirmStatus, MisconductSeverity
 from market.registry import admission, credit, firms, licences
@@ -188,7 +189,13 @@ async def test_a_pending_licence_change_does_not_count_until_approved(database: 
         renewal = dict(raw["licences"][0], valid_until="2029-12-01")
         licence_id = (await licences_seen(uow, firm_id))[0].id
         pending = await licences.submit_licence(
-            uow, principal, firm_id, renewal, replaces=licence_id, vocabulary=VOCABULARY
+            uow,
+            Actor(principal.user_id, principal.username),
+            principal,
+            firm_id,
+            renewal,
+            replaces=licence_id,
+            vocabulary=VOCABULARY,
         )
         await uow.commit()
     assert await _codes(database, req(licences=["building_gc"]), firm_id, later) == ["licence-expired"]
@@ -199,8 +206,8 @@ async def test_a_pending_licence_change_does_not_count_until_approved(database: 
 
 
 def _principal_of(firm_id: int) -> Any:
-    from market.accounts import Principal
     from market.models import Role
+    from market.principal import Principal
 
     return Principal(900, "firm-user", "企业用户", frozenset({Role.CONTRACTOR}), firm_id)
 

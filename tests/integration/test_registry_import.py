@@ -485,8 +485,8 @@ async def test_reimporting_an_applicant_keeps_its_licences_pending_and_admission
 
 
 async def test_reimport_does_not_bring_back_a_licence_the_firm_withdrew(database: Database) -> None:
-    from market.accounts import Principal
     from market.models import Role
+    from market.principal import Principal
     from market.registry import licences as registry_licences
     from tests.registry_data import licences_seen
 
@@ -495,7 +495,7 @@ async def test_reimport_does_not_bring_back_a_licence_the_firm_withdrew(database
     firm_user = Principal(1, "firm", "企业", frozenset({Role.CONTRACTOR}), firm_id)
     async with database.unit_of_work() as uow:
         first = (await licences_seen(uow, firm_id))[0]
-        await registry_licences.withdraw_licence(uow, firm_user, firm_id, first.id)
+        await registry_licences.withdraw_licence(uow, ADMIN, firm_user, firm_id, first.id)
         await uow.commit()
     approved = await _count(database, Licence, Licence.status == LicenceStatus.APPROVED)
     again = await _import(database, as_csv([row(1)]))

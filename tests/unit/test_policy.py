@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from market.accounts import Principal
-from market.models import FirmStatus, Role
 from market.policy import (
+    Audience,
     DocumentFacts,
+    audience_of,
+    may_ask_eligibility,
+    may_edit_firm,
     may_issue_for,
     may_list_organisations,
     may_read_document,
     may_read_organisation,
     may_revoke_document,
     may_see_firm_contacts,
+    may_see_firm_internals,
     overrides_issuer,
+    sees_contacts,
+    sees_unpublished,
 )
+from market.principal import Principal, Role
+from market.registry.admission_rules import FirmStatus
 
 BUREAU, OTHER = 10, 11
 EMPLOYER_USCC, CONTRACTOR_USCC = "11440200MB2C12340D", "91440203MA55K9870C"
@@ -73,3 +80,34 @@ def test_an_applicant_sees_only_its_own_organisation_and_no_contacts_of_others()
     assert may_see_firm_contacts(WINNER, 22) and not may_see_firm_contacts(None, 22)
     returned = person(Role.INTERMEDIARY, 23, None, FirmStatus.RETURNED)
     assert not may_see_firm_contacts(returned, 20)
+
+
+def test_a_firms_record_is_changed_by_its_own_firm_users_and_administrators() -> None:
+    colleague_as_owner = person(Role.OWNER, 20, CONTRACTOR_USCC, FirmStatus.ADMITTED)
+    assert may_edit_firm(WINNER, 20) and may_edit_firm(ADMIN, 20)
+    assert may_edit_firm(APPLICANT_WITH_WINNERS_CODE, 21)  # an applicant resubmits its own application
+    assert not may_edit_firm(WINNER, 22) and not may_edit_firm(SUPERVISOR, 20)
+    assert not may_edit_firm(colleague_as_owner, 20)  # an owner account is not a firm user
+
+
+def test_what_a_firm_does_not_publish_is_for_itself_and_the_officials() -> None:
+    assert may_see_firm_internals(WINNER, 20) and may_see_firm_internals(APPLICANT_WITH_WINNERS_CODE, 21)
+    assert may_see_firm_internals(SUPERVISOR, 20) and may_see_firm_internals(ADMIN, 20)
+    assert not any(may_see_firm_internals(p, 20) for p in (None, BUREAU_OWNER, UNRELATED_FIRM))
+
+
+def test_owners_firms_and_officials_ask_why_a_firm_is_eligible() -> None:
+    assert may_ask_eligibility(BUREAU_OWNER, 20) and may_ask_eligibility(WINNER, 20)
+    assert may_ask_eligibility(SUPERVISOR, 20)
+    assert not may_ask_eligibility(UNRELATED_FIRM, 20)
+
+
+def test_each_reader_gets_the_view_of_the_registries_that_is_theirs() -> None:
+    assert audience_of(None, 20) is Audience.PUBLIC and audience_of(WINNER) is Audience.PUBLIC
+    assert audience_of(SUPERVISOR) is Audience.OFFICIAL and audience_of(ADMIN, 20) is Audience.OFFICIAL
+    assert audience_of(WINNER, 20) is Audience.FIRM
+    assert audience_of(BUREAU_OWNER, 20) is Audience.MEMBER and audience_of(WINNER, 22) is Audience.MEMBER
+    assert audience_of(APPLICANT_WITH_WINNERS_CODE, 20) is Audience.PUBLIC
+    assert audience_of(APPLICANT_WITH_WINNERS_CODE, 21) is Audience.FIRM
+    assert [sees_unpublished(a) for a in Audience] == [False, False, True, True]
+    assert [sees_contacts(a) for a in Audience] == [False, True, True, True]

@@ -7,8 +7,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET
 
-from market import accounts, policy
-from market.errors import PermissionDenied
+from market import accounts
 from market.models import Role
 from web.auth import requires, signed_in
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
@@ -118,13 +117,8 @@ class OrganisationController(Controller):
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> list[OrganisationView]:
-        if not policy.may_list_organisations(principal):
-            raise PermissionDenied(
-                "the organisation list is for admitted members; your firm's application is not "
-                "admitted yet (see GET /api/firms/{your firm} for its state)"
-            )
         parsed = accounts.parse_kind(kind) if kind else None
-        rows = await accounts.list_organisations(uow, kind=parsed, limit=limit, offset=offset)
+        rows = await accounts.list_organisations(uow, principal, kind=parsed, limit=limit, offset=offset)
         return [OrganisationView.of(o) for o in rows]
 
     @post(
@@ -152,12 +146,7 @@ class OrganisationController(Controller):
     async def get_organisation(
         self, organisation_id: Id, uow: UoW, principal: CurrentPrincipal
     ) -> OrganisationView:
-        if not policy.may_read_organisation(principal, organisation_id):
-            raise PermissionDenied(
-                "until your firm is admitted you may read only your own organisation",
-                organisation_id=organisation_id,
-            )
-        return OrganisationView.of(await accounts.get_organisation(uow, organisation_id))
+        return OrganisationView.of(await accounts.read_organisation(uow, principal, organisation_id))
 
     @patch(
         "/{organisation_id:int}",

@@ -14,7 +14,7 @@ from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Template
 from msgspec import Meta, Struct
 
-from market import document_access, documents
+from market import documents
 from market.clock import local
 from market.models import DocumentTemplate, IssuedDocument, Role
 from web.auth import PUBLIC, requires, signed_in_principal
@@ -230,10 +230,9 @@ class DocumentController(Controller):
     async def pdf(
         self, request: Request[Any, Any, Any], document_id: FromPath[str], uow: UoW
     ) -> Response[bytes]:
-        row = await documents.get_document(uow, document_id)
-        document_access.ensure_may_read(signed_in_principal(request), row)
+        row, pdf = await documents.download(uow, signed_in_principal(request), document_id)
         return Response(
-            await documents.document_pdf(uow, document_id),
+            pdf,
             media_type="application/pdf",
             # RFC 6266/5987: an ASCII fallback name plus the real (Chinese) one, UTF-8 encoded
             headers={

@@ -13,13 +13,12 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody
 from msgspec import structs
 
-from market.accounts import Principal
 from market.clock import local_day
-from market.errors import PermissionDenied
 from market.models import Role
-from market.registry import credit, directory, firms, licences, ownership
+from market.principal import Principal
+from market.registry import credit, directory, firms, licences
 from web.auth import PUBLIC, requires, signed_in_principal
-from web.dependencies import CurrentPrincipal, State, UoW, client_address
+from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, client_address
 from web.params import DaysAhead, Id, Page, PerPage
 from web.registry_results import (
     ApplicationView,
@@ -46,13 +45,6 @@ from web.registry_views import (
 officials = requires(Role.ADMIN, Role.SUPERVISOR)
 firm_users = requires(Role.CONTRACTOR, Role.INTERMEDIARY, Role.ADMIN)
 anyone_signed_in = requires()
-
-
-def _own_or_official(principal: Principal, firm_id: int) -> None:
-    if principal.has_any((Role.ADMIN, Role.SUPERVISOR)):
-        return
-    if principal.organisation_id != firm_id:
-        raise PermissionDenied("you may only see your own firm's details", firm_id=firm_id)
 
 
 class RegistryController(Controller):
@@ -91,7 +83,6 @@ class RegistryController(Controller):
         page: Page = 1,
         per_page: PerPage = 20,
     ) -> DirectoryView:
-        audience = directory.audience_of(signed_in_principal(request))
         query = directory.directory_query(
             app_state.vocabulary,
             kind=kind,
@@ -105,7 +96,7 @@ class RegistryController(Controller):
             sort=sort,
             page=page,
             per_page=per_page,
-            audience=audience,
+            reader=signed_in_principal(request),
         )
         return DirectoryView.of(await directory.search(uow, query, now=app_state.clock.now()))
 
@@ -117,7 +108,7 @@ class RegistryController(Controller):
             uow,
             app_state.vocabulary,
             firm_id,
-            audience=directory.audience_of(signed_in_principal(request), firm_id),
+            reader=signed_in_principal(request),
             now=app_state.clock.now(),
         )
         return FirmRecordView.of(record)
@@ -154,12 +145,13 @@ class RegistryController(Controller):
         firm_id: Id,
         data: JSONBody[ProfileUpdate],
         uow: UoW,
+        actor: CurrentActor,
         principal: CurrentPrincipal,
-        request: Request[Any, Any, Any],
         app_state: State,
     ) -> FirmRecordView:
         await firms.update_profile(
             uow,
+            actor,
             principal,
             firm_id,
             data.changes(),
@@ -175,7 +167,7 @@ class RegistryController(Controller):
             uow,
             app_state.vocabulary,
             firm_id,
-            audience=directory.audience_of(principal, firm_id),
+            reader=principal,
             now=app_state.clock.now(),
         )
         return FirmRecordView.of(record)
@@ -191,11 +183,18 @@ class RegistryController(Controller):
         firm_id: Id,
         data: JSONBody[LicenceBody],
         uow: UoW,
+        actor: CurrentActor,
         principal: CurrentPrincipal,
         app_state: State,
     ) -> LicenceStatusView:
         licence = await licences.submit_licence(
-            uow, principal, firm_id, data.raw(), replaces=data.replaces, vocabulary=app_state.vocabulary
+            uow,
+            actor,
+            principal,
+            firm_id,
+            data.raw(),
+            replaces=data.replaces,
+            vocabulary=app_state.vocabulary,
         )
         await uow.commit()
         return LicenceStatusView.of(licence)
@@ -207,9 +206,14 @@ class RegistryController(Controller):
         status_code=200,
     )
     async def withdraw_licence(
-        self, firm_id: Id, licence_id: Id, uow: UoW, principal: CurrentPrincipal
+        self,
+        firm_id: Id,
+        licence_id: Id,
+        uow: UoW,
+        actor: CurrentActor,
+        principal: CurrentPrincipal,
     ) -> LicenceStatusView:
-        licence = await licences.withdraw_licence(uow, principal, firm_id, licence_id)
+        licence = await licences.withdraw_licence(uow, actor, principal, firm_id, licence_id)
         await uow.commit()
         return LicenceStatusView.of(licence)
 
@@ -224,11 +228,13 @@ class RegistryController(Controller):
         firm_id: Id,
         data: JSONBody[TrackRecordBody],
         uow: UoW,
+        actor: CurrentActor,
         principal: CurrentPrincipal,
         app_state: State,
     ) -> TrackRecordAdded:
         row = await firms.add_track_record(
             uow,
+            actor,
             principal,
             firm_id,
             structs.asdict(data),
@@ -245,9 +251,14 @@ class RegistryController(Controller):
         status_code=200,
     )
     async def remove_track_record(
-        self, firm_id: Id, record_id: Id, uow: UoW, principal: CurrentPrincipal
+        self,
+        firm_id: Id,
+        record_id: Id,
+        uow: UoW,
+        actor: CurrentActor,
+        principal: CurrentPrincipal,
     ) -> TrackRecordRemoved:
-        await firms.remove_track_record(uow, principal, firm_id, record_id)
+        await firms.remove_track_record(uow, actor, principal, firm_id, record_id)
         await uow.commit()
         return TrackRecordRemoved(record_id)
 
@@ -262,11 +273,11 @@ class RegistryController(Controller):
         firm_id: Id,
         data: JSONBody[ResubmitBody],
         uow: UoW,
+        actor: CurrentActor,
         principal: CurrentPrincipal,
         app_state: State,
     ) -> FirmStatusView:
-        ownership.ensure_may_edit(principal, firm_id)
-        firm = await firms.resubmit(uow, principal.actor, firm_id, now=app_state.clock.now(), note=data.note)
+        firm = await firms.resubmit(uow, actor, principal, firm_id, now=app_state.clock.now(), note=data.note)
         await uow.commit()
         return FirmStatusView.of(firm)
 
@@ -278,8 +289,7 @@ class RegistryController(Controller):
     async def credit_statement(
         self, firm_id: Id, uow: UoW, principal: CurrentPrincipal
     ) -> CreditStatementView:
-        _own_or_official(principal, firm_id)
-        return CreditStatementView.of(await credit.statement(uow, firm_id))
+        return CreditStatementView.of(await credit.statement(uow, principal, firm_id))
 
     @get(
         "/firms/{firm_id:int}/licences/expiring",
@@ -294,9 +304,8 @@ class RegistryController(Controller):
         app_state: State,
         days: DaysAhead = 30,
     ) -> ExpiringLicences:
-        _own_or_official(principal, firm_id)
         today = local_day(app_state.clock.now())
-        found = await licences.expiring_licences(uow, today=today, days=days, firm_id=firm_id, limit=1000)
+        found = await licences.expiring_for_firm(uow, principal, firm_id, today=today, days=days)
         return ExpiringLicences.of(found)
 
 

@@ -8,10 +8,9 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody
 
 from market.clock import local_day, user_time
-from market.errors import PermissionDenied
 from market.models import MisconductSeverity, Role
 from market.registry import admission, credit, directory, licences
-from market.registry.eligibility import eligible_firms, explain, requirements_from
+from market.registry.eligibility import eligible_firms, explain_to, requirements_from
 from market.registry.records import parse_date
 from web.auth import requires
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
@@ -197,13 +196,7 @@ class RegistryAdministration(Controller):
         principal: CurrentPrincipal,
         app_state: State,
     ) -> ExplanationView:
-        official = principal.has_any((Role.ADMIN, Role.SUPERVISOR))
-        own = principal.organisation_id == firm_id
-        if not (official or own or principal.has_any((Role.OWNER,))):
-            raise PermissionDenied("you may only ask about your own firm", firm_id=firm_id)
         requirements = requirements_from(app_state.vocabulary, data.requirements)
         at = user_time(data.at, "at") or app_state.clock.now()
-        explanation = await explain(
-            uow, app_state.vocabulary, requirements, firm_id, at, published_only=not (official or own)
-        )
+        explanation = await explain_to(uow, principal, app_state.vocabulary, requirements, firm_id, at)
         return ExplanationView.of(explanation)

@@ -266,8 +266,8 @@ class RegistryPages(Controller):
         per_page: FromQuery[str] = "",
     ) -> Template:
         vocabulary = app_state.vocabulary
-        audience = directory.audience_of(signed_in_principal(request))
-        official = audience is directory.Audience.OFFICIAL
+        reader = signed_in_principal(request)
+        official = directory.audience_of(reader) is directory.Audience.OFFICIAL
         form = {
             "kind": kind,
             "q": q,
@@ -315,7 +315,7 @@ class RegistryPages(Controller):
                 sort=form["sort"],
                 page=_whole(page, 1, "page"),
                 per_page=_whole(per_page, 20, "per_page"),
-                audience=audience,
+                reader=reader,
             )
         except InvalidInput as exc:
             context["error"] = chinese_message(exc, vocabulary, form)
@@ -344,10 +344,10 @@ class RegistryPages(Controller):
     async def firm_page(
         self, request: Request[Any, Any, Any], firm_id: Id, uow: UoW, app_state: State
     ) -> Template:
-        audience = directory.audience_of(signed_in_principal(request), firm_id)
+        reader = signed_in_principal(request)
         try:
             record = await directory.firm_record(
-                uow, app_state.vocabulary, firm_id, audience=audience, now=app_state.clock.now()
+                uow, app_state.vocabulary, firm_id, reader=reader, now=app_state.clock.now()
             )
         except NotFound:
             return Template(
@@ -364,6 +364,6 @@ class RegistryPages(Controller):
             context={
                 "platform_name": app_state.settings.platform_name,
                 "firm": _firm_page(record, app_state.vocabulary),
-                "signed_in": audience is not directory.Audience.PUBLIC,
+                "signed_in": directory.audience_of(reader, firm_id) is not directory.Audience.PUBLIC,
             },
         )
