@@ -7,7 +7,7 @@ each warmed up once: fonts prepared, seal loaded, WeasyPrint imported.
 
 Typical use in the application::
 
-    pool = RenderPool(settings, seal_config)          # at startup
+    pool = RenderPool(settings, seal_config)          # at startup (CPUs - 1 workers)
     issued = await pool.issue(document)               # in a request handler / job
     issued_many = await pool.issue_many_async(docs)   # a batch, all workers busy
     pool.close()                                      # at shutdown
@@ -41,6 +41,27 @@ class IssueRequest:
     document_id: str | None = None
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, which containers and ``taskset``
+    narrow), not every CPU of the machine."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """Render workers a server should run: one per CPU but one, at least one.
+
+    Idle CPU priority alone does not keep a batch from slowing the API: with every core
+    rendering, each request's processes (web server, PostgreSQL backend) wake up on a core
+    whose caches the renderer has just filled, and must first preempt it. Leaving the
+    event loop a core of its own keeps the API's p99 under a batch within 2x of idle
+    (``bench/documents.py``); the last core still renders whenever the API is quiet.
+    """
+    return max(1, (usable_cpus() if cpus is None else cpus) - 1)
+
+
 def _warm_up(settings: RenderSettings, seal: SealConfig, niceness: int) -> None:
     if niceness:
         # Rendering is batch work: it should use every idle core, but a web request must
@@ -67,7 +88,8 @@ def _as_request(item: Document | IssueRequest) -> IssueRequest:
 class RenderPool:
     """A pool of worker processes that issue documents.
 
-    ``max_workers`` defaults to the number of CPUs; workers run at idle CPU priority
+    ``max_workers`` defaults to :func:`default_workers` (one core left to the event loop);
+    workers run at idle CPU priority
     (``SCHED_IDLE``, or ``niceness`` steps below normal where that is unavailable; 0 keeps
     normal priority) so a batch never starves the API. The first call of each worker
     builds the font cache if it is missing (seconds, once per cache directory).
@@ -82,7 +104,7 @@ class RenderPool:
         load_seal(seal)
         self.settings = settings
         self.seal = seal
-        self.max_workers = max_workers or os.cpu_count() or 1
+        self.max_workers = max_workers or default_workers()
         self._executor = ProcessPoolExecutor(
             max_workers=self.max_workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_warm_up, initargs=(settings, seal, niceness))
@@ -148,7 +170,8 @@ def issue_batch(items: Sequence[Document | IssueRequest], settings: RenderSettin
     """Issue a batch of documents using every core (a temporary :class:`RenderPool`).
 
     Results are in input order. For repeated batches keep one pool instead: starting
-    workers costs about a second each.
+    workers costs about a second each. Unlike a server's pool, a batch run on its own has
+    no event loop to leave a core to, so it takes them all.
     """
-    with RenderPool(settings, seal, max_workers) as pool:
+    with RenderPool(settings, seal, max_workers or usable_cpus()) as pool:
         return pool.issue_many(items)

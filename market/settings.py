@@ -124,7 +124,8 @@ class Settings:
     """Passphrase of the PKCS#12 file (MARKET_SEAL_PASSPHRASE)."""
 
     render_workers: int = 0
-    """Worker processes that render and seal documents (MARKET_RENDER_WORKERS); 0 = one per CPU."""
+    """Worker processes that render and seal documents (MARKET_RENDER_WORKERS); 0 = one per
+    CPU but one, so a batch of documents never takes the core the API answers on."""
 
     reference_dir: Path | None = None
     """Folder with the registries' vocabularies and region files (MARKET_REFERENCE_DIR);
