@@ -46,6 +46,20 @@ def normalise_database_url(url: str) -> str:
     )
 
 
+MIN_METRICS_TOKEN_LENGTH = 16
+
+
+def _metrics_token(value: str | None) -> str | None:
+    if not value:
+        return None
+    if len(value) < MIN_METRICS_TOKEN_LENGTH or any(c.isspace() for c in value):
+        raise ConfigurationError(
+            f"MARKET_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters without "
+            "spaces; make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
+
+
 DEFAULT_PLATFORM_NAME = "韶关市公共资源交易中心 电子交易平台"
 
 
@@ -138,6 +152,11 @@ class Settings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     """Sign-in settings, see :class:`AuthSettings`."""
 
+    metrics_token: str | None = field(default=None, repr=False)
+    """Bearer token the operator's Prometheus sends to read ``/metrics``
+    (MARKET_METRICS_TOKEN, at least 16 characters). Unset: ``/metrics`` answers 404 to
+    everyone, since behind a reverse proxy every client would look local."""
+
     @property
     def uses_embedded_database(self) -> bool:
         """True when the service manages its own PostgreSQL cluster under :attr:`home`."""
@@ -179,4 +198,5 @@ class Settings:
                 session_hours=_int("MARKET_SESSION_HOURS", env.get("MARKET_SESSION_HOURS"), 12),
                 cookie_secure=_flag(env.get("MARKET_COOKIE_SECURE"), False),
             ),
+            metrics_token=_metrics_token(env.get("MARKET_METRICS_TOKEN")),
         )

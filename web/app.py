@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.logging.config import BaseLoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -36,6 +37,8 @@ from web.controllers.registry_pages import RegistryPages
 from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
+from web.metrics import PROMETHEUS, metrics
+from web.observability import log_requests
 from web.state import AppState
 
 WEB_DIR = Path(__file__).parent
@@ -44,6 +47,7 @@ ROUTE_HANDLERS: list[Any] = [
     home,
     verify_lookup,
     healthz,
+    metrics,
     SessionController,
     UserController,
     OrganisationController,
@@ -72,9 +76,11 @@ def create_app(
     database: Database | None = None,
     clock: Clock | None = None,
     background: bool | None = None,
+    logging_config: BaseLoggingConfig | None = None,
 ) -> Litestar:
     """Build the app. ``settings.database_url`` must be set (the CLI starts the embedded
-    server first), unless a ``database`` is handed in."""
+    server first), unless a ``database`` is handed in. ``logging_config`` replaces
+    Litestar's default (``market serve`` passes JSON lines)."""
     if database is None:
         if settings.database_url is None:
             raise ConfigurationError("create_app needs settings.database_url or a database")
@@ -105,10 +111,10 @@ def create_app(
             state.documents.close()
             await database.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
-        middleware=[SessionMiddleware()],
+        middleware=[PROMETHEUS.middleware, SessionMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"market": state}),
@@ -137,4 +143,7 @@ def create_app(
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024,  # room for the multipart envelope
         debug=False,
+        **({"logging_config": logging_config} if logging_config else {}),
     )
+    log_requests(app)
+    return app
