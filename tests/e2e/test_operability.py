@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -15,9 +16,12 @@ from litestar import get
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text as sql
 
+from contracts import DocumentKind
+from contracts.samples import sample_document
 from market import audit
 from market.audit import Actor
 from market.clock import FixedClock
+from market.documents import DocumentOffice, RenderQueue
 from market.models import Role
 from market.settings import Settings
 from tests.conftest import ClonedDatabase
@@ -205,3 +209,19 @@ async def test_metrics_do_not_exist_when_no_token_is_configured(client: AsyncTes
     response = await client.get("/metrics", headers={"Authorization": "Bearer anything-at-all-here"})
     assert response.status_code == 404
     assert "/metrics" not in (await client.get("/schema/openapi.json")).json()["paths"]
+
+
+@pytest.mark.slow
+async def test_the_render_queue_counts_documents_being_rendered_and_waiting(tmp_path: Path) -> None:
+    office = DocumentOffice(Settings(home=tmp_path, render_workers=1))
+    assert office.queue == RenderQueue(workers=0, active=0, pending=0)
+    kinds = list(DocumentKind)[:3]
+    issuing = [asyncio.create_task(office.issue(sample_document(k), None, f"doc-{k.value}")) for k in kinds]
+    try:
+        await office.pool()  # started on first use (seconds: fonts, seal), after the three queued
+        # a render takes far longer than this check: one document on the worker, two waiting
+        assert office.queue == RenderQueue(workers=1, active=1, pending=2)
+        await asyncio.gather(*issuing)
+        assert office.queue == RenderQueue(workers=1, active=0, pending=0)
+    finally:
+        office.close()
