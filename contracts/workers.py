@@ -53,11 +53,11 @@ def usable_cpus() -> int:
 def default_workers(cpus: int | None = None) -> int:
     """Render workers a server should run: one per CPU but one, at least one.
 
-    Idle CPU priority alone does not keep a batch from slowing the API: with every core
-    rendering, each request's processes (web server, PostgreSQL backend) wake up on a core
-    whose caches the renderer has just filled, and must first preempt it. Leaving the
-    event loop a core of its own keeps the API's p99 under a batch within 2x of idle
-    (``bench/documents.py``); the last core still renders whenever the API is quiet.
+    Idle CPU priority alone did not keep a batch from slowing the API (p99 about 4x idle
+    with a worker on each of 2 cores): each request's processes (web server, PostgreSQL
+    backend) then wake up on a core a renderer holds, whose caches it has filled, and
+    must preempt it first. A core left to the event loop avoids that; the goal is a p99
+    within 2x of idle (``bench/documents.py``). Rendering still uses every other core.
     """
     return max(1, (usable_cpus() if cpus is None else cpus) - 1)
 
