@@ -7,7 +7,7 @@ each warmed up once: fonts prepared, seal loaded, WeasyPrint imported.
 
 Typical use in the application::
 
-    pool = RenderPool(settings, seal_config)          # at startup
+    pool = RenderPool(settings, seal_config)          # at startup (CPUs - 1 workers)
     issued = await pool.issue(document)               # in a request handler / job
     issued_many = await pool.issue_many_async(docs)   # a batch, all workers busy
     pool.close()                                      # at shutdown
@@ -39,6 +39,27 @@ class IssueRequest:
     document: Document
     template: TemplateSource | None = None
     document_id: str | None = None
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, which containers and ``taskset``
+    narrow), not every CPU of the machine."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """Render workers a server should run: one per CPU but one, at least one.
+
+    Idle CPU priority alone did not keep a batch from slowing the API (p99 about 4x idle
+    with a worker on each of 2 cores): each request's processes (web server, PostgreSQL
+    backend) then wake up on a core a renderer holds, whose caches it has filled, and
+    must preempt it first. A core left to the event loop avoids that; the goal is a p99
+    within 2x of idle (``bench/documents.py``). Rendering still uses every other core.
+    """
+    return max(1, (usable_cpus() if cpus is None else cpus) - 1)
 
 
 def _warm_up(settings: RenderSettings, seal: SealConfig, niceness: int) -> None:
@@ -75,7 +96,8 @@ def _as_request(item: Document | IssueRequest) -> IssueRequest:
 class RenderPool:
     """A pool of worker processes that issue documents.
 
-    ``max_workers`` defaults to the number of CPUs; workers run at idle CPU priority
+    ``max_workers`` defaults to :func:`default_workers` (one core left to the event loop);
+    workers run at idle CPU priority
     (``SCHED_IDLE``, or ``niceness`` steps below normal where that is unavailable; 0 keeps
     normal priority) so a batch never starves the API. The first call of each worker
     builds the font cache if it is missing (seconds, once per cache directory).
@@ -90,7 +112,7 @@ class RenderPool:
         load_seal(seal)
         self.settings = settings
         self.seal = seal
-        self.max_workers = max_workers or os.cpu_count() or 1
+        self.max_workers = max_workers or default_workers()
         self._executor = ProcessPoolExecutor(
             max_workers=self.max_workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_warm_up, initargs=(settings, seal, niceness))
@@ -158,7 +180,8 @@ def issue_batch(items: Sequence[Document | IssueRequest], settings: RenderSettin
     """Issue a batch of documents using every core (a temporary :class:`RenderPool`).
 
     Results are in input order. For repeated batches keep one pool instead: starting
-    workers costs about a second each.
+    workers costs about a second each. Unlike a server's pool, a batch run on its own has
+    no event loop to leave a core to, so it takes them all.
     """
-    with RenderPool(settings, seal, max_workers) as pool:
+    with RenderPool(settings, seal, max_workers or usable_cpus()) as pool:
         return pool.issue_many(items)

@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from market.db import Database, UnitOfWork
 
 GENESIS_HASH = bytes(32)
 SEALER_LOCK_KEY = 0x6D61726B6574_01  # "market" + 1: pg_advisory_xact_lock key of the sealer
+
+log = logging.getLogger("market.audit")
+_UNLOGGED = "market.audit.unlogged"  # Session.info key: entries written, not yet committed
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,34 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "value") and isinstance(value.value, str):  # enums
         return value.value
     return value
+
+
+def _log_when_committed(uow: UnitOfWork, actor: Actor, entries: Iterable[tuple[str, str, object]]) -> None:
+    """Keep ``(action, object_type, object_id)`` for one log line each once the transaction
+    commits: an entry rolled back with its transaction was never a business event."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    unlogged = uow.session.sync_session.info.setdefault(_UNLOGGED, [])
+    unlogged.extend((actor, action, kind, str(object_id)) for action, kind, object_id in entries)
+
+
+@event.listens_for(Session, "after_commit")
+def _log_committed(session: Session) -> None:
+    # The payload stays out of the log: the audit log holds it, and the log travels to
+    # places (collectors, tickets) where personal data should not.
+    for actor, action, object_type, object_id in session.info.pop(_UNLOGGED, ()):
+        log.info(
+            "%s %s %s", action, object_type, object_id,
+            extra={"event": "audit", "action": action, "object_type": object_type,
+                   "object_id": object_id, "actor_id": actor.id, "actor": actor.label,
+                   "client": actor.address or None},
+        )
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:  # a savepoint's rollback keeps the outer transaction's entries
+        session.info.pop(_UNLOGGED, None)
 
 
 async def record(
@@ -90,6 +123,7 @@ async def record(
             "address": actor.address,
         },
     )
+    _log_when_committed(uow, actor, [(action, object_type, object_id)])
 
 
 async def record_many(
@@ -129,6 +163,7 @@ async def record_many(
             "payloads": [json.dumps(_jsonable(dict(e[3] or {})), ensure_ascii=False) for e in entries],
         },
     )
+    _log_when_committed(uow, actor, [(e[0], e[1], e[2]) for e in entries])
 
 
 def canonical_entry(seq: int, row: Mapping[Any, Any], prev_hash: bytes) -> bytes:
@@ -213,6 +248,31 @@ async def seal_pending(database: Database, *, batch: int = 5000) -> int:
             total += len(rows)
             if len(rows) < batch:
                 return total
+
+
+@dataclass(frozen=True, slots=True)
+class SealingLag:
+    """How far the sealer is behind: entries committed but not chained yet, and the age
+    of the oldest of them in seconds (0 when none waits)."""
+
+    unsealed: int
+    oldest_seconds: float
+
+
+async def sealing_lag(database: Database) -> SealingLag:
+    """:class:`SealingLag` now, measured on the database's clock (the one that stamped the
+    entries)."""
+    async with database.sessions() as session:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT count(*) AS unsealed,"
+                    " coalesce(extract(epoch FROM now() - min(e.occurred_at)), 0) AS oldest"
+                    " FROM audit_unsealed u JOIN audit_entry e ON e.id = u.entry_id"
+                )
+            )
+        ).one()
+    return SealingLag(int(row.unsealed), max(0.0, float(row.oldest)))
 
 
 @dataclass(slots=True)

@@ -8,10 +8,11 @@ procurement, audits it, and answers "is this PDF the one the platform issued?".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,16 @@ MAX_TEMPLATE_CHARS = 200_000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
+@dataclass(frozen=True, slots=True)
+class RenderQueue:
+    """For the operator's metrics: worker processes running (0 until the first document
+    starts them), documents being rendered and documents waiting for a free worker."""
+
+    workers: int
+    active: int
+    pending: int
+
+
 class DocumentOffice:
     """The process-wide renderer and seal. Both are made on first use: building the font
     cache and starting worker processes takes seconds, and most requests never need them."""
@@ -46,6 +57,23 @@ class DocumentOffice:
         self.workers = settings.render_workers or None
         self._pool: contracts.RenderPool | None = None
         self._lock = asyncio.Lock()
+        self._in_flight = 0
+
+    @contextlib.contextmanager
+    def _counted(self) -> Iterator[None]:
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+
+    @property
+    def queue(self) -> RenderQueue:
+        # The pool hands documents to free workers in order: all are busy while more
+        # documents are in flight than there are workers.
+        workers = self._pool.max_workers if self._pool is not None else 0
+        active = min(self._in_flight, workers)
+        return RenderQueue(workers, active, self._in_flight - active)
 
     @functools.cached_property
     def render_settings(self) -> contracts.RenderSettings:
@@ -76,16 +104,19 @@ class DocumentOffice:
     async def issue(
         self, document: contracts.Document, template: contracts.TemplateSource | None, document_id: str
     ) -> contracts.IssuedDocument:
-        return await (await self.pool()).issue(document, template, document_id)
+        with self._counted():
+            return await (await self.pool()).issue(document, template, document_id)
 
     async def render_unsigned(
         self, document: contracts.Document, template: contracts.TemplateSource | None, document_id: str
     ) -> contracts.UnsignedDocument:
-        pool = await self.pool()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            pool.executor, contracts.render_unsigned, document, self.render_settings, template, document_id
-        )
+        with self._counted():
+            pool = await self.pool()
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                pool.executor, contracts.render_unsigned, document, self.render_settings, template,
+                document_id,
+            )
 
     async def check(self, pdf: bytes) -> contracts.VerificationResult:
         seal = await self.seal()

@@ -51,6 +51,20 @@ def normalise_database_url(url: str) -> str:
     )
 
 
+MIN_METRICS_TOKEN_LENGTH = 16
+
+
+def _metrics_token(value: str | None) -> str | None:
+    if not value:
+        return None
+    if len(value) < MIN_METRICS_TOKEN_LENGTH or any(c.isspace() for c in value):
+        raise ConfigurationError(
+            f"MARKET_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters without "
+            "spaces; make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
+
+
 DEFAULT_PLATFORM_NAME = "韶关市公共资源交易中心 电子交易平台"
 
 
@@ -131,7 +145,8 @@ class Settings:
     """Passphrase of the PKCS#12 file (MARKET_SEAL_PASSPHRASE)."""
 
     render_workers: int = 0
-    """Worker processes that render and seal documents (MARKET_RENDER_WORKERS); 0 = one per CPU."""
+    """Worker processes that render and seal documents (MARKET_RENDER_WORKERS); 0 = one per
+    CPU but one, so a batch of documents never takes the core the API answers on."""
 
     verify_rate_per_minute: int = 30
     """Uploaded copies one client address may have checked per minute (MARKET_VERIFY_RATE),
@@ -149,6 +164,11 @@ class Settings:
 
     auth: AuthSettings = field(default_factory=AuthSettings)
     """Sign-in settings, see :class:`AuthSettings`."""
+
+    metrics_token: str | None = field(default=None, repr=False)
+    """Bearer token the operator's Prometheus sends to read ``/metrics``
+    (MARKET_METRICS_TOKEN, at least 16 characters). Unset: ``/metrics`` answers 404 to
+    everyone, since behind a reverse proxy every client would look local."""
 
     @property
     def served_over_https(self) -> bool:
@@ -208,4 +228,5 @@ class Settings:
                 session_hours=_int("MARKET_SESSION_HOURS", env.get("MARKET_SESSION_HOURS"), 12),
                 cookie_secure=_optional_flag(env.get("MARKET_COOKIE_SECURE")),
             ),
+            metrics_token=_metrics_token(env.get("MARKET_METRICS_TOKEN")),
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.logging.config import BaseLoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
@@ -40,6 +41,8 @@ from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
 from web.inputs import CheckedRequest, InputCheckMiddleware
+from web.metrics import PROMETHEUS, metrics
+from web.observability import log_requests
 from web.security import CSRF_COOKIE, BrowserRequestGuard, csrf_config, security_headers
 from web.state import AppState
 from web.verify_rate import verify_rate_limit
@@ -50,6 +53,7 @@ ROUTE_HANDLERS: list[Any] = [
     home,
     verify_lookup,
     healthz,
+    metrics,
     SessionController,
     UserController,
     OrganisationController,
@@ -79,9 +83,11 @@ def create_app(
     database: Database | None = None,
     clock: Clock | None = None,
     background: bool | None = None,
+    logging_config: BaseLoggingConfig | None = None,
 ) -> Litestar:
     """Build the app. ``settings.database_url`` must be set (the CLI starts the embedded
-    server first), unless a ``database`` is handed in."""
+    server first), unless a ``database`` is handed in. ``logging_config`` replaces
+    Litestar's default (``market serve`` passes JSON lines)."""
     if database is None:
         if settings.database_url is None:
             raise ConfigurationError("create_app needs settings.database_url or a database")
@@ -114,11 +120,17 @@ def create_app(
 
     # before the session middleware: a refused cross-site request costs no session lookup
     browser_guard = BrowserRequestGuard(csrf_config(settings), settings.auth.cookie_name)
-    return Litestar(
+    app = Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
         # inputs first: a NUL must not reach even the session lookup
-        middleware=[InputCheckMiddleware(), *verify_rate_limit(settings), browser_guard, SessionMiddleware()],
+        middleware=[
+            PROMETHEUS.middleware,
+            InputCheckMiddleware(),
+            *verify_rate_limit(settings),
+            browser_guard,
+            SessionMiddleware(),
+        ],
         request_class=CheckedRequest,
         before_send=[security_headers(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -155,4 +167,7 @@ def create_app(
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024,  # room for the multipart envelope
         debug=False,
+        **({"logging_config": logging_config} if logging_config else {}),
     )
+    log_requests(app)
+    return app

@@ -106,8 +106,11 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
         if demo:
             _load_demo(ready)
         from web.app import create_app
+        from web.observability import json_logging
 
-        app = create_app(ready)
+        # Logs are for machines (one JSON object per line on stderr); the lines above and
+        # below on stdout stay for the person starting the service.
+        app = create_app(ready, logging_config=json_logging())
         click.echo(
             f"market: ready in {time.monotonic() - started:.1f} s, serving on "
             f"http://{ready.host}:{ready.port}  (Ctrl+C stops)"
@@ -116,8 +119,9 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
         # exceptions lets the embedded PostgreSQL be stopped on the way out.
         signal.signal(signal.SIGTERM, _exit_on_signal)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            uvicorn.run(
-                app, host=ready.host, port=ready.port, log_level="warning", access_log=False, lifespan="on"
+            uvicorn.run(  # log_config=None: uvicorn's own lines go through the JSON handler too
+                app, host=ready.host, port=ready.port, log_level="warning", access_log=False,
+                lifespan="on", log_config=None,
             )
         click.echo("market: stopping")
 

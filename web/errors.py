@@ -6,7 +6,6 @@ Domain errors (``market.errors``) carry a code and data; this module picks the H
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 import msgspec
@@ -27,6 +26,7 @@ from market.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
+from web.observability import request_id_of
 from web.state import AppState
 
 log = logging.getLogger("market.web")
@@ -211,7 +211,7 @@ def database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    incident = secrets.token_hex(6)
+    incident = request_id_of(request)  # the same id is on the log lines of this request
     log.exception("unhandled error, incident %s", incident, exc_info=exc)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,

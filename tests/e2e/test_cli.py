@@ -82,6 +82,12 @@ def test_serve_demo_on_embedded_postgres_answers_and_stops_its_server() -> None:
     assert "demo pool loaded: 600 contractors, 300 intermediaries" in output, output
     assert "demo accounts created" in output and "builder2" in output
     assert "Traceback" not in output
+    # the service logs JSON lines (the password shown once above is the demo loader's, on stdout)
+    logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    [login] = [line for line in logged if line.get("route") == "/api/auth/login"]
+    assert login["status"] == 200 and login["request_id"] and login["duration_ms"] >= 0
+    assert any(line.get("action") == "session:opened" for line in logged)
+    assert "demo-password-2026" not in json.dumps(logged)
     assert not (home / "postgres" / "data" / "postmaster.pid").exists(), "embedded server left running"
     assert (home / "postgres" / "data" / "PG_VERSION").exists()
     shutil.rmtree(scratch, ignore_errors=True)

@@ -27,6 +27,8 @@ def test_database_url_spellings_become_asyncpg() -> None:
         ({"DATABASE_URL": "mysql://u@h/db"}, "PostgreSQL URL"),
         ({"MARKET_PORT": "eighty"}, "MARKET_PORT"),
         ({"MARKET_SCHEDULER": "maybe"}, "yes/no"),
+        ({"MARKET_METRICS_TOKEN": "too-short"}, "MARKET_METRICS_TOKEN"),
+        ({"MARKET_METRICS_TOKEN": "a long token with spaces in it"}, "MARKET_METRICS_TOKEN"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -56,3 +58,10 @@ def test_every_settings_field_has_a_docstring() -> None:
                     assert isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant), (
                         f"{node.name}.{ast.unparse(stmt.target)} has no docstring"
                     )
+
+
+def test_metrics_token_is_read_and_kept_out_of_repr() -> None:
+    assert Settings.from_env({}).metrics_token is None
+    settings = Settings.from_env({"MARKET_METRICS_TOKEN": "k3y-for-the-operator-0123"})
+    assert settings.metrics_token == "k3y-for-the-operator-0123"
+    assert "k3y-for-the-operator" not in repr(settings)

@@ -1,0 +1,175 @@
+"""What the operator reads: one JSON log line per request and per business event, tied
+together by a request id that error answers quote as their ``incident``.
+
+Why stdlib ``logging`` with a JSON formatter rather than structlog: ``market/`` logs
+business events (audit entries, see :mod:`market.audit`) and must not import litestar,
+and uvicorn, SQLAlchemy and APScheduler log through stdlib ``logging`` too; one formatter
+on the root logger turns all of them into JSON lines, with no second logging system to
+keep in step. Litestar's :class:`LoggingConfig` installs it, so the app's own logger gets
+the same lines.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from logging.handlers import QueueHandler, QueueListener
+from queue import SimpleQueue
+from typing import IO, Any
+
+from litestar import Litestar, Request
+from litestar.logging.config import LoggingConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+# What a proxy's id may look like to be taken over (UUIDs, nginx's $request_id, AWS
+# trace ids): anything else, or anything longer, could forge or flood log lines.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=+/-]{0,127}")
+_request_id: ContextVar[str | None] = ContextVar("market_request_id", default=None)
+
+request_log = logging.getLogger("market.request")
+
+# Attributes every LogRecord has; anything else on a record came in through ``extra``.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled in this task, if any."""
+    return _request_id.get()
+
+
+def request_id_of(request: Request[Any, Any, Any]) -> str:
+    """The request's id (set by :class:`RequestLog`; made here if the app runs without it)."""
+    state = request.scope.setdefault("state", {})
+    request_id = state.get("request_id")
+    if not isinstance(request_id, str):
+        request_id = state["request_id"] = uuid.uuid4().hex
+    return request_id
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC), level, logger, message, the request id of the
+    task that logged, every ``extra`` field, and the traceback if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None) or current_request_id()
+        if request_id:
+            line["request_id"] = request_id
+        line.update(
+            (key, value)
+            for key, value in vars(record).items()
+            if key not in _RECORD_ATTRIBUTES and not key.startswith("_") and key != "request_id"
+        )
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class JsonLines(QueueHandler):
+    """Formats in the thread that logs (where the request id is known) and writes from a
+    thread of its own, so a slow log reader never stalls the event loop."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        super().__init__(SimpleQueue())
+        writer = logging.StreamHandler(stream or sys.stderr)  # default format: the message as is
+        self.listener = QueueListener(self.queue, writer)
+        self.listener.start()
+        atexit.register(self.listener.stop)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        prepared = super().prepare(record)
+        prepared.stack_info = None  # already in the JSON line (Python 3.11 leaves it for the writer)
+        return prepared
+
+
+def json_logging(stream: IO[str] | None = None) -> LoggingConfig:
+    """Litestar's logging configuration with every logger writing JSON lines to ``stream``
+    (standard error by default), INFO and above."""
+    handler = {"()": JsonLines, "formatter": "json", "stream": stream}
+    return LoggingConfig(
+        formatters={"json": {"()": JsonFormatter}},
+        handlers={"json_lines": handler},
+        root={"handlers": ["json_lines"], "level": "INFO"},
+        loggers={"litestar": {"level": "INFO", "handlers": ["json_lines"], "propagate": False}},
+        # web.errors logs each unhandled error once, with its incident; Litestar need not.
+        log_exceptions="never",
+    )
+
+
+class RequestLog:
+    """Gives every HTTP request an id (the caller's ``X-Request-ID`` if sane, else a new
+    one), echoes it in the response and logs one line when the answer has gone out:
+    method, route template, path, status, duration, user id and client address. No
+    headers, query string or body: they may carry passwords and tokens."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        offered = next((v for k, v in scope["headers"] if k == REQUEST_ID_HEADER.encode()), b"")
+        text = offered.decode("latin-1")
+        request_id = text if _SANE_REQUEST_ID.fullmatch(text) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = _request_id.set(request_id)
+        started = time.perf_counter()
+        status = 500  # what the client sees if the app fails before answering
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", ()), (REQUEST_ID_HEADER.encode(), request_id.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._log(scope, status, time.perf_counter() - started)
+            _request_id.reset(token)
+
+    @staticmethod
+    def _log(scope: Scope, status: int, seconds: float) -> None:
+        route = scope.get("path_template") or None  # None: no route matched
+        user = scope.get("user")
+        client = scope.get("client")
+        request_log.info(
+            "%s %s %d", scope["method"], route or scope["path"], status,
+            extra={
+                "event": "request",
+                "method": scope["method"],
+                "route": route,
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round(seconds * 1000, 1),
+                "user_id": getattr(user, "user_id", None),
+                "client": client[0] if client else None,
+            },
+        )
+
+
+def log_requests(app: Litestar) -> None:
+    """Put :class:`RequestLog` around the whole app, outside routing (like Litestar's own
+    OpenTelemetry middleware), so requests that match no route are logged and get an id
+    too; a middleware in the app's list would only see routed requests."""
+    app.asgi_handler = RequestLog(app.asgi_handler)
