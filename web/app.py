@@ -36,6 +36,7 @@ from web.controllers.registry_pages import RegistryPages
 from web.controllers.sessions import SessionController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
+from web.openapi import ErrorResponses
 from web.state import AppState
 
 WEB_DIR = Path(__file__).parent
@@ -110,6 +111,7 @@ def create_app(
         dependencies=DEPENDENCIES,
         middleware=[SessionMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[ErrorResponses()],  # documents every operation's error answers
         lifespan=[lifespan],
         state=State({"market": state}),
         openapi_config=OpenAPIConfig(
