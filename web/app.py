@@ -43,6 +43,7 @@ from web.errors import EXCEPTION_HANDLERS
 from web.inputs import CheckedRequest, InputCheckMiddleware
 from web.metrics import PROMETHEUS, metrics
 from web.observability import log_requests
+from web.openapi import ErrorResponses
 from web.security import CSRF_COOKIE, BrowserRequestGuard, csrf_config, security_headers
 from web.state import AppState
 from web.verify_rate import verify_rate_limit
@@ -134,6 +135,7 @@ def create_app(
         request_class=CheckedRequest,
         before_send=[security_headers(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[ErrorResponses()],  # documents every operation's error answers
         lifespan=[lifespan],
         state=State({"market": state}),
         openapi_config=OpenAPIConfig(
