@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 import contracts
 from market import policy
 from market.db import UnitOfWork
-from market.errors import InvalidInput, PermissionDenied
+from market.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from market.models import IssuedDocument, Organisation
 from market.principal import Principal
 
@@ -70,7 +70,7 @@ def ensure_may_read(principal: Principal | None, row: IssuedDocument) -> None:
     if policy.may_read_document(principal, facts_of(row)):
         return
     if principal is None:
-        raise PermissionDenied("sign in to download this document; result notices are public")
+        raise AuthenticationFailed("sign in to download this document; result notices are public")
     raise PermissionDenied(
         "this document goes only to the parties it names, the organisation that issued it, "
         "supervisors and administrators; its verification page shows what was issued",

@@ -147,6 +147,9 @@ TEMPLATE_SOURCE = (
 )
 
 
+METRICS_TOKEN = "matrix-operator-token-2026"
+
+
 async def build_world(test_server: PgServer, home: Path) -> AsyncIterator[World]:
     name = f"market_m_{uuid.uuid4().hex[:10]}"
     await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
@@ -154,7 +157,14 @@ async def build_world(test_server: PgServer, home: Path) -> AsyncIterator[World]
     database = Database.connect(url, pool_size=2)
     try:
         made = await _make_users(database)
-        settings = Settings(home=home, database_url=url, auth=AuthSettings(), render_workers=1)
+        # with an operator's token set, /metrics is for that token only: every principal gets 401
+        settings = Settings(
+            home=home,
+            database_url=url,
+            auth=AuthSettings(),
+            render_workers=1,
+            metrics_token=METRICS_TOKEN,
+        )
         async with AsyncTestClient(app=create_app(settings, background=False)) as client:
             world = await _populate(client, database, made)
             yield world

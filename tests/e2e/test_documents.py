@@ -81,7 +81,7 @@ async def test_issued_contract_is_stored_verifiable_and_checkable(client: AsyncT
 
     # anonymous users may see the verification data but not download a contract
     client.cookies.clear()
-    assert (await client.get(f"/api/documents/{issued['id']}/pdf")).status_code == 403
+    assert (await client.get(f"/api/documents/{issued['id']}/pdf")).status_code == 401  # sign in first
 
 
 async def test_unknown_document_id_is_404_on_page_and_api(client: AsyncTestClient) -> None:
