@@ -21,7 +21,6 @@ domain or PostgreSQL.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -34,20 +33,12 @@ from litestar.params import KwargDefinition
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from market.errors import InvalidInput
+from market.text import FORBIDDEN as _FORBIDDEN
+from market.text import check_text
 from web.params import INT64_MAX
 
 MAX_JSON_DEPTH = 32  # the deepest body of this API (a document's data) uses about five levels
 INT64_MIN = -(2**63)
-_NUL = "\x00"
-_FORBIDDEN = re.compile("[\x00\u202a-\u202e\u2066-\u2069]")
-
-
-class NulCharacter(InvalidInput):
-    code = "nul-character"
-
-
-class BidiControl(InvalidInput):
-    code = "bidi-control"
 
 
 class NumberOutOfRange(InvalidInput):
@@ -56,20 +47,6 @@ class NumberOutOfRange(InvalidInput):
 
 class NoFileChosen(InvalidInput):
     code = "no-file-chosen"
-
-
-def check_text(value: str, where: str, *, secret: bool = False) -> None:
-    """Refuse a NUL anywhere and, unless ``secret`` (a password), a bidirectional control."""
-    found = _FORBIDDEN.search(value)
-    if found is None or (secret and _NUL not in value):
-        return
-    if _NUL in value:
-        raise NulCharacter(f"{where} contains a NUL character (U+0000); remove it", field=where)
-    raise BidiControl(
-        f"{where} contains the Unicode bidirectional control U+{ord(found.group()):04X}; remove it: "
-        "it makes text display in another order than it is written",
-        field=where,
-    )
 
 
 def _is_secret(key: str) -> bool:

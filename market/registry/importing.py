@@ -27,6 +27,7 @@ from market.registry.import_columns import REASON_HEADER, Layout, layout_of
 from market.registry.records import FirmInput, InvalidRecord, Problem, check_uscc, firm_input, parse_registry
 from market.registry.sheets import Table, cell_text, read_table
 from market.registry.vocabulary import Vocabulary, load_vocabulary
+from market.text import check_text
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(phase, done, total)``; phase is ``reading``, ``checking`` or ``writing``."""
@@ -107,7 +108,7 @@ def _check_row(
             licences.append(item)
             groups.append(group)
     raw["licences"] = licences
-    problems: list[Problem] = []
+    problems: list[Problem] = _character_problems(raw)
     row_kind = kind
     written_kind = str(raw.pop("kind", "") or "")
     if written_kind:
@@ -145,6 +146,20 @@ def _check_row(
         ]
     named = [Problem(layout.header(p.field, groups), p.message) for p in problems]
     return (None if named else record), named
+
+
+def _character_problems(raw: dict[str, Any]) -> list[Problem]:
+    """A NUL or a bidirectional control in any cell (:mod:`market.text`), named by field."""
+    cells = [(name, value) for name, value in raw.items() if name != "licences"]
+    for index, item in enumerate(raw["licences"]):
+        cells += [(f"licences[{index}].{part}", value) for part, value in item.items()]
+    problems = []
+    for name, value in cells:
+        try:
+            check_text(value if isinstance(value, str) else "", name)
+        except InvalidInput as exc:
+            problems.append(Problem(name, exc.message.removeprefix(f"{name} ")))
+    return problems
 
 
 def _valid_uscc(value: str) -> str | None:

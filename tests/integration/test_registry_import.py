@@ -196,6 +196,20 @@ async def test_every_problem_of_a_row_is_listed_not_only_the_first(database: Dat
     assert [field for field, _ in _problems(report)[2]] == ["法定代表人", "电子邮箱", "资质2有效期至"]
 
 
+async def test_a_nul_or_a_bidi_control_in_a_cell_is_a_named_problem_not_a_server_error(
+    database: Database,
+) -> None:
+    report = await _rejected(
+        database,
+        as_csv([row(1, 企业名称="韶关\x00建设"), row(2, 企业名称="韶关\u202e设建有限公司"), row(3, 资质1证书编号="D\u2066X")]),
+    )
+    problems = _problems(report)
+    assert problems[2] == [("企业名称", "contains a NUL character (U+0000); remove it")]
+    assert problems[3][0][0] == "企业名称" and "U+202E" in problems[3][0][1]
+    assert problems[4][0][0] == "资质1证书编号" and "U+2066" in problems[4][0][1]
+    assert await _count(database, Organisation) == 0
+
+
 async def test_reimport_updates_the_firm_instead_of_adding_a_second_one(database: Database) -> None:
     first = await _import(database, as_csv([row(1), row(2)]))
     changed = row(
