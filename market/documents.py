@@ -25,11 +25,13 @@ from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from market.models import DocumentStatus, DocumentTemplate, IssuedDocument
+from market.outside_errors import translated_errors
 from market.principal import Principal
 from market.settings import Settings
 
 MAX_TEMPLATE_CHARS = 200_000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+DATA_FIELD = "data"  # where a request puts a document's fields: their errors are named data.<field>
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,25 +139,12 @@ def parse_kind(value: str) -> contracts.DocumentKind:
 
 
 def build_document(kind: contracts.DocumentKind, data: dict[str, Any]) -> contracts.Document:
-    """Validate JSON-like document data; errors name the field (``winner.uscc``)."""
-    try:
+    """Validate JSON-like document data; errors name the field (``data.winner.uscc``)."""
+    with translated_errors(within=DATA_FIELD):
         return contracts.document_from_dict(kind, data)
-    except contracts.InvalidDocumentData as exc:
-        raise _invalid_data(exc) from None
-
-
-def _invalid_data(exc: contracts.InvalidDocumentData) -> InvalidInput:
-    return InvalidInput(f"data.{exc.field}: {exc.reason}", field=f"data.{exc.field}")
 
 
 # -- templates --------------------------------------------------------------------------
-def _rejected(exc: contracts.TemplateRejected) -> InvalidInput:
-    line = getattr(exc, "line", None)
-    where = f" (line {line})" if line else ""
-    return InvalidInput(
-        f"template refused{where}: {getattr(exc, 'message', str(exc))}", field="source", line=line
-    )
-
 
 async def upload_template(
     uow: UnitOfWork, actor: Actor, *, kind: contracts.DocumentKind, name: str, source: str
@@ -172,11 +161,9 @@ async def upload_template(
     )
     if existing_kind is not None and existing_kind != kind.value:
         raise Conflict(f"template {name!r} is a {existing_kind} template, not {kind.value}", field="kind")
-    try:
+    with translated_errors():
         candidate = contracts.TemplateSource(kind=kind, name=name, sequence=(last or 0) + 1, source=source)
         await asyncio.to_thread(contracts.validate_template, candidate)
-    except contracts.TemplateRejected as exc:
-        raise _rejected(exc) from None
     row = DocumentTemplate(
         kind=kind.value,
         name=name,
@@ -243,12 +230,8 @@ async def issue(
         )
     issuer = await document_access.issuer_for(uow, principal, document.procurement.reference, reason)
     document_id = uuid.uuid4().hex
-    try:
+    with translated_errors(within=DATA_FIELD):
         issued = await office.issue(document, source, document_id)
-    except contracts.TemplateRejected as exc:
-        raise _rejected(exc) from None
-    except contracts.InvalidDocumentData as exc:
-        raise _invalid_data(exc) from None
     data = json.loads(contracts.canonical_json(document))["data"]  # {"kind", "data"}: kind has a column
     row = IssuedDocument(
         id=issued.document_id,
