@@ -1,7 +1,10 @@
 """Errors raised by the contracts package.
 
-Every error carries data (the field, the template line) so that the web layer can turn it
-into a 422 problem response in one place without parsing messages.
+Every error carries data (the field, the template line) so that the caller can say what is
+wrong without parsing messages. The platform translates them in one place,
+``market/outside_errors.py``, into its own domain errors; its web layer turns those into
+problem responses. :class:`SealError` is deliberately left untranslated there: a seal that
+cannot be loaded is the operator's to fix, not the request's.
 """
 
 from __future__ import annotations

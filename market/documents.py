@@ -1,21 +1,20 @@
-"""Issuing, storing and checking sealed documents; template versions.
+"""The document service: issuing (and so superseding), revoking, downloading and
+re-rendering sealed documents; the template versions they are rendered with.
 
-Rendering and sealing are CPU work done by :mod:`contracts` in worker processes (the
-:class:`DocumentOffice` owns the pool); this module stores what comes back with the
-procurement, audits it, and answers "is this PDF the one the platform issued?".
+Rendering and sealing happen in :class:`~market.document_office.DocumentOffice`'s worker
+processes; this module stores what comes back with the procurement and audits it. Who may
+do what is :mod:`market.document_access`'s; the check of an uploaded copy is
+:mod:`market.document_check`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
@@ -23,109 +22,14 @@ import contracts
 from market import audit, document_access
 from market.audit import Actor
 from market.db import UnitOfWork
-from market.errors import ConfigurationError, Conflict, InvalidInput, NotFound
+from market.document_office import DocumentOffice
+from market.errors import Conflict, InvalidInput, NotFound
 from market.models import DocumentStatus, DocumentTemplate, IssuedDocument
+from market.outside_errors import translated_errors
 from market.principal import Principal
-from market.settings import Settings
 
 MAX_TEMPLATE_CHARS = 200_000
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class RenderQueue:
-    """For the operator's metrics: worker processes running (0 until the first document
-    starts them), documents being rendered and documents waiting for a free worker."""
-
-    workers: int
-    active: int
-    pending: int
-
-
-class DocumentOffice:
-    """The process-wide renderer and seal. Both are made on first use: building the font
-    cache and starting worker processes takes seconds, and most requests never need them."""
-
-    def __init__(self, settings: Settings) -> None:
-        parts = urlsplit(settings.public_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigurationError(
-                f"MARKET_PUBLIC_URL={settings.public_url!r} must be an absolute http(s) URL; "
-                "it is printed in the QR code of every document"
-            )
-        self.settings = settings
-        self.workers = settings.render_workers or None
-        self._pool: contracts.RenderPool | None = None
-        self._lock = asyncio.Lock()
-        self._in_flight = 0
-
-    @contextlib.contextmanager
-    def _counted(self) -> Iterator[None]:
-        self._in_flight += 1
-        try:
-            yield
-        finally:
-            self._in_flight -= 1
-
-    @property
-    def queue(self) -> RenderQueue:
-        # The pool hands documents to free workers in order: all are busy while more
-        # documents are in flight than there are workers.
-        workers = self._pool.max_workers if self._pool is not None else 0
-        active = min(self._in_flight, workers)
-        return RenderQueue(workers, active, self._in_flight - active)
-
-    @functools.cached_property
-    def render_settings(self) -> contracts.RenderSettings:
-        # Built on first use: it loads WeasyPrint, which the service need not pay for at start.
-        return contracts.RenderSettings(
-            base_url=self.settings.public_url,
-            cache_dir=self.settings.home / "cache",
-            platform_name=self.settings.platform_name,
-        )
-
-    @functools.cached_property
-    def seal_config(self) -> contracts.SealConfig:
-        if self.settings.seal_pkcs12 is not None:
-            return contracts.SealConfig.production(self.settings.seal_pkcs12, self.settings.seal_passphrase)
-        return contracts.SealConfig.development(self.settings.home / "seal")
-
-    async def pool(self) -> contracts.RenderPool:
-        async with self._lock:
-            if self._pool is None:
-                self._pool = await asyncio.to_thread(
-                    contracts.RenderPool, self.render_settings, self.seal_config, self.workers
-                )
-            return self._pool
-
-    async def seal(self) -> contracts.Seal:
-        return await asyncio.to_thread(contracts.load_seal, self.seal_config)
-
-    async def issue(
-        self, document: contracts.Document, template: contracts.TemplateSource | None, document_id: str
-    ) -> contracts.IssuedDocument:
-        with self._counted():
-            return await (await self.pool()).issue(document, template, document_id)
-
-    async def render_unsigned(
-        self, document: contracts.Document, template: contracts.TemplateSource | None, document_id: str
-    ) -> contracts.UnsignedDocument:
-        with self._counted():
-            pool = await self.pool()
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(
-                pool.executor, contracts.render_unsigned, document, self.render_settings, template,
-                document_id,
-            )
-
-    async def check(self, pdf: bytes) -> contracts.VerificationResult:
-        seal = await self.seal()
-        return await contracts.verify_pdf_async(pdf, seal.trust_roots, [seal.certificate])
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+DATA_FIELD = "data"  # where a request puts a document's fields: their errors are named data.<field>
 
 
 def parse_kind(value: str) -> contracts.DocumentKind:
@@ -137,25 +41,12 @@ def parse_kind(value: str) -> contracts.DocumentKind:
 
 
 def build_document(kind: contracts.DocumentKind, data: dict[str, Any]) -> contracts.Document:
-    """Validate JSON-like document data; errors name the field (``winner.uscc``)."""
-    try:
+    """Validate JSON-like document data; errors name the field (``data.winner.uscc``)."""
+    with translated_errors(within=DATA_FIELD):
         return contracts.document_from_dict(kind, data)
-    except contracts.InvalidDocumentData as exc:
-        raise _invalid_data(exc) from None
-
-
-def _invalid_data(exc: contracts.InvalidDocumentData) -> InvalidInput:
-    return InvalidInput(f"data.{exc.field}: {exc.reason}", field=f"data.{exc.field}")
 
 
 # -- templates --------------------------------------------------------------------------
-def _rejected(exc: contracts.TemplateRejected) -> InvalidInput:
-    line = getattr(exc, "line", None)
-    where = f" (line {line})" if line else ""
-    return InvalidInput(
-        f"template refused{where}: {getattr(exc, 'message', str(exc))}", field="source", line=line
-    )
-
 
 async def upload_template(
     uow: UnitOfWork, actor: Actor, *, kind: contracts.DocumentKind, name: str, source: str
@@ -172,11 +63,9 @@ async def upload_template(
     )
     if existing_kind is not None and existing_kind != kind.value:
         raise Conflict(f"template {name!r} is a {existing_kind} template, not {kind.value}", field="kind")
-    try:
+    with translated_errors():
         candidate = contracts.TemplateSource(kind=kind, name=name, sequence=(last or 0) + 1, source=source)
         await asyncio.to_thread(contracts.validate_template, candidate)
-    except contracts.TemplateRejected as exc:
-        raise _rejected(exc) from None
     row = DocumentTemplate(
         kind=kind.value,
         name=name,
@@ -243,12 +132,8 @@ async def issue(
         )
     issuer = await document_access.issuer_for(uow, principal, document.procurement.reference, reason)
     document_id = uuid.uuid4().hex
-    try:
+    with translated_errors(within=DATA_FIELD):
         issued = await office.issue(document, source, document_id)
-    except contracts.TemplateRejected as exc:
-        raise _rejected(exc) from None
-    except contracts.InvalidDocumentData as exc:
-        raise _invalid_data(exc) from None
     data = json.loads(contracts.canonical_json(document))["data"]  # {"kind", "data"}: kind has a column
     row = IssuedDocument(
         id=issued.document_id,
@@ -355,52 +240,6 @@ async def revoke(
     await uow.session.flush()
     await audit.record(uow, actor, "document:revoked", "document", row.id, {"reason": row.revoked_reason})
     return row
-
-
-@dataclass(frozen=True, slots=True)
-class UploadCheck:
-    """The answer to "is this the PDF the platform issued as document X?"."""
-
-    issued_by_platform: bool
-    matches_document: bool
-    status: str | None
-    code: str
-    message: str
-    sha256: str
-
-
-async def check_upload(uow: UnitOfWork, office: DocumentOffice, document_id: str, pdf: bytes) -> UploadCheck:
-    """Checks the seal (pyHanko), then that the bytes are exactly those stored for
-    ``document_id``. Never raises for a bad file: a clean negative answer instead."""
-    row = await get_document(uow, document_id)
-    if len(pdf) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
-    result = await office.check(pdf)
-    matches = result.issued_by_platform and result.sha256 == row.sha256
-    if not result.issued_by_platform:
-        message = f"不是本平台签发的文件（not issued by this platform）：{result.message}"
-        code = str(result.code)
-    elif not matches:
-        message = (
-            "该文件由本平台签发，但不是此编号对应的文件（issued by this platform, but not this document）。"
-        )
-        code = "other_document"
-    else:
-        labels = {
-            DocumentStatus.VALID: "有效",
-            DocumentStatus.SUPERSEDED: "已被新版本替代",
-            DocumentStatus.REVOKED: "已撤销",
-        }
-        message = f"与本平台签发的原件一致，文件状态：{labels[row.status]}。"
-        code = "valid" if row.status is DocumentStatus.VALID else str(row.status)
-    return UploadCheck(
-        issued_by_platform=result.issued_by_platform,
-        matches_document=matches,
-        status=row.status.value,
-        code=code,
-        message=message,
-        sha256=result.sha256,
-    )
 
 
 @dataclass(frozen=True, slots=True)

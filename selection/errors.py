@@ -1,7 +1,8 @@
 """Typed errors raised by the selection engine.
 
 Every error carries a stable machine-readable ``code`` and a ``details`` mapping so that
-the procurement lifecycle can map it to a user-facing message in one place. Errors derived
+the platform can say it to a person in one place (``market/outside_errors.py``, which keeps
+the code, in kebab case, and the details). Errors derived
 from :class:`InvalidInput` mean "the inputs are wrong, no record was produced".
 :class:`InsufficientRespondents` is different: it is a legitimate outcome (流标) and it
 carries a verifiable failure record.

@@ -20,7 +20,8 @@ from litestar.template.config import TemplateConfig
 
 from market.clock import Clock, SystemClock
 from market.db import Database
-from market.documents import MAX_UPLOAD_BYTES, DocumentOffice
+from market.document_check import MAX_UPLOAD_BYTES
+from market.document_office import DocumentOffice
 from market.errors import ConfigurationError
 from market.registry.vocabulary import vocabulary_of
 from market.scheduler import BackgroundWork

@@ -8,7 +8,7 @@ from typing import Any
 from market.calendar_years import Calendars
 from market.clock import Clock
 from market.db import Database
-from market.documents import DocumentOffice
+from market.document_office import DocumentOffice
 from market.registry.vocabulary import Vocabulary
 from market.settings import Settings
 

@@ -10,13 +10,26 @@ from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, LargeBinary
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from contracts import DocumentKind
 from market.models.base import Base
 
 
 class DocumentStatus(enum.StrEnum):
-    VALID = "valid"  # 有效
-    SUPERSEDED = "superseded"  # 已被新版本替代
-    REVOKED = "revoked"  # 已撤销
+    VALID = "valid"
+    SUPERSEDED = "superseded"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        """The status as the verification page and the check of a copy say it."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    DocumentStatus.VALID: "有效",
+    DocumentStatus.SUPERSEDED: "已被新版本替代",
+    DocumentStatus.REVOKED: "已撤销",
+}
 
 
 class DocumentTemplate(Base):
@@ -86,3 +99,11 @@ class IssuedDocument(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def kind_label(self) -> str:
+        """The document's title in Chinese (:attr:`contracts.DocumentKind.label`)."""
+        try:
+            return DocumentKind(self.kind).label
+        except ValueError:  # a kind this version no longer issues still shows as stored
+            return self.kind

@@ -21,7 +21,7 @@ from contracts.samples import sample_document
 from market import audit
 from market.audit import Actor
 from market.clock import FixedClock
-from market.documents import DocumentOffice, RenderQueue
+from market.document_office import DocumentOffice, RenderQueue
 from market.models import Role
 from market.settings import Settings
 from tests.conftest import ClonedDatabase

@@ -14,7 +14,7 @@ from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Template
 from msgspec import Meta, Struct
 
-from market import documents
+from market import document_check, documents
 from market.clock import local
 from market.models import DocumentTemplate, IssuedDocument, Role
 from web.auth import PUBLIC, requires, signed_in_principal
@@ -22,14 +22,6 @@ from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.inputs import PdfUpload
 from web.params import Id
 from web.verify_rate import VERIFY_RATE_LIMITED
-
-STATUS_LABELS = {"valid": "有效", "superseded": "已被新版本替代", "revoked": "已撤销"}
-KIND_LABELS = {
-    "selection_notice": "中选通知书",
-    "service_contract": "中介服务合同",
-    "works_contract": "小额工程施工合同",
-    "result_notice": "成交结果公示",
-}
 
 
 class DocumentView(Struct):
@@ -56,7 +48,7 @@ class DocumentView(Struct):
         return cls(
             row.id,
             row.kind,
-            KIND_LABELS.get(row.kind, row.kind),
+            row.kind_label,
             row.document_number,
             row.procurement_reference,
             row.title,
@@ -129,7 +121,7 @@ Upload = Annotated[PdfUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 async def _read(form: PdfUpload) -> bytes:
     upload = form.chosen()
-    data = await upload.read(documents.MAX_UPLOAD_BYTES + 1)
+    data = await upload.read(document_check.MAX_UPLOAD_BYTES + 1)
     await upload.close()
     return data
 
@@ -149,8 +141,8 @@ class VerificationPages(Controller):
             context={
                 "platform_name": app_state.settings.platform_name,
                 "document": row,
-                "status_label": STATUS_LABELS[row.status.value],
-                "kind_label": KIND_LABELS.get(row.kind, row.kind),
+                "status_label": row.status.label,
+                "kind_label": row.kind_label,
                 "signed_at": local(row.signed_at).strftime("%Y-%m-%d %H:%M:%S（北京时间）"),
                 "check": check,
             },
@@ -179,7 +171,7 @@ class VerificationPages(Controller):
         self, document_id: FromPath[str], data: Upload, uow: UoW, app_state: State
     ) -> Template:
         row = await documents.get_document(uow, document_id)
-        result = await documents.check_upload(uow, app_state.documents, document_id, await _read(data))
+        result = await document_check.check_upload(uow, app_state.documents, document_id, await _read(data))
         return self._page(app_state, row, result)
 
 
@@ -216,7 +208,7 @@ class DocumentController(Controller):
     async def check(
         self, document_id: FromPath[str], data: Upload, uow: UoW, app_state: State
     ) -> UploadCheckView:
-        result = await documents.check_upload(uow, app_state.documents, document_id, await _read(data))
+        result = await document_check.check_upload(uow, app_state.documents, document_id, await _read(data))
         return UploadCheckView(**asdict(result))
 
     @get(
