@@ -80,9 +80,10 @@ def error_statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> set[int]:
         statuses |= {401, 403}
     if route.path_parameters:
         statuses.add(404)
-    if inputs:
+    reads_body = bool(parameters & {"data", "body"})  # a decoded body, or the raw bytes
+    if inputs or reads_body:
         statuses |= {400, 422}
-    if "data" in parameters:
+    if reads_body:
         statuses |= {413, 415}
     if mutating:
         statuses.add(409)
