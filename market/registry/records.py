@@ -15,9 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from stdnum.cn import uscc as uscc_number
-from stdnum.exceptions import ValidationError as StdnumValidationError
-
+import contracts.uscc
 from market.errors import InvalidInput
 from market.models.registry import Registry
 from market.registry.vocabulary import Vocabulary
@@ -140,23 +138,15 @@ class FirmInput:
         return fields_of(self, PROFILE_FIELDS)
 
 
-def check_uscc(value: Any) -> str:
-    """A valid 统一社会信用代码, upper-cased; InvalidInput names what is wrong."""
-    text = str(value or "").strip().upper()
-    if not text:
-        raise InvalidInput("the unified social credit code (统一社会信用代码) is required", field="uscc")
+def check_uscc(value: Any, field: str = "uscc") -> str:
+    """A valid 统一社会信用代码 in its one stored form; InvalidInput says what is wrong.
+
+    market's only adapter of :func:`contracts.uscc.normalise` (the platform's one check):
+    organisations, firms, import rows and requirements all come through here."""
     try:
-        return str(uscc_number.validate(text))
-    except StdnumValidationError as exc:
-        why = {
-            "InvalidLength": "it must have exactly 18 characters",
-            "InvalidChecksum": "its check character (第18位校验码) is wrong",
-            "InvalidFormat": "it contains characters a USCC cannot have",
-            "InvalidComponent": "its registration-authority or organisation-type code is not valid",
-        }.get(type(exc).__name__, str(exc))
-        raise InvalidInput(
-            f"{text!r} is not a valid unified social credit code (统一社会信用代码): {why}", field="uscc"
-        ) from None
+        return contracts.uscc.normalise(value)
+    except contracts.uscc.InvalidUscc as exc:
+        raise InvalidInput(str(exc), field=field) from None
 
 
 def parse_date(value: Any, field: str) -> date:
