@@ -34,7 +34,7 @@ from market.models import (
     ServiceEvaluation,
 )
 from market.principal import Principal
-from market.registry import admission_rules
+from market.registry import admission_rules, limits
 from market.registry.admission import ensure_may_see_internals, load_firm, standing_of, write_change
 from market.registry.vocabulary import CreditPolicy
 
@@ -263,7 +263,7 @@ async def record_misconduct(
         severity=severity,
         description=description,
         occurred_on=occurred_on,
-        reference=reference.strip()[:100],
+        reference=reference.strip()[: limits.MISCONDUCT_REFERENCE],
         deduction=policy.misconduct[severity],
         suspended_until=suspended_until,
         recorded_by=actor.id,

@@ -18,19 +18,11 @@ from typing import Any, TypeVar
 import contracts.uscc
 from market.errors import InvalidInput
 from market.models.registry import Registry
+from market.registry import limits
 from market.registry.vocabulary import Vocabulary
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TEXT_LIMITS = {
-    "name": 200,
-    "legal_representative": 50,
-    "address": 300,
-    "contact_name": 50,
-    "contact_phone": 40,
-    "contact_email": 120,
-    "introduction": 4000,
-}
 MAX_CONTRACT_VALUE = Decimal("999999999999.99")
 T = TypeVar("T")
 
@@ -226,8 +218,8 @@ class _Checker:
         value = str(given if given is not None else "").strip()
         if required and not value:
             self.add(name, f"{name} is required")
-        elif len(value) > TEXT_LIMITS[name]:
-            self.add(name, f"{name} is longer than {TEXT_LIMITS[name]} characters")
+        elif len(value) > limits.FIRM_TEXT[name]:
+            self.add(name, f"{name} is longer than {limits.FIRM_TEXT[name]} characters")
         return value
 
 
@@ -266,13 +258,17 @@ def _licence(
     number = str(raw.get("number") or "").strip()
     if not number:
         check.add(prefix + "number", "the certificate number (证书编号) is required")
-    elif len(number) > 64:
-        check.add(prefix + "number", "the certificate number is longer than 64 characters")
+    elif len(number) > limits.LICENCE_NUMBER:
+        check.add(
+            prefix + "number", f"the certificate number is longer than {limits.LICENCE_NUMBER} characters"
+        )
     issuer = str(raw.get("issuer") or "").strip()
     if not issuer:
         check.add(prefix + "issuer", "the issuing authority (发证机关) is required")
-    elif len(issuer) > 100:
-        check.add(prefix + "issuer", "the issuing authority is longer than 100 characters")
+    elif len(issuer) > limits.LICENCE_ISSUER:
+        check.add(
+            prefix + "issuer", f"the issuing authority is longer than {limits.LICENCE_ISSUER} characters"
+        )
     issued_on = None
     if raw.get("issued_on") not in (None, ""):
         issued_on = check.run(parse_date, raw.get("issued_on"), prefix + "issued_on")
@@ -283,8 +279,11 @@ def _licence(
             f"valid-until {valid_until.isoformat()} is before the issue date {issued_on.isoformat()}",
         )
     reference = str(raw.get("e_licence_ref") or "").strip() or None
-    if reference is not None and len(reference) > 200:
-        check.add(prefix + "e_licence_ref", "the e-licence reference is longer than 200 characters")
+    if reference is not None and len(reference) > limits.E_LICENCE_REF:
+        check.add(
+            prefix + "e_licence_ref",
+            f"the e-licence reference is longer than {limits.E_LICENCE_REF} characters",
+        )
     if licence_type is None or rank is None or valid_until is None or check.problems:
         return None
     return LicenceInput(
@@ -430,11 +429,14 @@ def _track_record(
 ) -> TrackRecordInput | None:
     before = len(check.problems)
     project = str(raw.get("project") or "").strip()
-    if not project or len(project) > 200:
-        check.add(prefix + "project", "the project name is required (at most 200 characters)")
+    if not project or len(project) > limits.PROJECT:
+        check.add(prefix + "project", f"the project name is required (at most {limits.PROJECT} characters)")
     owner = str(raw.get("owner_name") or "").strip()
-    if not owner or len(owner) > 200:
-        check.add(prefix + "owner_name", "the project owner (建设单位) is required (at most 200 characters)")
+    if not owner or len(owner) > limits.OWNER_NAME:
+        check.add(
+            prefix + "owner_name",
+            f"the project owner (建设单位) is required (at most {limits.OWNER_NAME} characters)",
+        )
     value = check.run(parse_amount, raw.get("contract_value"), prefix + "contract_value")
     completed = check.run(parse_date, raw.get("completed_on"), prefix + "completed_on")
     terms = vocabulary.work_fields if kind is Registry.CONTRACTOR else vocabulary.service_types
