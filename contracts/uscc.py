@@ -20,7 +20,7 @@ messages a person can act on, naming the position and the character at fault.
 from __future__ import annotations
 
 from stdnum.cn import uscc as _stdnum_uscc
-from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from contracts.errors import ContractsError
 
@@ -65,7 +65,7 @@ def normalise(value: object) -> str:
     if not code:
         raise InvalidUscc("", "it is required")
     if len(code) != LENGTH:
-        raise InvalidUscc(code, f"it has {len(code)} characters; a USCC has exactly {LENGTH}")
+        raise InvalidUscc(code, f"it has {len(code)} characters; a USCC has {LENGTH} characters")
     for position, char in enumerate(code, start=1):
         if position <= 8 and not ("0" <= char <= "9"):
             raise InvalidUscc(
@@ -83,10 +83,10 @@ def normalise(value: object) -> str:
         return str(_stdnum_uscc.validate(code))
     except InvalidChecksum:
         raise InvalidUscc(
-            code, "its check character (第18位校验码) does not match the first 17; one of them is mistyped"
+            code,
+            "its check character (第18位校验码) is wrong: it does not match the first 17 characters, "
+            "one of which may be mistyped",
         ) from None
-    except InvalidLength:  # unreachable after the length check above; kept so stdnum stays the authority
-        raise InvalidUscc(code, f"a USCC has exactly {LENGTH} characters") from None
-    except ValidationError as error:
+    except ValidationError as error:  # anything stdnum finds that the checks above did not
         raise InvalidUscc(code, str(error)) from None
 
