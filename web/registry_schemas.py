@@ -43,7 +43,14 @@ class FirmBody(Struct, forbid_unknown_fields=True):
     name: FirmName
     legal_representative: Annotated[str, Meta(max_length=limits.FIRM_TEXT["legal_representative"])]
     address: Annotated[str, Meta(max_length=limits.FIRM_TEXT["address"])]
-    division: Annotated[str, Meta(description="county-level division, code or name; empty if outside")] = ""
+    division_code: Annotated[
+        str, Meta(description="county-level division of registration, code or name; empty if outside")
+    ] = ""
+    # The field's name until issue 10 (the profile update and the answers always said
+    # division_code); still read so that clients written against it keep working.
+    division: Annotated[str, Meta(description="deprecated: the old name of division_code")] | UnsetType = (
+        UNSET
+    )
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
@@ -57,6 +64,9 @@ class FirmBody(Struct, forbid_unknown_fields=True):
 
     def raw(self) -> dict[str, Any]:
         data = structs.asdict(self)
+        old = data.pop("division")
+        if old is not UNSET and not self.division_code:
+            data["division_code"] = old
         data["licences"] = [lic.raw() for lic in self.licences]
         data["track_records"] = [structs.asdict(t) for t in self.track_records]
         return data

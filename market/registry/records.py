@@ -331,9 +331,9 @@ def firm_input(vocabulary: Vocabulary, raw: Mapping[str, Any], *, kind: Registry
     if email and not EMAIL.match(email):
         check.add("contact_email", f"{email!r} is not an e-mail address")
     introduction = check.text(raw, "introduction", required=False)
-    division_raw = str(raw.get("division_code") or raw.get("division") or "").strip()
+    division_raw = str(raw.get("division_code") or "").strip()
     division = (
-        check.run(vocabulary.divisions.resolve, division_raw, field="division") if division_raw else None
+        check.run(vocabulary.divisions.resolve, division_raw, field="division_code") if division_raw else None
     )
     work_fields = _codes(check, vocabulary.work_fields, _list(raw.get("work_fields")), "work_fields")
     service_types = _codes(check, vocabulary.service_types, _list(raw.get("service_types")), "service_types")
