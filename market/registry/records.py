@@ -398,10 +398,8 @@ def firm_input(vocabulary: Vocabulary, raw: Mapping[str, Any], *, kind: Registry
 
 def parse_registry(value: Any) -> Registry:
     text = str(value or "").strip()
-    aliases = {
-        "小额工程企业库": Registry.CONTRACTOR,
+    aliases = {registry.label: registry for registry in Registry} | {
         "施工企业": Registry.CONTRACTOR,
-        "中介机构库": Registry.INTERMEDIARY,
         "中介机构": Registry.INTERMEDIARY,
         "中介超市": Registry.INTERMEDIARY,
     }
