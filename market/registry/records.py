@@ -210,6 +210,15 @@ class _Checker:
             return []
         return list(value)
 
+    def required(self, raw: Mapping[str, Any], name: str, prefix: str, what: str, limit: int) -> str:
+        """A required text of a licence or track record, at most ``limit`` characters."""
+        value = str(raw.get(name) or "").strip()
+        if not value:
+            self.add(prefix + name, f"{what} is required")
+        elif len(value) > limit:
+            self.add(prefix + name, f"{what.partition(' (')[0]} is longer than {limit} characters")
+        return value
+
     def text(self, raw: Mapping[str, Any], name: str, *, required: bool) -> str:
         given = raw.get(name)
         if given is not None and not isinstance(given, str | int):
@@ -255,20 +264,8 @@ def _licence(
     rank = None
     if licence_type is not None:
         rank = check.run(_rank, licence_type, grade, prefix + "grade")
-    number = str(raw.get("number") or "").strip()
-    if not number:
-        check.add(prefix + "number", "the certificate number (证书编号) is required")
-    elif len(number) > limits.LICENCE_NUMBER:
-        check.add(
-            prefix + "number", f"the certificate number is longer than {limits.LICENCE_NUMBER} characters"
-        )
-    issuer = str(raw.get("issuer") or "").strip()
-    if not issuer:
-        check.add(prefix + "issuer", "the issuing authority (发证机关) is required")
-    elif len(issuer) > limits.LICENCE_ISSUER:
-        check.add(
-            prefix + "issuer", f"the issuing authority is longer than {limits.LICENCE_ISSUER} characters"
-        )
+    number = check.required(raw, "number", prefix, "the certificate number (证书编号)", limits.LICENCE_NUMBER)
+    issuer = check.required(raw, "issuer", prefix, "the issuing authority (发证机关)", limits.LICENCE_ISSUER)
     issued_on = None
     if raw.get("issued_on") not in (None, ""):
         issued_on = check.run(parse_date, raw.get("issued_on"), prefix + "issued_on")
