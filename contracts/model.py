@@ -9,6 +9,7 @@ amounts, lists for tuples) and names the field by its full path (``winner.uscc``
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import types
@@ -19,12 +20,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from stdnum.cn import uscc as uscc_number
-from stdnum.exceptions import ValidationError as StdnumValidationError
-
 from contracts.amounts import check_amount
 from contracts.errors import InvalidDocumentData
 from contracts.field_limits import check_items, check_length
+from contracts.uscc import InvalidUscc
+from contracts.uscc import normalise as normalise_uscc
 
 
 class DocumentKind(StrEnum):
@@ -96,11 +96,9 @@ def _text(value: str, field: str) -> None:
 
 def _uscc(value: str, field: str) -> None:
     try:
-        uscc_number.validate(value)
-    except StdnumValidationError as error:
-        raise InvalidDocumentData(
-            field, f"{value!r} is not a valid unified social credit code (统一社会信用代码): "
-            f"{error}") from None
+        normalise_uscc(value)
+    except InvalidUscc as error:
+        raise InvalidDocumentData(field, str(error)) from None
 
 
 def _amount(value: Decimal, field: str) -> None:
@@ -249,6 +247,15 @@ class Party(_Validated):
     phone: str = ""
     bank_name: str = ""
     bank_account: str = ""
+
+    def __post_init__(self) -> None:
+        # Stored in the one form (:func:`contracts.uscc.normalise`), so that the document's
+        # parties are matched against the organisations' codes, which are stored so too.
+        if isinstance(self.uscc, str):
+            # an invalid one is left as written: the field's check names it with its path
+            with contextlib.suppress(InvalidUscc):
+                object.__setattr__(self, "uscc", normalise_uscc(self.uscc))
+        super().__post_init__()
 
 
 @dataclasses.dataclass(frozen=True)

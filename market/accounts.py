@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from stdnum.cn import uscc as uscc_number
-from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from market import audit, policy
 from market.audit import Actor
@@ -43,6 +41,7 @@ from market.models import (
 )
 from market.passwords import check_strength, hash_password, verify_password
 from market.principal import Principal
+from market.registry.records import check_uscc
 from market.settings import AuthSettings
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
@@ -66,17 +65,6 @@ def parse_kind(value: str) -> OrganisationKind:
         ) from None
 
 
-def normalise_uscc(value: str) -> str:
-    """Validate a 统一社会信用代码 (18 characters with a check character)."""
-    try:
-        return str(uscc_number.validate(value))
-    except StdnumValidationError as exc:
-        raise InvalidInput(
-            f"{value!r} is not a valid unified social credit code (统一社会信用代码): {exc}",
-            field="uscc",
-        ) from None
-
-
 # -- organisations -----------------------------------------------------------------------
 async def create_organisation(
     uow: UnitOfWork,
@@ -93,7 +81,7 @@ async def create_organisation(
         raise InvalidInput("the organisation needs a name", field="name")
     if len(name) > 200:
         raise InvalidInput("the organisation name is longer than 200 characters", field="name")
-    code = normalise_uscc(uscc) if uscc else None
+    code = check_uscc(uscc) if uscc else None
     if code is not None:
         clash = await uow.session.scalar(select(Organisation.id).where(Organisation.uscc == code))
         if clash is not None:

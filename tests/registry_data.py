@@ -34,7 +34,7 @@ def contractor(serial: int, **overrides: Any) -> dict[str, Any]:
         "name": f"韶关市测试建筑工程有限公司{serial}",
         "legal_representative": "张三",
         "address": "韶关市浈江区解放路 1 号",
-        "division": "浈江区",
+        "division_code": "浈江区",
         "contact_phone": "0751-8888888",
         "work_fields": ["housing_municipal"],
         "licences": [
@@ -59,7 +59,7 @@ def intermediary(serial: int, **overrides: Any) -> dict[str, Any]:
         "name": f"广东测试工程造价咨询有限公司{serial}",
         "legal_representative": "李四",
         "address": "韶关市武江区新华南路 2 号",
-        "division": "武江区",
+        "division_code": "武江区",
         "service_types": ["cost_consulting"],
         "practitioners": 12,
         "licences": [

@@ -10,6 +10,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from market.clock import local
 from market.models import Organisation, User
 from market.principal import Principal
+from market.registry import limits
 
 Username = Annotated[
     str,
@@ -97,7 +98,8 @@ class UserView(Struct):
 class OrganisationCreate(Struct, forbid_unknown_fields=True):
     kind: str
     name: Name
-    uscc: Annotated[str, Meta(min_length=18, max_length=18)] | None = None
+    # as a person writes it; the one check (contracts.uscc) reads spaces, hyphens, lower case
+    uscc: Annotated[str, Meta(min_length=1, max_length=limits.USCC_AS_WRITTEN)] | None = None
     address: Annotated[str, Meta(max_length=300)] = ""
     contact_phone: Annotated[str, Meta(max_length=40)] = ""
 

@@ -37,8 +37,16 @@ from market.registry.admission_rules import FirmStatus
 class Registry(enum.StrEnum):
     """Which registry a firm is in."""
 
-    CONTRACTOR = "contractor"  # 小额工程企业库
-    INTERMEDIARY = "intermediary"  # 中介机构库
+    CONTRACTOR = "contractor"
+    INTERMEDIARY = "intermediary"
+
+    @property
+    def label(self) -> str:
+        """The registry's Chinese name."""
+        return _REGISTRY_LABELS[self]
+
+
+_REGISTRY_LABELS = {Registry.CONTRACTOR: "小额工程企业库", Registry.INTERMEDIARY: "中介机构库"}
 
 
 # the kind of organisation a firm of each registry is
@@ -58,11 +66,37 @@ class LicenceStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
     WITHDRAWN = "withdrawn"
 
+    @property
+    def label(self) -> str:
+        """The review state as a page shows it (Chinese)."""
+        return _LICENCE_STATUS_LABELS[self]
+
+
+_LICENCE_STATUS_LABELS = {
+    LicenceStatus.PENDING: "待审核",
+    LicenceStatus.APPROVED: "有效",
+    LicenceStatus.REJECTED: "未通过审核",
+    LicenceStatus.SUPERSEDED: "已被替换",
+    LicenceStatus.WITHDRAWN: "已撤回",
+}
+
 
 class MisconductSeverity(enum.StrEnum):
-    MINOR = "minor"  # 一般
-    SERIOUS = "serious"  # 较重
-    SEVERE = "severe"  # 严重: suspends the firm
+    MINOR = "minor"
+    SERIOUS = "serious"
+    SEVERE = "severe"  # suspends the firm
+
+    @property
+    def label(self) -> str:
+        """The severity's Chinese name."""
+        return _SEVERITY_LABELS[self]
+
+
+_SEVERITY_LABELS = {
+    MisconductSeverity.MINOR: "一般",
+    MisconductSeverity.SERIOUS: "较重",
+    MisconductSeverity.SEVERE: "严重",
+}
 
 
 class CreditCause(enum.StrEnum):

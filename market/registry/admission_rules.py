@@ -31,12 +31,27 @@ class FirmStatus(enum.StrEnum):
     """Where a firm is in admission. ``suspended`` may carry an end time, after which the
     firm is eligible again without anything having to run."""
 
-    APPLIED = "applied"  # 待审核
-    RETURNED = "returned"  # 退回补正: the reviewer asked for more
-    ADMITTED = "admitted"  # 已入库
-    SUSPENDED = "suspended"  # 暂停
-    REMOVED = "removed"  # 清出 (final)
-    REJECTED = "rejected"  # 不予入库
+    APPLIED = "applied"
+    RETURNED = "returned"  # the reviewer asked for more
+    ADMITTED = "admitted"
+    SUSPENDED = "suspended"
+    REMOVED = "removed"  # final
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        """The status as pages and reasons name it (Chinese)."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS: Mapping[FirmStatus, str] = {
+    FirmStatus.APPLIED: "待审核",
+    FirmStatus.RETURNED: "退回补正",
+    FirmStatus.ADMITTED: "已入库",
+    FirmStatus.SUSPENDED: "暂停",
+    FirmStatus.REMOVED: "已清出",
+    FirmStatus.REJECTED: "不予入库",
+}
 
 
 TRANSITIONS: Mapping[FirmStatus, frozenset[FirmStatus]] = {

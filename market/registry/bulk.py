@@ -26,7 +26,8 @@ from market.errors import Conflict, InvalidInput
 from market.models import ORGANISATION_KIND, FirmStatus, LicenceStatus
 from market.registry import bulk_sql as sql
 from market.registry.bulk_sql import Registered
-from market.registry.records import FIRM_COLUMNS, FirmInput, LicenceInput, Problem, TrackRecordInput
+from market.registry.new_firm import Row, licence_values, new_firm, track_record_values
+from market.registry.records import FIRM_COLUMNS, FirmInput, LicenceInput, Problem
 from market.registry.vocabulary import Vocabulary
 
 CHUNK = 1000  # records per round of statements: enough to amortise a round trip, small enough for progress
@@ -186,7 +187,7 @@ class _Run:
         self.actor = actor
         self.now = now
         self.status = status
-        self.credit_base = vocabulary.credit.base
+        self.credit = vocabulary.credit
         self.result = UpsertResult(batch=uuid.uuid4().hex)
 
     async def write(self, chunk: Sequence[FirmInput], found: Mapping[str, Registered]) -> None:
@@ -208,9 +209,17 @@ class _Run:
         ids = {r.uscc: org_id for org_id, r in adopted}
         if adopted:
             await sql.update_organisations(self.session, adopted)
+        facts = {
+            r.uscc: new_firm(
+                r, status=self.status, reason=IMPORTED, actor=self.actor, now=self.now, credit=self.credit
+            )
+            for r in records
+        }
         fresh = [r for r in records if r.uscc not in found]
         if fresh:
-            inserted = await sql.insert_organisations(self.session, fresh)
+            inserted = await sql.insert_organisations(
+                self.session, [facts[r.uscc].organisation for r in fresh]
+            )
             missing = sorted({r.uscc for r in fresh} - inserted.keys())
             if missing:
                 raise Conflict(
@@ -221,34 +230,12 @@ class _Run:
                 )
             ids.update(inserted)
         rows = [(ids[r.uscc], r) for r in records]
-        firm_ids = [firm_id for firm_id, _ in rows]
-        await sql.insert_firms(
-            self.session,
-            rows,
-            status=self.status,
-            reason=IMPORTED,
-            now=self.now,
-            credit_base=self.credit_base,
-        )
-        await sql.insert_first_events(
-            self.session,
-            firm_ids,
-            actor=self.actor,
-            status=self.status,
-            reason=IMPORTED,
-            now=self.now,
-            credit_base=self.credit_base,
-        )
-        await sql.insert_licences(
-            self.session,
-            [(firm_id, lic) for firm_id, r in rows for lic in r.licences],
-            actor=self.actor,
-            reason=IMPORTED,
-            now=self.now,
-            pending=self.status is FirmStatus.APPLIED,
-        )
+        made = [(firm_id, facts[r.uscc]) for firm_id, r in rows]
+        await sql.insert_firms(self.session, made)
+        await sql.insert_first_events(self.session, made)
+        await sql.insert_licences(self.session, [(firm_id, lic) for firm_id, f in made for lic in f.licences])
         await sql.insert_track_records(
-            self.session, [(firm_id, t) for firm_id, r in rows for t in r.track_records]
+            self.session, [(firm_id, t) for firm_id, f in made for t in f.track_records]
         )
         self.result.created += len(rows)
         self.result.firm_ids.update({r.uscc: firm_id for firm_id, r in rows})
@@ -280,8 +267,8 @@ class _Run:
         firm_rows: list[tuple[int, dict[str, Any]]] = []
         # (pending?) -> rows: an applicant's licences wait for the review of its application
         licence_updates: dict[bool, list[tuple[int, LicenceInput]]] = {False: [], True: []}
-        licence_inserts: dict[bool, list[tuple[int, LicenceInput]]] = {False: [], True: []}
-        track_inserts: list[tuple[int, TrackRecordInput]] = []
+        licence_inserts: dict[bool, list[tuple[int, Row]]] = {False: [], True: []}
+        track_inserts: list[tuple[int, Row]] = []
         entries: list[AuditEntry] = []
         for firm_id, record in zip(ids, records, strict=True):
             stored = found[record.uscc]
@@ -312,7 +299,10 @@ class _Run:
                 key = f"{lic.licence_type}:{lic.number}"
                 current = licences.get((firm_id, lic.licence_type, lic.number))
                 if current is None:
-                    licence_inserts[applicant].append((firm_id, lic))
+                    values = licence_values(
+                        lic, pending=applicant, actor=self.actor, reason=IMPORTED, now=self.now
+                    )
+                    licence_inserts[applicant].append((firm_id, values))
                     added.append(key)
                 elif current["status"] not in (LicenceStatus.APPROVED, LicenceStatus.PENDING):
                     # withdrawn by the firm, superseded or rejected on review: an import
@@ -325,7 +315,7 @@ class _Run:
                 t for t in record.track_records if (firm_id, t.project, t.completed_on) not in tracks
             ]
             tracks.update((firm_id, t.project, t.completed_on) for t in new_tracks)
-            track_inserts += [(firm_id, t) for t in new_tracks]
+            track_inserts += [(firm_id, track_record_values(t)) for t in new_tracks]
             self.result.licences_skipped += len(skipped)
             if not (changed or added or updated or new_tracks):
                 self.result.unchanged += 1
@@ -360,14 +350,7 @@ class _Run:
                 now=self.now,
                 pending=pending,
             )
-            await sql.insert_licences(
-                self.session,
-                licence_inserts[pending],
-                actor=self.actor,
-                reason=IMPORTED,
-                now=self.now,
-                pending=pending,
-            )
+            await sql.insert_licences(self.session, licence_inserts[pending])
         await sql.insert_track_records(self.session, track_inserts)
         return entries
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
@@ -20,14 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.audit import Actor
 from market.models import (
-    ORGANISATION_KIND,
-    CreditCause,
     FirmStatus,
-    LicenceStatus,
     OrganisationKind,
     Registry,
 )
-from market.registry.records import ARRAY_COLUMNS, FIRM_COLUMNS, FirmInput, LicenceInput, TrackRecordInput
+from market.registry.new_firm import NewFirm, Row
+from market.registry.records import ARRAY_COLUMNS, FIRM_COLUMNS, FirmInput, LicenceInput
 
 SEP = "\x1f"  # the unit separator: it cannot appear in a vocabulary code
 ORG_FIELDS = ("name", "address", "contact_phone")
@@ -91,9 +88,10 @@ async def registered(session: AsyncSession, usccs: Sequence[str], *, lock: bool)
     return found
 
 
-async def insert_organisations(session: AsyncSession, records: Sequence[FirmInput]) -> dict[str, int]:
-    """New organisations; returns their ids by USCC. A USCC registered meanwhile by
-    another transaction is skipped (``ON CONFLICT``) and so absent from the result."""
+async def insert_organisations(session: AsyncSession, organisations: Sequence[Row]) -> dict[str, int]:
+    """New organisations (:attr:`NewFirm.organisation`); returns their ids by USCC. A USCC
+    registered meanwhile by another transaction is skipped (``ON CONFLICT``) and so absent
+    from the result."""
     rows = await _run(
         session,
         "INSERT INTO organisation (kind, name, uscc, address, contact_phone)"
@@ -101,11 +99,11 @@ async def insert_organisations(session: AsyncSession, records: Sequence[FirmInpu
         "  CAST(:usccs AS text[]), CAST(:addresses AS text[]), CAST(:phones AS text[]))"
         " ON CONFLICT (uscc) DO NOTHING RETURNING id, uscc",
         {
-            "kinds": [ORGANISATION_KIND[r.kind].value for r in records],
-            "names": [r.name for r in records],
-            "usccs": [r.uscc for r in records],
-            "addresses": [r.address for r in records],
-            "phones": [r.contact_phone for r in records],
+            "kinds": [o["kind"].value for o in organisations],
+            "names": [o["name"] for o in organisations],
+            "usccs": [o["uscc"] for o in organisations],
+            "addresses": [o["address"] for o in organisations],
+            "phones": [o["contact_phone"] for o in organisations],
         },
     )
     return {row.uscc: row.id for row in rows}
@@ -162,16 +160,9 @@ def _firm_params(values: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
     }
 
 
-async def insert_firms(
-    session: AsyncSession,
-    rows: Sequence[tuple[int, FirmInput]],
-    *,
-    status: FirmStatus,
-    reason: str,
-    now: datetime,
-    credit_base: Decimal,
-) -> None:
-    """Firm rows for organisations (id = organisation id), in ``status`` since ``now``."""
+async def insert_firms(session: AsyncSession, rows: Sequence[tuple[int, NewFirm]]) -> None:
+    """Firm rows (:attr:`NewFirm.firm`) for organisations (id = organisation id)."""
+    firms = [facts.firm for _, facts in rows]
     await _run(
         session,
         "INSERT INTO firm (id, kind, legal_representative, division_code, contact_name,"  # noqa: S608 (fixed text)
@@ -181,19 +172,22 @@ async def insert_firms(
         " SELECT v.id, v.kind, v.legal, v.division, v.contact_name, v.phone, v.email, v.intro,"
         "  string_to_array(v.work_fields, chr(31)), string_to_array(v.service_types, chr(31)),"
         "  v.practitioners, string_to_array(v.service_area, chr(31)),"
-        "  CAST(:status AS text), CAST(:reason AS text), CAST(:now AS timestamptz),"
-        "  CAST(:now AS timestamptz), CAST(:admitted_at AS timestamptz), CAST(:base AS numeric)"
-        f" FROM unnest(CAST(:ids AS bigint[]), CAST(:kinds AS text[]), {_FIRM_COLUMNS})"
-        f"  AS v(id, kind, {_FIRM_ALIASES})",
+        "  v.status, v.reason, v.changed_at, v.applied_at, v.admitted_at, v.score"
+        f" FROM unnest(CAST(:ids AS bigint[]), CAST(:kinds AS text[]), {_FIRM_COLUMNS},"
+        "  CAST(:statuses AS text[]), CAST(:reasons AS text[]), CAST(:changed_at AS timestamptz[]),"
+        "  CAST(:applied_at AS timestamptz[]), CAST(:admitted_at AS timestamptz[]),"
+        "  CAST(:scores AS numeric[]))"
+        f"  AS v(id, kind, {_FIRM_ALIASES}, status, reason, changed_at, applied_at, admitted_at, score)",
         {
             "ids": [firm_id for firm_id, _ in rows],
-            "kinds": [r.kind.value for _, r in rows],
-            **_firm_params([r.profile() for _, r in rows]),
-            "status": status.value,
-            "reason": reason,
-            "now": now,
-            "admitted_at": now if status is FirmStatus.ADMITTED else None,
-            "base": credit_base,
+            "kinds": [f["kind"].value for f in firms],
+            **_firm_params(firms),
+            "statuses": [f["status"].value for f in firms],
+            "reasons": [f["status_reason"] for f in firms],
+            "changed_at": [f["status_changed_at"] for f in firms],
+            "applied_at": [f["applied_at"] for f in firms],
+            "admitted_at": [f["admitted_at"] for f in firms],
+            "scores": [f["credit_score"] for f in firms],
         },
     )
 
@@ -214,34 +208,46 @@ async def update_firms(session: AsyncSession, rows: Sequence[tuple[int, Mapping[
     )
 
 
-async def insert_first_events(
-    session: AsyncSession,
-    firm_ids: Sequence[int],
-    *,
-    actor: Actor,
-    status: FirmStatus,
-    reason: str,
-    now: datetime,
-    credit_base: Decimal,
-) -> None:
+async def insert_first_events(session: AsyncSession, rows: Sequence[tuple[int, NewFirm]]) -> None:
     """Each new firm's first status change (from nothing) and its base credit event."""
-    common = {"ids": list(firm_ids), "actor_label": actor.label, "now": now}
+    changes = [facts.status_change for _, facts in rows]
+    events = [facts.credit_event for _, facts in rows]
+    ids = [firm_id for firm_id, _ in rows]
     await _run(
         session,
         "INSERT INTO firm_status_change (firm_id, from_status, to_status, reason, actor_id,"
         " actor_label, changed_at)"
-        " SELECT id, NULL, CAST(:status AS text), CAST(:reason AS text), CAST(:actor_id AS bigint),"
-        "  CAST(:actor_label AS text), CAST(:now AS timestamptz)"
-        " FROM unnest(CAST(:ids AS bigint[])) AS id",
-        {**common, "status": status.value, "reason": reason, "actor_id": actor.id},
+        " SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:from AS text[]), CAST(:to AS text[]),"
+        "  CAST(:reasons AS text[]), CAST(:actor_ids AS bigint[]), CAST(:actor_labels AS text[]),"
+        "  CAST(:at AS timestamptz[]))",
+        {
+            "ids": ids,
+            "from": [c["from_status"] and c["from_status"].value for c in changes],
+            "to": [c["to_status"].value for c in changes],
+            "reasons": [c["reason"] for c in changes],
+            "actor_ids": [c["actor_id"] for c in changes],
+            "actor_labels": [c["actor_label"] for c in changes],
+            "at": [c["changed_at"] for c in changes],
+        },
     )
     await _run(
         session,
-        "INSERT INTO credit_event (firm_id, cause, delta, score_after, note, actor_label, occurred_at)"
-        " SELECT id, CAST(:cause AS text), CAST(:base AS numeric), CAST(:base AS numeric),"
-        "  CAST(:note AS text), CAST(:actor_label AS text), CAST(:now AS timestamptz)"
-        " FROM unnest(CAST(:ids AS bigint[])) AS id",
-        {**common, "cause": CreditCause.BASE.value, "base": credit_base, "note": "基础分"},
+        "INSERT INTO credit_event (firm_id, cause, delta, score_after, source_type, source_id, note,"
+        " actor_label, occurred_at)"
+        " SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:causes AS text[]), CAST(:deltas AS numeric[]),"
+        "  CAST(:scores AS numeric[]), CAST(:source_types AS text[]), CAST(:source_ids AS text[]),"
+        "  CAST(:notes AS text[]), CAST(:actor_labels AS text[]), CAST(:at AS timestamptz[]))",
+        {
+            "ids": ids,
+            "causes": [e["cause"].value for e in events],
+            "deltas": [e["delta"] for e in events],
+            "scores": [e["score_after"] for e in events],
+            "source_types": [e["source_type"] for e in events],
+            "source_ids": [e["source_id"] for e in events],
+            "notes": [e["note"] for e in events],
+            "actor_labels": [e["actor_label"] for e in events],
+            "at": [e["occurred_at"] for e in events],
+        },
     )
 
 
@@ -255,37 +261,34 @@ def _licence_params(licences: Sequence[LicenceInput]) -> dict[str, list[Any]]:
     }
 
 
-async def insert_licences(
-    session: AsyncSession,
-    rows: Sequence[tuple[int, LicenceInput]],
-    *,
-    actor: Actor,
-    reason: str,
-    now: datetime,
-    pending: bool = False,
-) -> None:
-    """Licences as approved (reviewed by ``actor`` at ``now`` for ``reason``), or, for
-    firms imported as applicants, ``pending``: reviewed with their application."""
+async def insert_licences(session: AsyncSession, rows: Sequence[tuple[int, Row]]) -> None:
+    """Licence rows (:func:`market.registry.new_firm.licence_values`: pending, or approved
+    with who reviewed them, when and why) of firms."""
     if not rows:
         return
+    licences = [values for _, values in rows]
     await _run(
         session,
         "INSERT INTO licence (firm_id, licence_type, number, grade, issuer, issued_on,"
         " valid_until, e_licence_ref, status, review_reason, reviewed_at, reviewed_by)"
-        " SELECT v.*, CAST(:status AS text), CAST(:reason AS text), CAST(:now AS timestamptz),"
-        "  CAST(:actor_id AS bigint)"
-        " FROM unnest(CAST(:firm_ids AS bigint[]), CAST(:types AS text[]), CAST(:numbers AS text[]),"
+        " SELECT * FROM unnest(CAST(:firm_ids AS bigint[]), CAST(:types AS text[]), CAST(:numbers AS text[]),"
         "  CAST(:grades AS text[]), CAST(:issuers AS text[]),"
-        "  CAST(:issued AS date[]), CAST(:valid AS date[]), CAST(:refs AS text[])) AS v",
+        "  CAST(:issued AS date[]), CAST(:valid AS date[]), CAST(:refs AS text[]),"
+        "  CAST(:statuses AS text[]), CAST(:reasons AS text[]), CAST(:reviewed_at AS timestamptz[]),"
+        "  CAST(:reviewed_by AS bigint[]))",
         {
             "firm_ids": [firm_id for firm_id, _ in rows],
-            "types": [lic.licence_type for _, lic in rows],
-            "numbers": [lic.number for _, lic in rows],
-            **_licence_params([lic for _, lic in rows]),
-            "status": (LicenceStatus.PENDING if pending else LicenceStatus.APPROVED).value,
-            "reason": "" if pending else reason,
-            "now": None if pending else now,
-            "actor_id": None if pending else actor.id,
+            "types": [lic["licence_type"] for lic in licences],
+            "numbers": [lic["number"] for lic in licences],
+            "grades": [lic["grade"] for lic in licences],
+            "issuers": [lic["issuer"] for lic in licences],
+            "issued": [lic["issued_on"] for lic in licences],
+            "valid": [lic["valid_until"] for lic in licences],
+            "refs": [lic["e_licence_ref"] for lic in licences],
+            "statuses": [lic["status"].value for lic in licences],
+            "reasons": [lic["review_reason"] for lic in licences],
+            "reviewed_at": [lic["reviewed_at"] for lic in licences],
+            "reviewed_by": [lic["reviewed_by"] for lic in licences],
         },
     )
 
@@ -352,10 +355,11 @@ async def track_record_keys(session: AsyncSession, firm_ids: Sequence[int]) -> s
     return {(row.firm_id, row.project, row.completed_on) for row in rows}
 
 
-async def insert_track_records(session: AsyncSession, rows: Sequence[tuple[int, TrackRecordInput]]) -> None:
-    """Track records of firms."""
+async def insert_track_records(session: AsyncSession, rows: Sequence[tuple[int, Row]]) -> None:
+    """Track record rows (:func:`market.registry.new_firm.track_record_values`) of firms."""
     if not rows:
         return
+    tracks = [values for _, values in rows]
     await _run(
         session,
         "INSERT INTO track_record (firm_id, project, owner_name, contract_value, completed_on, field_code)"
@@ -364,10 +368,10 @@ async def insert_track_records(session: AsyncSession, rows: Sequence[tuple[int, 
         "  CAST(:fields AS text[]))",
         {
             "firm_ids": [firm_id for firm_id, _ in rows],
-            "projects": [t.project for _, t in rows],
-            "owners": [t.owner_name for _, t in rows],
-            "values": [t.contract_value for _, t in rows],
-            "completed": [t.completed_on for _, t in rows],
-            "fields": [t.field_code for _, t in rows],
+            "projects": [t["project"] for t in tracks],
+            "owners": [t["owner_name"] for t in tracks],
+            "values": [t["contract_value"] for t in tracks],
+            "completed": [t["completed_on"] for t in tracks],
+            "fields": [t["field_code"] for t in tracks],
         },
     )

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +35,7 @@ from market.models import (
     ServiceEvaluation,
 )
 from market.principal import Principal
-from market.registry import admission_rules
+from market.registry import admission_rules, limits
 from market.registry.admission import ensure_may_see_internals, load_firm, standing_of, write_change
 from market.registry.vocabulary import CreditPolicy
 
@@ -55,17 +56,20 @@ def clamp(total: Decimal) -> Decimal:
     return min(max(total, ZERO), HUNDRED).quantize(Decimal("0.01"))
 
 
-def base_event(firm_id: int, policy: CreditPolicy, *, actor: Actor, now: datetime) -> CreditEvent:
-    """The first event of every firm: the policy's base score."""
-    return CreditEvent(
-        firm_id=firm_id,
-        cause=CreditCause.BASE,
-        delta=policy.base,
-        score_after=clamp(policy.base),
-        note="基础分",
-        actor_label=actor.label,
-        occurred_at=now,
-    )
+def base_event_values(policy: CreditPolicy, *, actor: Actor, now: datetime) -> dict[str, Any]:
+    """The first credit event of every firm, as column values: the policy's base, and the
+    score it gives kept between 0 and 100 like every later event's
+    (:func:`market.registry.new_firm.new_firm` writes it for both ways a firm is made)."""
+    return {
+        "cause": CreditCause.BASE,
+        "delta": policy.base,
+        "score_after": clamp(policy.base),
+        "source_type": "",
+        "source_id": "",
+        "note": "基础分",
+        "actor_label": actor.label,
+        "occurred_at": now,
+    }
 
 
 async def change_score(
@@ -263,7 +267,7 @@ async def record_misconduct(
         severity=severity,
         description=description,
         occurred_on=occurred_on,
-        reference=reference.strip()[:100],
+        reference=reference.strip()[: limits.MISCONDUCT_REFERENCE],
         deduction=policy.misconduct[severity],
         suspended_until=suspended_until,
         recorded_by=actor.id,

@@ -27,7 +27,7 @@ from market import policy
 from market.clock import local, local_day
 from market.db import UnitOfWork
 from market.errors import NotFound, PermissionDenied
-from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation, Registry
+from market.models import Firm, FirmStatus, Licence, LicenceStatus, Organisation
 from market.principal import Principal
 from market.registry.requirements import LicenceRequirement, Requirements, requirements_from
 from market.registry.vocabulary import Vocabulary
@@ -165,17 +165,6 @@ class Explanation:
     reasons: tuple[Reason, ...]
 
 
-STATUS_NAMES = {
-    FirmStatus.APPLIED: "入库申请待审核",
-    FirmStatus.RETURNED: "入库申请已退回补正",
-    FirmStatus.ADMITTED: "已入库",
-    FirmStatus.SUSPENDED: "暂停",
-    FirmStatus.REMOVED: "已清出",
-    FirmStatus.REJECTED: "入库申请未通过",
-}
-REGISTRY_NAMES = {Registry.CONTRACTOR: "小额工程企业库", Registry.INTERMEDIARY: "中介机构库"}
-
-
 async def explain(
     uow: UnitOfWork,
     vocabulary: Vocabulary,
@@ -242,7 +231,7 @@ def judge(
         reasons.append(
             Reason(
                 "wrong-registry",
-                f"该企业属于{REGISTRY_NAMES[firm.kind]}，本项目从{REGISTRY_NAMES[requirements.kind]}选取",
+                f"该企业属于{firm.kind.label}，本项目从{requirements.kind.label}选取",
             )
         )
     if firm.status is FirmStatus.SUSPENDED:
@@ -252,7 +241,7 @@ def judge(
             until = local(firm.suspended_until).strftime("%Y-%m-%d %H:%M")
             reasons.append(Reason("suspended", f"暂停至 {until}（{firm.status_reason}）"))
     elif firm.status is not FirmStatus.ADMITTED:
-        reasons.append(Reason("not-admitted", f"未在库：{STATUS_NAMES[firm.status]}"))
+        reasons.append(Reason("not-admitted", f"未在库：{firm.status.label}"))
     if requirements.work_field and requirements.work_field not in firm.work_fields:
         wanted = vocabulary.work_fields.name(requirements.work_field)
         reasons.append(Reason("wrong-field", f"未登记工程领域「{wanted}」"))

@@ -25,12 +25,12 @@ from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from market.models import (
-    ORGANISATION_KIND,
     AuditEntry,
+    CreditEvent,
     Firm,
     FirmStatus,
     FirmStatusChange,
-    LicenceStatus,
+    Licence,
     Organisation,
     Registry,
     Role,
@@ -39,13 +39,11 @@ from market.models import (
 )
 from market.principal import Principal
 from market.registry.admission import change_status, ensure_may_edit, ensure_version, load_firm
-from market.registry.credit import base_event, clamp
-from market.registry.licences import licence_row
+from market.registry.new_firm import new_firm, track_record_values
 from market.registry.records import (
     FIRM_COLUMNS,
     PROFILE_FIELDS,
     FirmInput,
-    TrackRecordInput,
     fields_of,
     firm_input,
     track_record_input,
@@ -54,6 +52,7 @@ from market.registry.vocabulary import Vocabulary
 from market.settings import AuthSettings
 
 ROLE_OF = {Registry.CONTRACTOR: Role.CONTRACTOR, Registry.INTERMEDIARY: Role.INTERMEDIARY}
+APPLICATION = "入库申请"  # the reason of an application's first status (and the firm's status reason)
 
 
 # -- applying ---------------------------------------------------------------------------------
@@ -68,46 +67,23 @@ async def apply(
             f"a firm with USCC {record.uscc} is already registered; sign in with its account instead",
             field="uscc",
         )
-    org = Organisation(
-        kind=ORGANISATION_KIND[record.kind],
-        name=record.name,
-        uscc=record.uscc,
-        address=record.address,
-        contact_phone=record.contact_phone,
+    facts = new_firm(
+        record, status=FirmStatus.APPLIED, reason=APPLICATION, actor=actor, now=now, credit=vocabulary.credit
     )
+    org = Organisation(**facts.organisation)
     uow.session.add(org)
     try:
         async with uow.session.begin_nested():
             await uow.session.flush()
     except IntegrityError:  # a concurrent application with the same USCC won the race
         raise Conflict(f"a firm with USCC {record.uscc} is already registered", field="uscc") from None
-    firm = Firm(
-        id=org.id,
-        kind=record.kind,
-        status=FirmStatus.APPLIED,
-        status_changed_at=now,
-        applied_at=now,
-        credit_score=clamp(vocabulary.credit.base),
-        **_firm_columns(record),
-    )
+    firm = Firm(id=org.id, **facts.firm)
     uow.session.add(firm)
     await uow.session.flush()
-    uow.session.add(
-        FirmStatusChange(
-            firm_id=firm.id,
-            from_status=None,
-            to_status=FirmStatus.APPLIED,
-            reason="入库申请",
-            actor_id=actor.id,
-            actor_label=actor.label,
-            changed_at=now,
-        )
-    )
-    uow.session.add(base_event(firm.id, vocabulary.credit, actor=actor, now=now))
-    for licence in record.licences:
-        uow.session.add(licence_row(firm.id, licence, LicenceStatus.PENDING))
-    for track in record.track_records:
-        uow.session.add(_track_row(firm.id, track))
+    uow.session.add(FirmStatusChange(firm_id=firm.id, **facts.status_change))
+    uow.session.add(CreditEvent(firm_id=firm.id, **facts.credit_event))
+    uow.session.add_all(Licence(firm_id=firm.id, **values) for values in facts.licences)
+    uow.session.add_all(TrackRecord(firm_id=firm.id, **values) for values in facts.track_records)
     await uow.session.flush()
     await audit.record(
         uow,
@@ -269,17 +245,6 @@ async def update_profile(
 
 
 # -- track records ----------------------------------------------------------------------------
-def _track_row(firm_id: int, track: TrackRecordInput) -> TrackRecord:
-    return TrackRecord(
-        firm_id=firm_id,
-        project=track.project,
-        owner_name=track.owner_name,
-        contract_value=track.contract_value,
-        completed_on=track.completed_on,
-        field_code=track.field_code,
-    )
-
-
 async def add_track_record(
     uow: UnitOfWork,
     actor: Actor,
@@ -298,7 +263,7 @@ async def add_track_record(
             "a track record is a completed project; its completion date is in the future",
             field="completed_on",
         )
-    row = _track_row(firm_id, track)
+    row = TrackRecord(firm_id=firm_id, **track_record_values(track))
     uow.session.add(row)
     await uow.session.flush()
     await audit.record(

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from market.errors import InvalidInput
 from market.registry.sheets import Table, cell_text
 
-# Each field's accepted headers: Chinese (what the template uses), then English.
-FIELD_HEADERS: Mapping[str, tuple[str, str]] = {
+# Each field's accepted headers: Chinese (what the template uses), then English, then any
+# older English name still read (files written before the field was renamed).
+FIELD_HEADERS: Mapping[str, tuple[str, ...]] = {
     "kind": ("库别", "kind"),
     "uscc": ("统一社会信用代码", "uscc"),
     "name": ("企业名称", "name"),
     "legal_representative": ("法定代表人", "legal_representative"),
     "address": ("注册地址", "address"),
-    "division": ("注册地", "division"),
+    "division_code": ("注册地", "division_code", "division"),
     "contact_name": ("联系人", "contact_name"),
     "contact_phone": ("联系电话", "contact_phone"),
     "contact_email": ("电子邮箱", "contact_email"),
@@ -54,7 +55,7 @@ _PART_BY_KEY = {_key(alias): part for part, aliases in LICENCE_PARTS.items() for
 
 def accepted_headers() -> list[str]:
     """Every header the importer understands, for error messages and the documentation."""
-    names = [f"{zh}/{en}" for zh, en in FIELD_HEADERS.values()]
+    names = [f"{zh}/{en}" for zh, en, *_older in FIELD_HEADERS.values()]
     return names + [f"资质N{zh}/licenceN_{en}" for zh, en in LICENCE_PARTS.values()]
 
 

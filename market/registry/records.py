@@ -15,24 +15,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from stdnum.cn import uscc as uscc_number
-from stdnum.exceptions import ValidationError as StdnumValidationError
-
+import contracts.uscc
 from market.errors import InvalidInput
 from market.models.registry import Registry
+from market.registry import limits
 from market.registry.vocabulary import Vocabulary
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TEXT_LIMITS = {
-    "name": 200,
-    "legal_representative": 50,
-    "address": 300,
-    "contact_name": 50,
-    "contact_phone": 40,
-    "contact_email": 120,
-    "introduction": 4000,
-}
 MAX_CONTRACT_VALUE = Decimal("999999999999.99")
 T = TypeVar("T")
 
@@ -140,23 +130,15 @@ class FirmInput:
         return fields_of(self, PROFILE_FIELDS)
 
 
-def check_uscc(value: Any) -> str:
-    """A valid 统一社会信用代码, upper-cased; InvalidInput names what is wrong."""
-    text = str(value or "").strip().upper()
-    if not text:
-        raise InvalidInput("the unified social credit code (统一社会信用代码) is required", field="uscc")
+def check_uscc(value: Any, field: str = "uscc") -> str:
+    """A valid 统一社会信用代码 in its one stored form; InvalidInput says what is wrong.
+
+    market's only adapter of :func:`contracts.uscc.normalise` (the platform's one check):
+    organisations, firms, import rows and requirements all come through here."""
     try:
-        return str(uscc_number.validate(text))
-    except StdnumValidationError as exc:
-        why = {
-            "InvalidLength": "it must have exactly 18 characters",
-            "InvalidChecksum": "its check character (第18位校验码) is wrong",
-            "InvalidFormat": "it contains characters a USCC cannot have",
-            "InvalidComponent": "its registration-authority or organisation-type code is not valid",
-        }.get(type(exc).__name__, str(exc))
-        raise InvalidInput(
-            f"{text!r} is not a valid unified social credit code (统一社会信用代码): {why}", field="uscc"
-        ) from None
+        return contracts.uscc.normalise(value)
+    except contracts.uscc.InvalidUscc as exc:
+        raise InvalidInput(str(exc), field=field) from None
 
 
 def parse_date(value: Any, field: str) -> date:
@@ -228,6 +210,15 @@ class _Checker:
             return []
         return list(value)
 
+    def required(self, raw: Mapping[str, Any], name: str, prefix: str, what: str, limit: int) -> str:
+        """A required text of a licence or track record, at most ``limit`` characters."""
+        value = str(raw.get(name) or "").strip()
+        if not value:
+            self.add(prefix + name, f"{what} is required")
+        elif len(value) > limit:
+            self.add(prefix + name, f"{what.partition(' (')[0]} is longer than {limit} characters")
+        return value
+
     def text(self, raw: Mapping[str, Any], name: str, *, required: bool) -> str:
         given = raw.get(name)
         if given is not None and not isinstance(given, str | int):
@@ -236,8 +227,8 @@ class _Checker:
         value = str(given if given is not None else "").strip()
         if required and not value:
             self.add(name, f"{name} is required")
-        elif len(value) > TEXT_LIMITS[name]:
-            self.add(name, f"{name} is longer than {TEXT_LIMITS[name]} characters")
+        elif len(value) > limits.FIRM_TEXT[name]:
+            self.add(name, f"{name} is longer than {limits.FIRM_TEXT[name]} characters")
         return value
 
 
@@ -273,16 +264,8 @@ def _licence(
     rank = None
     if licence_type is not None:
         rank = check.run(_rank, licence_type, grade, prefix + "grade")
-    number = str(raw.get("number") or "").strip()
-    if not number:
-        check.add(prefix + "number", "the certificate number (证书编号) is required")
-    elif len(number) > 64:
-        check.add(prefix + "number", "the certificate number is longer than 64 characters")
-    issuer = str(raw.get("issuer") or "").strip()
-    if not issuer:
-        check.add(prefix + "issuer", "the issuing authority (发证机关) is required")
-    elif len(issuer) > 100:
-        check.add(prefix + "issuer", "the issuing authority is longer than 100 characters")
+    number = check.required(raw, "number", prefix, "the certificate number (证书编号)", limits.LICENCE_NUMBER)
+    issuer = check.required(raw, "issuer", prefix, "the issuing authority (发证机关)", limits.LICENCE_ISSUER)
     issued_on = None
     if raw.get("issued_on") not in (None, ""):
         issued_on = check.run(parse_date, raw.get("issued_on"), prefix + "issued_on")
@@ -293,8 +276,11 @@ def _licence(
             f"valid-until {valid_until.isoformat()} is before the issue date {issued_on.isoformat()}",
         )
     reference = str(raw.get("e_licence_ref") or "").strip() or None
-    if reference is not None and len(reference) > 200:
-        check.add(prefix + "e_licence_ref", "the e-licence reference is longer than 200 characters")
+    if reference is not None and len(reference) > limits.E_LICENCE_REF:
+        check.add(
+            prefix + "e_licence_ref",
+            f"the e-licence reference is longer than {limits.E_LICENCE_REF} characters",
+        )
     if licence_type is None or rank is None or valid_until is None or check.problems:
         return None
     return LicenceInput(
@@ -342,9 +328,9 @@ def firm_input(vocabulary: Vocabulary, raw: Mapping[str, Any], *, kind: Registry
     if email and not EMAIL.match(email):
         check.add("contact_email", f"{email!r} is not an e-mail address")
     introduction = check.text(raw, "introduction", required=False)
-    division_raw = str(raw.get("division_code") or raw.get("division") or "").strip()
+    division_raw = str(raw.get("division_code") or "").strip()
     division = (
-        check.run(vocabulary.divisions.resolve, division_raw, field="division") if division_raw else None
+        check.run(vocabulary.divisions.resolve, division_raw, field="division_code") if division_raw else None
     )
     work_fields = _codes(check, vocabulary.work_fields, _list(raw.get("work_fields")), "work_fields")
     service_types = _codes(check, vocabulary.service_types, _list(raw.get("service_types")), "service_types")
@@ -409,10 +395,8 @@ def firm_input(vocabulary: Vocabulary, raw: Mapping[str, Any], *, kind: Registry
 
 def parse_registry(value: Any) -> Registry:
     text = str(value or "").strip()
-    aliases = {
-        "小额工程企业库": Registry.CONTRACTOR,
+    aliases = {registry.label: registry for registry in Registry} | {
         "施工企业": Registry.CONTRACTOR,
-        "中介机构库": Registry.INTERMEDIARY,
         "中介机构": Registry.INTERMEDIARY,
         "中介超市": Registry.INTERMEDIARY,
     }
@@ -440,11 +424,14 @@ def _track_record(
 ) -> TrackRecordInput | None:
     before = len(check.problems)
     project = str(raw.get("project") or "").strip()
-    if not project or len(project) > 200:
-        check.add(prefix + "project", "the project name is required (at most 200 characters)")
+    if not project or len(project) > limits.PROJECT:
+        check.add(prefix + "project", f"the project name is required (at most {limits.PROJECT} characters)")
     owner = str(raw.get("owner_name") or "").strip()
-    if not owner or len(owner) > 200:
-        check.add(prefix + "owner_name", "the project owner (建设单位) is required (at most 200 characters)")
+    if not owner or len(owner) > limits.OWNER_NAME:
+        check.add(
+            prefix + "owner_name",
+            f"the project owner (建设单位) is required (at most {limits.OWNER_NAME} characters)",
+        )
     value = check.run(parse_amount, raw.get("contract_value"), prefix + "contract_value")
     completed = check.run(parse_date, raw.get("completed_on"), prefix + "completed_on")
     terms = vocabulary.work_fields if kind is Registry.CONTRACTOR else vocabulary.service_types

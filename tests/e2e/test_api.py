@@ -209,3 +209,19 @@ async def test_healthz_is_503_with_the_reason_when_the_database_is_down(tmp_path
     assert response.status_code == 503
     assert response.json()["status"] == "degraded"
     assert "cannot reach PostgreSQL" in response.json()["database"]
+
+
+async def test_an_organisation_code_written_in_groups_is_stored_in_the_one_form(
+    client: AsyncTestClient, make_user  # type: ignore[no-untyped-def]
+) -> None:
+    # The schema used to demand exactly 18 characters, so "9144 0200 …" was refused here
+    # while a firm's application took it: the one check (contracts.uscc) now decides both.
+    await make_user("admin.zhao", Role.ADMIN)
+    headers = await sign_in(client, "admin.zhao")
+    body = {"kind": "owner", "name": "韶关市某局", "uscc": "1144 0200 mb2c 1234 0d"}
+    created = await client.post("/api/organisations", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["uscc"] == "11440200MB2C12340D"
+    wrong = await client.post("/api/organisations", json=body | {"uscc": "11440200MB2C12341D"}, headers=headers)
+    assert wrong.status_code == 422 and wrong.json()["field"] == "uscc"
+    assert "check character" in wrong.json()["detail"]

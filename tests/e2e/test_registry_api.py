@@ -344,3 +344,26 @@ async def test_a_firms_unpublished_details_and_its_application_are_its_own(
         assert expiring.status_code == status
     assert (await client.post(f"/api/firms/{theirs}/resubmit", json={}, headers=own)).status_code == 403
     assert (await client.post(f"/api/firms/{mine}/resubmit", json={}, headers=own)).status_code == 409
+
+
+async def test_a_firms_division_is_division_code_when_applying_as_when_updating(client: Client) -> None:
+    firm_id = await _apply(client, contractor(60, division_code="乐昌市"), "firm60")
+    own = await sign_in(client, "firm60")
+    mine = (await client.get(f"/api/firms/{firm_id}", headers=own)).json()
+    assert (mine["division_code"], mine["division"]) == ("440281", "乐昌市")
+    update = {"version": mine["version"], "division_code": "浈江区"}
+    updated = await client.patch(f"/api/firms/{firm_id}", json=update, headers=own)
+    assert updated.status_code == 200, updated.text
+    assert (await client.get(f"/api/firms/{firm_id}", headers=own)).json()["division_code"] == "440204"
+    wrong = await client.post(
+        "/api/registry/applications", json=application(contractor(61, division_code="火星"), "firm61")
+    )
+    assert wrong.status_code == 422 and wrong.json()["field"] == "division_code"
+
+
+async def test_the_old_name_division_is_still_read_when_applying(client: Client) -> None:
+    raw = contractor(62)
+    raw["division"] = raw.pop("division_code")
+    firm_id = await _apply(client, raw, "firm62")
+    own = await sign_in(client, "firm62")
+    assert (await client.get(f"/api/firms/{firm_id}", headers=own)).json()["division_code"] == "440204"

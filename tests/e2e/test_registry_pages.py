@@ -77,7 +77,7 @@ async def test_directory_filters_by_division_and_work_field(
 ) -> None:
     db = fresh_database.database
     zhenjiang_housing = await admitted_firm(db, contractor(11))
-    await admitted_firm(db, contractor(12, division="武江区"))
+    await admitted_firm(db, contractor(12, division_code="武江区"))
     await admitted_firm(db, contractor(13, work_fields=["water"], licences=[]))
 
     by_division = await client.get("/firms", params={"division": "440204"}, headers=HTML)

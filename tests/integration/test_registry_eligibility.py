@@ -164,7 +164,7 @@ async def test_severe_misconduct_suspends_and_deducts(database: Database) -> Non
 
 async def test_field_locality_credit_practitioners_and_avoidance(database: Database) -> None:
     local = await admitted_firm(database, contractor(11))
-    outside = await admitted_firm(database, contractor(12, division="", address="广州市天河区体育西路 1 号"))
+    outside = await admitted_firm(database, contractor(12, division_code="", address="广州市天河区体育西路 1 号"))
     water = await admitted_firm(database, contractor(13, work_fields=["水利"]))
     assert await _ids(database, req(local_only=True)) == {local, water}
     assert await _codes(database, req(local_only=True), outside) == ["not-local"]
@@ -238,7 +238,7 @@ async def test_the_list_and_the_explanation_agree_on_random_pools(database: Data
         raw = contractor(
             serial,
             work_fields=rng.sample(["housing_municipal", "transport", "water", "energy"], rng.randint(1, 2)),
-            division=rng.choice(["浈江区", "乐昌市", ""]),
+            division_code=rng.choice(["浈江区", "乐昌市", ""]),
         )
         raw["licences"] = [
             {

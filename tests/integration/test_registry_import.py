@@ -172,7 +172,7 @@ async def test_one_bad_row_imports_nothing_and_every_bad_row_is_named_with_line_
         (
             "统一社会信用代码",
             f"{short!r} is not a valid unified social credit code (统一社会信用代码): "
-            "it must have exactly 18 characters",
+            "it has 16 characters; a USCC has 18 characters",
         )
     ]
     assert (

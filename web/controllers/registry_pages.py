@@ -20,7 +20,7 @@ from litestar.response import Template
 
 from market.clock import local
 from market.errors import InvalidInput, NotFound
-from market.models import FirmStatus, LicenceStatus, MisconductSeverity, Registry
+from market.models import FirmStatus, LicenceStatus, Registry
 from market.registry import directory
 from market.registry.directory import MAX_PAGE
 from market.registry.firm_record import (
@@ -35,27 +35,6 @@ from web.auth import PUBLIC, signed_in_principal
 from web.dependencies import State, UoW
 from web.params import Id
 
-KIND_LABELS = {Registry.CONTRACTOR.value: "小额工程企业库", Registry.INTERMEDIARY.value: "中介机构库"}
-STATUS_LABELS = {
-    FirmStatus.APPLIED.value: "待审核",
-    FirmStatus.RETURNED.value: "退回补正",
-    FirmStatus.ADMITTED.value: "已入库",
-    FirmStatus.SUSPENDED.value: "暂停",
-    FirmStatus.REMOVED.value: "已清出",
-    FirmStatus.REJECTED.value: "不予入库",
-}
-LICENCE_STATUS_LABELS = {
-    LicenceStatus.PENDING.value: "待审核",
-    LicenceStatus.APPROVED.value: "有效",
-    LicenceStatus.REJECTED.value: "未通过审核",
-    LicenceStatus.SUPERSEDED.value: "已被替换",
-    LicenceStatus.WITHDRAWN.value: "已撤回",
-}
-SEVERITY_LABELS = {
-    MisconductSeverity.MINOR.value: "一般",
-    MisconductSeverity.SERIOUS.value: "较重",
-    MisconductSeverity.SEVERE.value: "严重",
-}
 # the orders offered in the form; the API's others still work when typed into the address
 FORM_SORTS = {"name": "名称", "credit": "信用分从高到低", "admitted": "入库时间（新的在前）"}
 SORT_LABELS = FORM_SORTS | {"-credit": "信用分从低到高", "applied": "申请时间", "id": "编号"}
@@ -79,13 +58,13 @@ def chinese_message(exc: InvalidInput, vocabulary: Vocabulary, form: dict[str, s
     field = exc.field or ""
     value = form.get(field, "")
     if field == "kind":
-        return "库别只能是“小额工程企业库”或“中介机构库”。"
+        return "库别只能是" + "或".join(f"“{registry.label}”" for registry in Registry) + "。"
     if field == "sort":
         return "排序方式只能是：" + "、".join(SORT_LABELS.get(s, s) for s in directory.SORTS) + "。"
     if field == "status":
-        if all(part in STATUS_LABELS for part in value.split(",")):
+        if all(part in {status.value for status in FirmStatus} for part in value.split(",")):
             return "只有“已入库”和“暂停”的企业对外公示；按其他状态查询须由管理人员登录。"
-        return "状态只能是：" + "、".join(STATUS_LABELS.values()) + "。"
+        return "状态只能是：" + "、".join(status.label for status in FirmStatus) + "。"
     if field == "min_credit":
         return f"最低信用分“{value}”不是数字，请填写 0 到 100 之间的数，例如 80。"
     if field == "division":
@@ -124,12 +103,12 @@ def _row(vocabulary: Vocabulary, firm: directory.FirmSummary) -> FirmRow:
         id=firm.id,
         name=firm.name,
         uscc=firm.uscc,
-        kind=KIND_LABELS[firm.kind.value],
+        kind=firm.kind.label,
         division=vocabulary.divisions.name(firm.division_code) if firm.division_code else "区外",
         fields="、".join(names),
         credit_score=f"{firm.credit_score:.2f}",
         status=firm.status.value,
-        status_label=STATUS_LABELS[firm.status.value],
+        status_label=firm.status.label,
     )
 
 
@@ -207,15 +186,15 @@ def _firm_page(record: FirmRecord, vocabulary: Vocabulary) -> FirmPage:
             LicenceLine(
                 lic,
                 grade_label=lic.grade or "不分等级",
-                status_label=LICENCE_STATUS_LABELS.get(lic.status, lic.status),
+                status_label=lic.status.label,
                 approved=approved,
                 expiring=approved and not lic.expired and lic.days_left <= EXPIRING_DAYS,
             )
         )
     return FirmPage(
         record,
-        kind_label=KIND_LABELS[record.kind],
-        status_label=STATUS_LABELS[record.status],
+        kind_label=record.kind.label,
+        status_label=record.status.label,
         suspended_until_text=_china(record.suspended_until),
         admitted_at_text=_china(record.admitted_at),
         licences=licences,
@@ -224,14 +203,14 @@ def _firm_page(record: FirmRecord, vocabulary: Vocabulary) -> FirmPage:
             for t in record.track_records
         ],
         misconduct=[
-            MisconductLine(m, severity_label=SEVERITY_LABELS.get(m.severity, m.severity))
+            MisconductLine(m, severity_label=m.severity.label)
             for m in record.misconduct
         ],
         history=[
             HistoryLine(
                 h,
-                from_label=STATUS_LABELS.get(h.from_status or "", "—"),
-                to_label=STATUS_LABELS.get(h.to_status, h.to_status),
+                from_label=h.from_status.label if h.from_status is not None else "—",
+                to_label=h.to_status.label,
                 at_text=_china(h.at),
                 until_text=_china(h.until),
             )
@@ -285,19 +264,19 @@ class RegistryPages(Controller):
             "platform_name": app_state.settings.platform_name,
             "form": form,
             "official": official,
-            "kinds": list(KIND_LABELS.items()),
+            "kinds": [(registry.value, registry.label) for registry in Registry],
             "divisions": vocabulary.divisions.terms,
             "work_fields": vocabulary.work_fields.terms,
             "service_types": vocabulary.service_types.terms,
             "licence_groups": [
                 (
-                    KIND_LABELS[registry.value],
+                    registry.label,
                     [t for t in vocabulary.licence_types.values() if t.registry is registry],
                 )
                 for registry in Registry
             ],
             "sorts": list(FORM_SORTS.items()),
-            "statuses": list(STATUS_LABELS.items()),
+            "statuses": [(status.value, status.label) for status in FirmStatus],
             "error": None,
             "result": None,
         }
