@@ -15,6 +15,7 @@ batch uses every core, and the API's p99 on a light request while a batch render
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import re
 import shutil
@@ -24,12 +25,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,7 +51,7 @@ from contracts import (  # noqa: E402
 )
 from contracts.rendering import compose_html  # noqa: E402
 from contracts.samples import sample_document  # noqa: E402
-from contracts.workers import usable_cpus  # noqa: E402
+from contracts.workers import default_workers, usable_cpus  # noqa: E402
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -150,9 +151,11 @@ def run(scratch: Path) -> None:
               f"{cores} workers)")
         print(f"figure batch_core_efficiency = {speedup / cores:.2f} x (goal >= 0.70)")
     # The API under a batch: the pool a server runs by default (MARKET_RENDER_WORKERS=0).
-    with RenderPool(settings, seal) as pool:
-        pool.issue_many(batch[: pool.max_workers])
-        api_p99_while_batch_renders(pool, batch)
+    renders = Renders(settings, seal, batch)
+    try:
+        api_p99_while_batch_renders(renders)
+    finally:
+        renders.close()
 
 
 def free_port() -> int:
@@ -176,31 +179,52 @@ def _p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100)[98]
 
 
+def _render_while(settings: RenderSettings, seal: SealConfig, batch: list,  # type: ignore[type-arg]
+                  rendering: Any, ready: Any, stop: Any) -> None:
+    """In a process of its own: a server's default pool renders ``batch`` over and over
+    while ``rendering`` is set. The driver must not share the measuring client's process:
+    its thread would hold the client's GIL while it handles each finished document, and
+    the figure would measure the bench instead of the API."""
+    with RenderPool(settings, seal) as pool:
+        chunk = (batch * 2)[: 2 * pool.max_workers]
+        pool.issue_many(chunk[: pool.max_workers])  # start and warm the workers
+        ready.set()
+        while not stop.is_set():
+            if rendering.wait(timeout=0.1):
+                pool.issue_many(chunk)
+
+
 class Renders:
-    """Keeps every worker of ``pool`` busy until the ``with`` block ends (and the
-    documents in hand are done: at most two per worker)."""
+    """A render process (:func:`_render_while`) kept busy while the ``with`` block runs."""
 
-    def __init__(self, pool: RenderPool, batch: list) -> None:  # type: ignore[type-arg]
-        self.chunk = (batch * 2)[: 2 * pool.max_workers]
-        self.pool = pool
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._render, daemon=True)
+    def __init__(self, settings: RenderSettings, seal: SealConfig, batch: list) -> None:  # type: ignore[type-arg]
+        context = multiprocessing.get_context("spawn")
+        self.rendering, ready, self.stop = context.Event(), context.Event(), context.Event()
+        self.process = context.Process(
+            target=_render_while, args=(settings, seal, batch, self.rendering, ready, self.stop)
+        )
+        self.process.start()
+        if not ready.wait(timeout=120):
+            raise RuntimeError("the render process did not start")
+        self.workers = default_workers()
 
-    def _render(self) -> None:
-        while not self.done.is_set():
-            self.pool.issue_many(self.chunk)
-
-    def __enter__(self) -> Renders:
-        self.thread.start()
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        self.rendering.set()
         time.sleep(0.5)  # the first documents reach the workers
-        return self
+        try:
+            yield
+        finally:
+            self.rendering.clear()
+            time.sleep(1.0)  # the documents in hand finish before the idle window
 
-    def __exit__(self, *exc: object) -> None:
-        self.done.set()
-        self.thread.join(timeout=60)
+    def close(self) -> None:
+        self.stop.set()
+        self.rendering.clear()
+        self.process.join(timeout=60)
 
 
-def api_p99_while_batch_renders(pool: RenderPool, batch: list) -> None:  # type: ignore[type-arg]
+def api_p99_while_batch_renders(renders: Renders) -> None:
     """API p99 on ``/healthz`` while the pool renders, against idle, same server: 600
     requests each, in four alternating windows.
 
@@ -237,9 +261,9 @@ def api_p99_while_batch_renders(pool: RenderPool, batch: list) -> None:  # type:
         busy: list[float] = []
         for _ in range(4):
             idle += _latencies(url, 150)
-            with Renders(pool, batch):
+            with renders.busy():
                 busy += _latencies(url, 150)
-        print(f"figure api_idle_p99_ms = {_p99(idle) * 1000:.1f} ms (baseline; {pool.max_workers} "
+        print(f"figure api_idle_p99_ms = {_p99(idle) * 1000:.1f} ms (baseline; {renders.workers} "
               f"render workers on {usable_cpus()} CPUs)")
         print(f"figure api_p99_batch_ratio = {_p99(busy) / _p99(idle):.2f} x (goal <= 2)")
     finally:

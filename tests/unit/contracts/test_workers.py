@@ -57,6 +57,18 @@ def test_a_server_pool_leaves_the_event_loop_a_core() -> None:
     assert default_workers() == max(1, usable_cpus() - 1)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="CPU affinity is Linux's")
+def test_a_server_pools_workers_stay_off_the_first_cpu(settings: RenderSettings,
+                                                       seal_config: SealConfig) -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("one CPU: nothing to leave to the event loop")
+    with RenderPool(settings, seal_config, max_workers=len(cpus) - 1) as pool:
+        assert pool.executor.submit(os.sched_getaffinity, 0).result() == set(cpus[1:])
+    with RenderPool(settings, seal_config, max_workers=len(cpus)) as batch:  # a batch takes all
+        assert batch.executor.submit(os.sched_getaffinity, 0).result() == set(cpus)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SCHED_IDLE is Linux's")
 def test_render_workers_run_at_idle_cpu_priority(settings: RenderSettings,
                                                  seal_config: SealConfig) -> None:
