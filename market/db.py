@@ -25,6 +25,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        # an unexpected error's traceback is logged; its SQL parameters (a session token's
+        # hash, a password hash, a sealed bid) must not be
+        hide_parameters=True,
         # JIT compiles each eligibility query for longer than the query runs (~0.3 s
         # against ~0.07 s on 100k firms); the platform's queries are short, so it is off.
         connect_args={"timeout": 5, "server_settings": {"application_name": "market", "jit": "off"}},
