@@ -144,6 +144,11 @@ class Settings:
     seal_passphrase: str | None = field(default=None, repr=False)
     """Passphrase of the PKCS#12 file (MARKET_SEAL_PASSPHRASE)."""
 
+    bid_key_file: Path | None = None
+    """File holding the 32-byte key that wraps every procurement's bid key (MARKET_BID_KEY_FILE),
+    mode 0600, kept out of the database and its backups. Unset: MARKET_HOME/keys/bid-kek,
+    created on first use. A configured file is never created (docs/sealed-bids.md)."""
+
     render_workers: int = 0
     """Worker processes that render and seal documents (MARKET_RENDER_WORKERS); 0 = one per
     CPU but one, so a batch of documents never takes the core the API answers on."""
@@ -220,6 +225,7 @@ class Settings:
             scheduler_enabled=_flag(env.get("MARKET_SCHEDULER"), True),
             seal_pkcs12=Path(p12) if (p12 := env.get("MARKET_SEAL_P12")) else None,
             seal_passphrase=env.get("MARKET_SEAL_PASSPHRASE") or None,
+            bid_key_file=Path(kek) if (kek := env.get("MARKET_BID_KEY_FILE")) else None,
             render_workers=_int("MARKET_RENDER_WORKERS", env.get("MARKET_RENDER_WORKERS"), 0),
             verify_rate_per_minute=verify_rate,
             reference_dir=Path(ref) if (ref := env.get("MARKET_REFERENCE_DIR")) else None,
