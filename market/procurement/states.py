@@ -1,0 +1,151 @@
+"""Where a procurement is, and what may move it.
+
+    draft ──publish──▶ published ──amend──▶ published (a new version)
+                          │  ╲
+                          │   close_bidding ▶ bidding_closed ──open──▶ opened ──select──▶ selected
+                          │                        │                     ╲──fail────▶ failed (流标)
+                          │  (no bids: small works) ──select / fail─────────────────▶ selected | failed
+                          └──cancel (any time before the selection, with a reason)──▶ cancelled
+
+Publish, amend and cancel have a service now (issue 11); closing, opening and the
+selection belong to the lifecycle of the next issue and are in the table so that the
+states are named once. Shaped like :mod:`market.registry.admission_rules`: the current
+status, the action and the time in; a :class:`StatusChange` or a refusal out.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, get_args
+
+from market.clock import local
+from market.errors import Conflict, InvalidInput
+from market.procurement import limits
+
+
+class ProcurementStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    BIDDING_CLOSED = "bidding_closed"
+    OPENED = "opened"
+    SELECTED = "selected"
+    FAILED = "failed"  # 流标: too few eligible firms or bids
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def public(self) -> bool:
+        """Whether anyone besides the owner's organisation may see it."""
+        return self is not ProcurementStatus.DRAFT
+
+
+_LABELS: Mapping[ProcurementStatus, str] = {
+    ProcurementStatus.DRAFT: "草稿",
+    ProcurementStatus.PUBLISHED: "已发布",
+    ProcurementStatus.BIDDING_CLOSED: "报价已截止",
+    ProcurementStatus.OPENED: "已开标",
+    ProcurementStatus.SELECTED: "已选取",
+    ProcurementStatus.FAILED: "流标",
+    ProcurementStatus.CANCELLED: "已终止",
+}
+
+Action = Literal["publish", "amend", "cancel", "close_bidding", "open", "select", "fail"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+
+#: Per status, the actions allowed and where each leads.
+TRANSITIONS: Mapping[ProcurementStatus, Mapping[Action, ProcurementStatus]] = {
+    ProcurementStatus.DRAFT: {"publish": ProcurementStatus.PUBLISHED},
+    ProcurementStatus.PUBLISHED: {
+        "amend": ProcurementStatus.PUBLISHED,
+        "cancel": ProcurementStatus.CANCELLED,
+        "close_bidding": ProcurementStatus.BIDDING_CLOSED,
+        # a kind without bids goes straight to the draw
+        "select": ProcurementStatus.SELECTED,
+        "fail": ProcurementStatus.FAILED,
+    },
+    ProcurementStatus.BIDDING_CLOSED: {
+        "open": ProcurementStatus.OPENED,
+        "cancel": ProcurementStatus.CANCELLED,
+    },
+    ProcurementStatus.OPENED: {
+        "select": ProcurementStatus.SELECTED,
+        "fail": ProcurementStatus.FAILED,
+        "cancel": ProcurementStatus.CANCELLED,
+    },
+    ProcurementStatus.SELECTED: {},
+    ProcurementStatus.FAILED: {},
+    ProcurementStatus.CANCELLED: {},
+}
+
+#: Actions that must say why (the reason is published with them).
+NEEDS_REASON: frozenset[Action] = frozenset({"cancel", "amend"})
+
+_AUDIT: Mapping[Action, str] = {
+    "publish": "procurement:published",
+    "amend": "procurement:amended",
+    "cancel": "procurement:cancelled",
+    "close_bidding": "procurement:bidding_closed",
+    "open": "procurement:opened",
+    "select": "procurement:selected",
+    "fail": "procurement:failed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """What the service writes down: the new status, the reason, the audit action."""
+
+    previous: ProcurementStatus
+    to: ProcurementStatus
+    action: Action
+    reason: str
+    audit_action: str
+
+
+def transition(
+    status: ProcurementStatus,
+    action: Action,
+    *,
+    now: datetime,
+    closes_at: datetime | None = None,
+    takes_bids: bool = True,
+    reason: str = "",
+) -> StatusChange:
+    """Move a procurement in ``status`` by ``action`` at ``now``.
+
+    ``closes_at`` is the procurement's bid deadline (or, without bids, its selection time):
+    an amendment at or after it is refused, since firms could no longer act on it.
+    ``takes_bids`` tells the two paths out of ``published`` apart.
+    """
+    reason = reason.strip()
+    allowed = TRANSITIONS[status]
+    to = allowed.get(action)
+    if to is not None and status is ProcurementStatus.PUBLISHED:
+        # bids close before anything is drawn; without bids there is nothing to close
+        if takes_bids and action in ("select", "fail"):
+            to = None
+        if not takes_bids and action == "close_bidding":
+            to = None
+    if to is None:
+        can = ", ".join(sorted(allowed)) or "nothing (final)"
+        raise Conflict(
+            f"a procurement that is {status.value} ({status.label}) cannot {action}; it can: {can}",
+            procurement_status=status.value,
+        )
+    if action == "amend" and closes_at is not None and now >= closes_at:
+        raise Conflict(
+            f"bidding closed at {local(closes_at):%Y-%m-%d %H:%M}; the procurement can no longer be amended",
+            procurement_status=status.value,
+            closed_at=closes_at.isoformat(),
+        )
+    if action in NEEDS_REASON and not reason:
+        raise InvalidInput(f"say why the procurement is to {action} (reason)", field="reason")
+    if len(reason) > limits.REASON:
+        raise InvalidInput(f"the reason is at most {limits.REASON} characters", field="reason")
+    return StatusChange(status, to, action, reason, _AUDIT[action])

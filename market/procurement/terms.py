@@ -1,0 +1,247 @@
+"""The terms procurements are checked against, read from ``procurement.toml``.
+
+Like the registries' vocabulary (:mod:`market.registry.vocabulary`) these are data, not
+code: the minimum periods in working days, the value limits, the selection methods and
+quote modes each kind allows, reference prefixes, credit bands and attachment types live in
+``market/reference/procurement.toml`` (or the copy under MARKET_REFERENCE_DIR). The loader
+refuses a method name the selection engine does not know, so a typo in the file stops the
+start instead of a draw.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from market.errors import ConfigurationError
+from market.settings import Settings
+from selection.combined import VARIANTS
+from selection.engine import METHODS
+
+BUNDLED_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+FILE = "procurement.toml"
+_PREFIX = re.compile(r"[A-Z]{2,8}")
+
+
+class ProcurementKind(enum.StrEnum):
+    INTERMEDIARY_SERVICE = "intermediary_service"
+    SMALL_WORKS = "small_works"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS: Mapping[ProcurementKind, str] = {
+    ProcurementKind.INTERMEDIARY_SERVICE: "中介超市",
+    ProcurementKind.SMALL_WORKS: "小额工程",
+}
+
+
+class QuoteMode(enum.StrEnum):
+    """How a bid quotes: the selection engine's ``quote_mode``."""
+
+    AMOUNT = "amount"
+    DISCOUNT_RATE = "discount_rate"  # 下浮率: percent off the ceiling
+
+    @property
+    def label(self) -> str:
+        return _QUOTE_LABELS[self]
+
+
+_QUOTE_LABELS: Mapping[QuoteMode, str] = {
+    QuoteMode.AMOUNT: "报价金额（元）",
+    QuoteMode.DISCOUNT_RATE: "下浮率（%）",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MethodOption:
+    """A selection method a kind allows: the engine's method and, for ``combined``, its
+    variant; ``code`` is how drafts and pages name it (``combined/credit_weighted``)."""
+
+    method: str
+    variant: str | None
+    name: str
+
+    @property
+    def code(self) -> str:
+        return self.method if self.variant is None else f"{self.method}/{self.variant}"
+
+
+@dataclass(frozen=True, slots=True)
+class KindTerms:
+    kind: ProcurementKind
+    name: str
+    prefix: str
+    registry: str  # market.models.Registry's value; kept as text so this module stays pure
+    takes_bids: bool
+    min_bid_working_days: int
+    min_amended_working_days: int
+    value_below: Decimal
+    quote_modes: tuple[QuoteMode, ...]
+    methods: tuple[MethodOption, ...]
+
+    def method(self, method: str, variant: str | None) -> MethodOption | None:
+        return next((m for m in self.methods if m.method == method and m.variant == variant), None)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditBand:
+    band: str
+    name: str
+    min_score: Decimal
+    weight: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentType:
+    extension: str
+    name: str
+    media_type: str
+    magic: bytes  # how the file's first bytes must begin
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentTerms:
+    max_bytes: int
+    max_files: int
+    max_total_bytes: int
+    types: tuple[AttachmentType, ...]
+
+    def by_extension(self, extension: str) -> AttachmentType | None:
+        wanted = extension.lower().lstrip(".")
+        return next((t for t in self.types if t.extension == wanted), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcurementTerms:
+    kinds: Mapping[ProcurementKind, KindTerms]
+    credit_bands: tuple[CreditBand, ...]  # highest min_score first
+    attachments: AttachmentTerms
+
+    def of(self, kind: ProcurementKind) -> KindTerms:
+        return self.kinds[kind]
+
+    def kind_of_prefix(self, prefix: str) -> ProcurementKind | None:
+        return next((k.kind for k in self.kinds.values() if k.prefix == prefix), None)
+
+    def band_of(self, credit_score: Decimal) -> CreditBand:
+        """The credit band a score falls in: the first whose minimum it reaches."""
+        for band in self.credit_bands:
+            if credit_score >= band.min_score:
+                return band
+        return self.credit_bands[-1]
+
+    @property
+    def band_weights(self) -> dict[str, int]:
+        """The default ``band_weights`` of a credit-weighted draw."""
+        return {b.band: b.weight for b in self.credit_bands}
+
+
+def procurement_terms_of(settings: Settings) -> ProcurementTerms:
+    """The terms a deployment is configured with (MARKET_REFERENCE_DIR)."""
+    return load_procurement_terms(settings.reference_dir or BUNDLED_REFERENCE_DIR)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigurationError(f"reference data file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"reference data file {path} is not valid TOML: {exc}") from None
+
+
+def _money(value: Any) -> Decimal:
+    amount = Decimal(str(value))
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError(f"{value!r} is not a positive amount")
+    return amount
+
+
+def _method(raw: Mapping[str, Any]) -> MethodOption:
+    method = str(raw["method"])
+    variant = raw.get("variant")
+    if method not in METHODS:
+        raise ValueError(f"unknown selection method {method!r}; the engine has {sorted(METHODS)}")
+    if (method == "combined") != (variant is not None):
+        raise ValueError(f"{method!r}: a variant is given exactly for the combined method")
+    if variant is not None and variant not in VARIANTS:
+        raise ValueError(f"combined has no variant {variant!r}; it has {list(VARIANTS)}")
+    return MethodOption(method, None if variant is None else str(variant), str(raw["name"]))
+
+
+def _kind(kind: ProcurementKind, raw: Mapping[str, Any]) -> KindTerms:
+    prefix = str(raw["prefix"])
+    if not _PREFIX.fullmatch(prefix):
+        raise ValueError(f"prefix {prefix!r} is 2 to 8 capital letters")
+    periods = int(raw["min_bid_working_days"]), int(raw["min_amended_working_days"])
+    if min(periods) < 1:
+        raise ValueError("minimum periods are at least 1 working day")
+    takes_bids = bool(raw["takes_bids"])
+    quote_modes = tuple(QuoteMode(m) for m in raw["quote_modes"])
+    if takes_bids != bool(quote_modes):
+        raise ValueError(f"{kind}: a kind that takes bids lists quote modes, one without bids none")
+    methods = tuple(_method(m) for m in raw["method"])
+    if not methods:
+        raise ValueError(f"{kind} allows no selection method")
+    return KindTerms(
+        kind=kind,
+        name=str(raw["name"]),
+        prefix=prefix,
+        registry=str(raw["registry"]),
+        takes_bids=takes_bids,
+        min_bid_working_days=periods[0],
+        min_amended_working_days=periods[1],
+        value_below=_money(raw["value_below"]),
+        quote_modes=quote_modes,
+        methods=methods,
+    )
+
+
+@cache
+def load_procurement_terms(reference_dir: Path = BUNDLED_REFERENCE_DIR) -> ProcurementTerms:
+    """Read ``procurement.toml`` from ``reference_dir`` (cached)."""
+    data = _read(reference_dir / FILE)
+    try:
+        kinds = {kind: _kind(kind, data["kind"][kind.value]) for kind in ProcurementKind}
+        bands = sorted(
+            (
+                CreditBand(str(b["band"]), str(b["name"]), Decimal(str(b["min_score"])), int(b["weight"]))
+                for b in data["credit_band"]
+            ),
+            key=lambda b: b.min_score,
+            reverse=True,
+        )
+        if not bands or bands[-1].min_score > 0 or any(b.weight < 0 for b in bands):
+            raise ValueError("credit bands must reach down to a score of 0, with weights >= 0")
+        files = data["attachments"]
+        attachments = AttachmentTerms(
+            max_bytes=int(files["max_bytes"]),
+            max_files=int(files["max_files"]),
+            max_total_bytes=int(files["max_total_bytes"]),
+            types=tuple(
+                AttachmentType(
+                    extension=str(t["extension"]).lower(),
+                    name=str(t["name"]),
+                    media_type=str(t["media_type"]),
+                    magic=str(t["magic"]).encode("latin-1"),
+                )
+                for t in files["type"]
+            ),
+        )
+    except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
+        raise ConfigurationError(f"reference data in {reference_dir / FILE} is wrong: {exc!r}") from None
+    prefixes = [k.prefix for k in kinds.values()]
+    if len(set(prefixes)) != len(prefixes):
+        raise ConfigurationError(f"two kinds of procurement share a reference prefix: {prefixes}")
+    return ProcurementTerms(kinds=kinds, credit_bands=tuple(bands), attachments=attachments)

@@ -1,0 +1,64 @@
+"""Every transition of the table, allowed and refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from market.errors import Conflict, InvalidInput
+from market.procurement.states import ACTIONS, TRANSITIONS, ProcurementStatus, transition
+
+from .conftest import NOW, at
+
+S = ProcurementStatus
+ALLOWED = {
+    (S.DRAFT, "publish"): S.PUBLISHED,
+    (S.PUBLISHED, "amend"): S.PUBLISHED,
+    (S.PUBLISHED, "cancel"): S.CANCELLED,
+    (S.PUBLISHED, "close_bidding"): S.BIDDING_CLOSED,
+    (S.BIDDING_CLOSED, "open"): S.OPENED,
+    (S.BIDDING_CLOSED, "cancel"): S.CANCELLED,
+    (S.OPENED, "select"): S.SELECTED,
+    (S.OPENED, "fail"): S.FAILED,
+    (S.OPENED, "cancel"): S.CANCELLED,
+}
+LATER = at(2026, 11, 9, 10, 0)
+
+
+@pytest.mark.parametrize("status", list(S))
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_pair_of_status_and_action(status: S, action: str) -> None:
+    expected = ALLOWED.get((status, action))
+    if expected is None:
+        with pytest.raises(Conflict) as refused:
+            transition(status, action, now=NOW, closes_at=LATER, reason="理由")  # type: ignore[arg-type]
+        assert refused.value.details["procurement_status"] == status.value
+    else:
+        change = transition(status, action, now=NOW, closes_at=LATER, reason="理由")  # type: ignore[arg-type]
+        assert (change.previous, change.to) == (status, expected)
+        assert change.audit_action.startswith("procurement:")
+
+
+def test_without_bids_the_draw_follows_publication_directly() -> None:
+    assert transition(S.PUBLISHED, "select", now=NOW, takes_bids=False).to is S.SELECTED
+    assert transition(S.PUBLISHED, "fail", now=NOW, takes_bids=False).to is S.FAILED
+    with pytest.raises(Conflict):
+        transition(S.PUBLISHED, "close_bidding", now=NOW, takes_bids=False)
+
+
+def test_cancel_and_amend_need_a_reason() -> None:
+    for action in ("cancel", "amend"):
+        with pytest.raises(InvalidInput) as refused:
+            transition(S.PUBLISHED, action, now=NOW, closes_at=LATER, reason="  ")  # type: ignore[arg-type]
+        assert refused.value.field == "reason"
+
+
+def test_no_amendment_at_or_after_the_deadline() -> None:
+    with pytest.raises(Conflict, match="bidding closed at 2026-11-09 10:00"):
+        transition(S.PUBLISHED, "amend", now=LATER, closes_at=LATER, reason="改")
+    assert transition(S.PUBLISHED, "cancel", now=LATER, closes_at=LATER, reason="终止").to is S.CANCELLED
+
+
+def test_only_drafts_are_hidden_and_final_states_lead_nowhere() -> None:
+    assert [s for s in S if not s.public] == [S.DRAFT]
+    assert {s for s, moves in TRANSITIONS.items() if not moves} == {S.SELECTED, S.FAILED, S.CANCELLED}
+    assert all(s.label for s in S)
