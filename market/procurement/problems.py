@@ -1,39 +1,14 @@
-"""A problem with one field of a procurement, and the refusal that lists them all.
-
-The registries have the same shape (:class:`market.registry.records.Problem`) but that
-module reaches SQLAlchemy through ``market.models``; the procurement rules must not.
-"""
+"""The refusal of a procurement that lists every problem with its field
+(:mod:`market.problems`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from market.errors import InvalidInput
+from market.problems import Problem as Problem
+from market.problems import ProblemsFound
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
-
-
-class ProcurementRefused(InvalidInput):
+class ProcurementRefused(ProblemsFound):
     """One or more fields of a procurement are wrong; ``problems`` lists every one."""
 
     code = "procurement-invalid"
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        if not problems:
-            raise ValueError("a refusal names at least one problem")
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(
-            f"{first.field}: {first.message}{more}",
-            field=first.field,
-            problems=[p.as_dict() for p in problems],
-        )
-        self.problems = tuple(problems)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import enum
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -21,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from market.errors import ConfigurationError
+from market.reference_files import BUNDLED_REFERENCE_DIR
+from market.reference_files import read_reference_file as _read
 from market.settings import Settings
 from selection.combined import VARIANTS
 from selection.engine import METHODS
 
-BUNDLED_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 FILE = "procurement.toml"
 _PREFIX = re.compile(r"[A-Z]{2,8}")
 
@@ -149,16 +149,6 @@ class ProcurementTerms:
 def procurement_terms_of(settings: Settings) -> ProcurementTerms:
     """The terms a deployment is configured with (MARKET_REFERENCE_DIR)."""
     return load_procurement_terms(settings.reference_dir or BUNDLED_REFERENCE_DIR)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigurationError(f"reference data file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"reference data file {path} is not valid TOML: {exc}") from None
 
 
 def _money(value: Any) -> Decimal:

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 import contracts.uscc
 from market.errors import InvalidInput
 from market.models.registry import Registry
+from market.problems import Problem as Problem
+from market.problems import ProblemsFound
 from market.registry import limits
 from market.registry.vocabulary import Vocabulary
 
@@ -52,25 +54,8 @@ def fields_of(source: Any, names: Sequence[str]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
-
-
-class InvalidRecord(InvalidInput):
+class InvalidRecord(ProblemsFound):
     """One or more fields of a firm's record are wrong; ``problems`` lists them all."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        first = problems[0]
-        summary = first.message if len(problems) == 1 else f"{first.message} (and {len(problems) - 1} more)"
-        super().__init__(
-            f"{first.field}: {summary}", field=first.field, problems=[p.as_dict() for p in problems]
-        )
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True, slots=True)

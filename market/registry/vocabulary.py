@@ -7,7 +7,6 @@ MARKET_REGION. Inputs may use either a code or its Chinese name; codes are store
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,9 +16,9 @@ from typing import Any
 
 from market.errors import ConfigurationError, InvalidInput
 from market.models.registry import MisconductSeverity, Registry
+from market.reference_files import BUNDLED_REFERENCE_DIR
+from market.reference_files import read_reference_file as _read
 from market.settings import Settings
-
-BUNDLED_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,16 +138,6 @@ class Vocabulary:
 def vocabulary_of(settings: Settings) -> Vocabulary:
     """The vocabulary a deployment is configured with (MARKET_REFERENCE_DIR, MARKET_REGION)."""
     return load_vocabulary(settings.reference_dir or BUNDLED_REFERENCE_DIR, settings.region)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigurationError(f"reference data file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"reference data file {path} is not valid TOML: {exc}") from None
 
 
 def _terms(raw: Any) -> list[Term]:
