@@ -191,6 +191,7 @@ async def test_an_applicant_sees_its_application_and_only_the_public_view_of_oth
     assert "contact" in (await client.get(f"/api/firms/{admitted}", headers=member)).json()
     page = await client.get(f"/firms/{admitted}", headers=applicant)
     assert page.status_code == 200 and "0751-7654321" not in page.text
+    assert "入库审核通过后" in page.text and "登录后可查看" not in page.text  # it is signed in already
 
     mine = (await client.get(f"/api/firms/{own}", headers=applicant)).json()
     assert mine["status"] == "applied" and mine["contact"]["phone"] == "0751-1112223"

@@ -344,5 +344,7 @@ class RegistryPages(Controller):
                 "platform_name": app_state.settings.platform_name,
                 "firm": _firm_page(record, app_state.vocabulary),
                 "signed_in": directory.audience_of(reader, firm_id) is not directory.Audience.PUBLIC,
+                # signed in yet shown the public view: an applicant, not yet admitted
+                "awaiting_admission": reader is not None,
             },
         )
