@@ -91,7 +91,7 @@ def test_every_wrong_field_is_named_at_once() -> None:
         "quote_mode",
         "bid_deadline",
         "winners",
-        "avoidance[0]",
+        "avoidance[0].firm",
         "method_params",
         "colour",
         "title",
