@@ -187,3 +187,28 @@ def may_revoke_document(principal: Principal, document: DocumentFacts) -> bool:
     centre's behalf; supervisors (监督) may too, because voiding a notice or contract after
     a complaint (投诉处理, 中选无效) is the supervisory body's power. Everyone says why."""
     return is_official(principal) or acts_for_issuer(principal, document)
+
+
+# -- procurements ------------------------------------------------------------------------------
+def acts_for_owner(principal: Principal | None, owner_organisation_id: int) -> bool:
+    """An owner (业主) account of the procurement's organisation."""
+    return (
+        principal is not None
+        and principal.organisation_id == owner_organisation_id
+        and Role.OWNER in principal.roles
+    )
+
+
+def may_see_procurement(principal: Principal | None, owner_organisation_id: int, public: bool) -> bool:
+    """A published procurement (and every later state) is public; a draft is seen only by
+    its organisation's accounts — not even officials, for whom a draft is not yet an act of
+    the owner. ``public`` is :attr:`ProcurementStatus.public`."""
+    if public:
+        return True
+    return principal is not None and principal.organisation_id == owner_organisation_id
+
+
+def may_edit_procurement(principal: Principal | None, owner_organisation_id: int) -> bool:
+    """Editing a draft, publishing, amending and cancelling are the owner organisation's
+    acts, done by its owner accounts; nobody acts for it."""
+    return acts_for_owner(principal, owner_organisation_id)

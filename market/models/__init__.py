@@ -13,6 +13,7 @@ from market.models.audit import AuditEntry, AuditSeal, AuditUnsealed
 from market.models.base import Base
 from market.models.calendar import ImportedCalendarYear
 from market.models.documents import DocumentStatus, DocumentTemplate, IssuedDocument
+from market.models.procurement import Procurement, ProcurementSequence, ProcurementVersion
 from market.models.registry import (
     ORGANISATION_KIND,
     CreditCause,
@@ -52,6 +53,9 @@ __all__ = [
     "MisconductSeverity",
     "Organisation",
     "OrganisationKind",
+    "Procurement",
+    "ProcurementSequence",
+    "ProcurementVersion",
     "Registry",
     "Role",
     "ServiceEvaluation",

@@ -8,6 +8,7 @@ from market.policy import (
     audience_of,
     may_ask_eligibility,
     may_edit_firm,
+    may_edit_procurement,
     may_issue_for,
     may_list_organisations,
     may_read_document,
@@ -15,6 +16,7 @@ from market.policy import (
     may_revoke_document,
     may_see_firm_contacts,
     may_see_firm_internals,
+    may_see_procurement,
     overrides_issuer,
     sees_contacts,
     sees_unpublished,
@@ -111,3 +113,26 @@ def test_each_reader_gets_the_view_of_the_registries_that_is_theirs() -> None:
     assert audience_of(APPLICANT_WITH_WINNERS_CODE, 21) is Audience.FIRM
     assert [sees_unpublished(a) for a in Audience] == [False, False, True, True]
     assert [sees_contacts(a) for a in Audience] == [False, True, True, True]
+
+
+# -- procurements ------------------------------------------------------------------------------
+BUREAU_CLERK = person(Role.SUPERVISOR, BUREAU)  # an account of the owner's organisation, no owner role
+OFFICIALS = [person(Role.ADMIN), person(Role.SUPERVISOR)]
+
+
+def test_a_draft_is_seen_only_by_its_organisation() -> None:
+    assert may_see_procurement(BUREAU_OWNER, BUREAU, public=False)
+    assert may_see_procurement(BUREAU_CLERK, BUREAU, public=False)
+    for reader in [None, OTHER_OWNER, WINNER, UNRELATED_FIRM, *OFFICIALS]:
+        assert not may_see_procurement(reader, BUREAU, public=False), reader
+
+
+def test_a_published_procurement_is_seen_by_everyone() -> None:
+    for reader in [None, BUREAU_OWNER, OTHER_OWNER, WINNER, APPLICANT_WITH_WINNERS_CODE, *OFFICIALS]:
+        assert may_see_procurement(reader, BUREAU, public=True), reader
+
+
+def test_only_the_owner_organisations_owner_accounts_edit_publish_amend_or_cancel() -> None:
+    assert may_edit_procurement(BUREAU_OWNER, BUREAU)
+    for someone in [None, OTHER_OWNER, BUREAU_CLERK, WINNER, person(Role.INTERMEDIARY, BUREAU), *OFFICIALS]:
+        assert not may_edit_procurement(someone, BUREAU), someone
