@@ -25,16 +25,24 @@ class BidiControl(InvalidInput):
     code = "bidi-control"
 
 
+def unsafe_character(value: str, *, secret: bool = False) -> tuple[type[InvalidInput], str] | None:
+    """What is wrong with ``value``'s characters (the refusal's class and a reason without
+    the field's name), or None when nothing is."""
+    found = FORBIDDEN.search(value)
+    if found is None or (secret and NUL not in value):
+        return None
+    if NUL in value:
+        return NulCharacter, "contains a NUL character (U+0000); remove it"
+    return BidiControl, (
+        f"contains the Unicode bidirectional control U+{ord(found.group()):04X}; remove it: "
+        "it makes text display in another order than it is written"
+    )
+
+
 def check_text(value: str, where: str, *, secret: bool = False) -> None:
     """Refuse a NUL anywhere and, unless ``secret`` (a password), a bidirectional control;
     ``where`` names the field in the message."""
-    found = FORBIDDEN.search(value)
-    if found is None or (secret and NUL not in value):
-        return
-    if NUL in value:
-        raise NulCharacter(f"{where} contains a NUL character (U+0000); remove it", field=where)
-    raise BidiControl(
-        f"{where} contains the Unicode bidirectional control U+{ord(found.group()):04X}; remove it: "
-        "it makes text display in another order than it is written",
-        field=where,
-    )
+    unsafe = unsafe_character(value, secret=secret)
+    if unsafe is not None:
+        refusal, reason = unsafe
+        raise refusal(f"{where} {reason}", field=where)

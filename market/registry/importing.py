@@ -27,7 +27,7 @@ from market.registry.import_columns import REASON_HEADER, Layout, layout_of
 from market.registry.records import FirmInput, InvalidRecord, Problem, check_uscc, firm_input, parse_registry
 from market.registry.sheets import Table, cell_text, read_table
 from market.registry.vocabulary import Vocabulary, load_vocabulary
-from market.text import check_text
+from market.text import unsafe_character
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(phase, done, total)``; phase is ``reading``, ``checking`` or ``writing``."""
@@ -155,10 +155,9 @@ def _character_problems(raw: dict[str, Any]) -> list[Problem]:
         cells += [(f"licences[{index}].{part}", value) for part, value in item.items()]
     problems = []
     for name, value in cells:
-        try:
-            check_text(value if isinstance(value, str) else "", name)
-        except InvalidInput as exc:
-            problems.append(Problem(name, exc.message.removeprefix(f"{name} ")))
+        unsafe = unsafe_character(value) if isinstance(value, str) else None
+        if unsafe is not None:
+            problems.append(Problem(name, unsafe[1]))
     return problems
 
 
