@@ -11,9 +11,11 @@ from market.models.accounts import (
 )
 from market.models.audit import AuditEntry, AuditSeal, AuditUnsealed
 from market.models.base import Base
+from market.models.bids import Bid, BidOpening, BidVersion, ProcurementKey
 from market.models.calendar import ImportedCalendarYear
 from market.models.documents import DocumentStatus, DocumentTemplate, IssuedDocument
 from market.models.procurement import Procurement, ProcurementSequence, ProcurementVersion
+from market.models.procurement_extras import IdempotencyRecord, ProcurementAttachment
 from market.models.registry import (
     ORGANISATION_KIND,
     CreditCause,
@@ -37,6 +39,9 @@ __all__ = [
     "AuditSeal",
     "AuditUnsealed",
     "Base",
+    "Bid",
+    "BidOpening",
+    "BidVersion",
     "CreditCause",
     "CreditEvent",
     "DocumentStatus",
@@ -44,6 +49,7 @@ __all__ = [
     "Firm",
     "FirmStatus",
     "FirmStatusChange",
+    "IdempotencyRecord",
     "ImportedCalendarYear",
     "IssuedDocument",
     "Licence",
@@ -54,6 +60,8 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "Procurement",
+    "ProcurementAttachment",
+    "ProcurementKey",
     "ProcurementSequence",
     "ProcurementVersion",
     "Registry",

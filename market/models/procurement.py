@@ -64,6 +64,9 @@ class Procurement(Timestamped, Base):
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # when the lifecycle (issue 12) next looks at it: the deadline or the draw; NULL when final
     next_check: Mapped[datetime | None]
+    # the terms version from which a bid must have been confirmed to count: an amendment
+    # bidders rely on raises it to its own version (bids before it must be re-confirmed)
+    bids_valid_from: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
