@@ -107,6 +107,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        state.bid_key()  # a missing or exposed key file stops the start, before any bid
         work = BackgroundWork(
             database, seal_interval_seconds=settings.audit_seal_interval_seconds, clock=state.clock
         )

@@ -10,6 +10,7 @@ from market.clock import Clock
 from market.db import Database
 from market.document_office import DocumentOffice
 from market.registry.vocabulary import Vocabulary
+from market.sealed.keys import KeyEncryptionKey, load_kek
 from market.settings import Settings
 
 
@@ -22,6 +23,15 @@ class AppState:
     vocabulary: Vocabulary
     # working days: `await calendars.current(uow)` gives the WorkingCalendar (market.calendar)
     calendars: Calendars = field(default_factory=Calendars)
+    _bid_key: KeyEncryptionKey | None = field(default=None, repr=False)
+
+    def bid_key(self) -> KeyEncryptionKey:
+        """The key file that wraps every procurement's bid data key (market.sealed.keys): read
+        at start by the lifespan, so a missing or readable-by-others file stops the service
+        before it takes a bid; created under MARKET_HOME on first start."""
+        if self._bid_key is None:
+            self._bid_key = load_kek(self.settings.home, self.settings.bid_key_file)
+        return self._bid_key
 
     @staticmethod
     def of(app: Any) -> AppState:

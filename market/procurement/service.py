@@ -29,7 +29,7 @@ from market.calendar import WorkingCalendar
 from market.clock import local
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from market.models import Procurement, ProcurementSequence, ProcurementVersion
+from market.models import Procurement, ProcurementKey, ProcurementSequence, ProcurementVersion
 from market.principal import Principal, Role
 from market.procurement.amendment import AmendmentEffect, amendment_effect
 from market.procurement.draft import DraftTerms
@@ -42,6 +42,7 @@ from market.procurement.terms import ProcurementTerms
 from market.registry.records import InvalidRecord
 from market.registry.requirements import requirements_from
 from market.registry.vocabulary import Vocabulary
+from market.sealed.keys import DataKey, KeyEncryptionKey
 
 
 def terms_digest(terms: DraftTerms) -> str:
@@ -156,6 +157,15 @@ async def next_reference(uow: UnitOfWork, prefix: str, year: int) -> str:
     return reference(prefix, year, int(number))
 
 
+async def _next_sequence(uow: UnitOfWork, procurement_id: int) -> int:
+    last = await uow.session.scalar(
+        select(func.max(ProcurementVersion.sequence)).where(
+            ProcurementVersion.procurement_id == procurement_id
+        )
+    )
+    return int(last or 0) + 1
+
+
 async def _add_version(
     uow: UnitOfWork,
     actor: Actor,
@@ -165,10 +175,7 @@ async def _add_version(
     diff: Mapping[str, Any],
     reason: str,
 ) -> int:
-    last = await uow.session.scalar(
-        select(func.max(ProcurementVersion.sequence)).where(ProcurementVersion.procurement_id == row.id)
-    )
-    sequence = int(last or 0) + 1
+    sequence = await _next_sequence(uow, row.id)
     uow.session.add(
         ProcurementVersion(
             procurement_id=row.id,
@@ -247,12 +254,15 @@ async def publish(
     *,
     vocabulary: Vocabulary,
     eligible_count: int,
+    bid_key: KeyEncryptionKey,
     refusals: Mapping[str, int] | None = None,
     expected_version: int | None = None,
 ) -> Procurement:
     """Publish a draft: every problem at once, or a reference number, the first version and
     an audit entry. ``eligible_count`` and ``refusals`` (firms kept out, per reason code) are
-    the registries' eligibility for the draft's requirements, counted by the caller now."""
+    the registries' eligibility for the draft's requirements, counted by the caller now.
+    A kind that takes bids gets its data key now, wrapped by ``bid_key``: made at
+    publication, its row says nothing about whether anyone bids."""
     row = await _editable(uow, principal, procurement_id, expected_version)
     transition(row.status, "publish", now=now)
     draft, problems = vocabulary_problems(vocabulary, terms, stored_terms(row))
@@ -268,6 +278,11 @@ async def publish(
     row.published_at = row.updated_at = now
     row.next_check = draft.closes_at
     await uow.session.flush()
+    if terms.of(draft.kind).takes_bids:
+        wrapped = bid_key.wrap(DataKey.generate(), row.reference)
+        uow.session.add(
+            ProcurementKey(procurement_id=row.id, key_id=wrapped.key_id, wrapped=wrapped.blob, created_at=now)
+        )
     digest = terms_digest(draft)
     await _add_version(uow, actor, row, draft, now, {}, "")
     await audit.record(
@@ -325,12 +340,14 @@ async def amend(
     _store_terms(row, effect.amended)
     row.updated_at = now
     row.next_check = effect.amended.closes_at
+    if effect.reconfirm_bids:
+        # bids confirmed against an earlier version no longer count until re-confirmed; no bid
+        # row is touched, so the amendment's writes do not tell how many bids there are
+        row.bids_valid_from = await _next_sequence(uow, row.id)
     await uow.session.flush()
     sequence = await _add_version(
         uow, actor, row, effect.amended, now, changes_json(effect.changes), change.reason
     )
-    # TODO(issue 11): when effect.reconfirm_bids, mark the bids already in as to be
-    # re-confirmed (an unconfirmed bid does not count); bids do not exist yet.
     await audit.record(
         uow,
         actor,

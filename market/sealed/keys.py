@@ -122,6 +122,17 @@ class KeyEncryptionKey:
     def _aad(self, procurement: str) -> bytes:
         return _canonical({"format": WRAP_FORMAT, "key_id": self.key_id, "procurement": procurement})
 
+    def _subkey(self, label: bytes) -> bytes:
+        # HMAC-SHA-256(KEK, label): never equal to the KEK, one per purpose
+        return hmac.new(self._key, label, hashlib.sha256).digest()
+
+    def fingerprint(self, purpose: str, data: bytes) -> str:
+        """A keyed digest of ``data`` for ``purpose`` (e.g. an Idempotency-Key request body): a
+        plain SHA-256 of a low-entropy body (a quote) could be reversed by trying values."""
+        return hmac.new(
+            self._subkey(b"market fingerprint/1 " + purpose.encode()), data, hashlib.sha256
+        ).hexdigest()
+
     def wrap(self, dek: DataKey, procurement: str) -> WrappedKey:
         """Wrap ``dek`` for the procurement whose platform reference is ``procurement``."""
         nonce = secrets.token_bytes(NONCE_BYTES)
@@ -148,6 +159,15 @@ class KeyEncryptionKey:
                 "belongs to another procurement",
                 procurement=procurement,
             ) from None
+
+
+def procurement_tag(kek: KeyEncryptionKey, procurement_id: int) -> str:
+    """The procurement as the bid rows name it: an HMAC under a key derived from the KEK, so
+    a database dump does not show which procurement a bid is for (nor so how many bids one
+    has), while the service, holding the key file, finds them with one index lookup."""
+    return hmac.new(
+        kek._subkey(b"market procurement tag/1"), str(procurement_id).encode("ascii"), hashlib.sha256
+    ).hexdigest()
 
 
 def rewrap(wrapped: WrappedKey, procurement: str, old: KeyEncryptionKey, new: KeyEncryptionKey) -> WrappedKey:

@@ -31,6 +31,7 @@ from market.procurement.draft_input import terms_json
 from market.procurement.problems import ProcurementRefused
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import load_procurement_terms
+from market.sealed.keys import KeyEncryptionKey
 from tests.registry_data import VOCABULARY
 from tests.unit.procurement.conftest import at, service_draft, works_draft
 
@@ -53,6 +54,9 @@ async def _owner(database: Database, name: str) -> Principal:
         return Principal(user.id, user.username, user.display_name, frozenset({Role.OWNER}), org.id)
 
 
+BID_KEY = KeyEncryptionKey(bytes(range(32)))
+
+
 def acting(principal: Principal) -> Actor:
     return Actor(principal.user_id, principal.username, "192.0.2.9")
 
@@ -65,7 +69,7 @@ async def _draft(database: Database, owner: Principal, raw: dict[str, Any] | Non
 
 
 async def _publish(uow: UnitOfWork, owner: Principal, procurement_id: int, **kw: Any) -> Procurement:
-    options: dict[str, Any] = {"vocabulary": VOCABULARY, "eligible_count": 5, **kw}
+    options: dict[str, Any] = {"vocabulary": VOCABULARY, "eligible_count": 5, "bid_key": BID_KEY, **kw}
     calendar = await CALENDARS.current(uow)
     return await service.publish(uow, acting(owner), owner, procurement_id, NOW, calendar, TERMS, **options)
 
@@ -226,6 +230,7 @@ async def test_an_amendment_moves_the_deadline_and_keeps_both_versions(database:
         await uow.commit()
     row = amended.procurement
     assert amended.sequence == 2 and amended.effect.deadline_moved and amended.effect.reconfirm_bids
+    assert amended.procurement.bids_valid_from == 2  # bids confirmed against version 1 no longer count
     assert row.bid_deadline == at(2026, 11, 11, 10, 0) and row.selection_time == at(2026, 11, 11, 15, 0)
     assert row.ceiling == Decimal("170000.00") and row.next_check == row.bid_deadline
     async with database.sessions() as session:
