@@ -64,6 +64,8 @@ class World:
     pdf: bytes
     template: int
     serials: dict[str, int] = field(default_factory=dict)
+    # objects the row modules (tests/e2e/access_*.py) add in their setup(), by name
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def auth(self, who: str) -> dict[str, str]:
         return self.headers.get(who, {})

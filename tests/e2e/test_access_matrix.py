@@ -10,7 +10,7 @@ withdraw, a document made valid again before a revoke).
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from sqlalchemy import select, update
 from market.models import DocumentStatus, Firm, IssuedDocument
 from market.settings import Settings
 from tests.conftest import PgServer
+from tests.e2e import access_bidder_pages, access_bids, access_owner_pages, access_procurements
+from tests.e2e.access_cells import OFFICIALS, SIGNED_IN, Build, Expect, everyone, only, request
 from tests.e2e.access_world import (
     ADMIN,
     ANONYMOUS,
@@ -31,7 +33,6 @@ from tests.e2e.access_world import (
     OWNER_P,
     PASSWORD,
     PRINCIPALS,
-    SUPERVISOR,
     USERNAMES,
     World,
     application,
@@ -41,33 +42,6 @@ from tests.registry_data import contractor, uscc
 from web.app import create_app
 
 PROBLEM = "application/problem+json"
-
-
-Expect = int
-Build = Callable[[World, str], Awaitable[tuple[str, str, dict[str, Any]]]]
-
-
-def everyone(status: int) -> dict[str, Expect]:
-    return dict.fromkeys(PRINCIPALS, status)
-
-
-def only(*allowed: str, ok: int = 200, **cells: Expect) -> dict[str, Expect]:
-    """Signed-in principals in ``allowed`` get ``ok``; other signed-in ones 403; anonymous 401."""
-    expected: dict[str, Expect] = {who: (ok if who in allowed else 403) for who in PRINCIPALS}
-    expected[ANONYMOUS] = 401
-    expected.update(cells)
-    return expected
-
-
-SIGNED_IN = tuple(p for p in PRINCIPALS if p != ANONYMOUS)
-OFFICIALS = (SUPERVISOR, ADMIN)
-
-
-def request(method: str, path: str, **kwargs: Any) -> Build:
-    async def build(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
-        return method, path.format(w=world), kwargs
-
-    return build
 
 
 # -- requests that prepare their own state --------------------------------------------------
@@ -362,6 +336,11 @@ MATRIX: dict[str, tuple[Build, dict[str, Expect]]] = {
     ),
     "GET /firms/{firm_id:int}": (request("GET", "/firms/{w.contractor_firm}"), everyone(200)),
 }
+# each area's rows live beside it, with the objects they need (issue 11 onwards)
+ROW_MODULES = (access_procurements, access_bids, access_owner_pages, access_bidder_pages)
+for _module in ROW_MODULES:
+    assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats a row"
+    MATRIX.update(_module.ROWS)
 
 
 def app_routes() -> list[tuple[str, str]]:
@@ -393,6 +372,8 @@ def _cells() -> list[Any]:
 async def world(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     started = time.perf_counter()
     async for world in build_world(test_server, tmp_path_factory.mktemp("matrix")):
+        for module in ROW_MODULES:
+            await module.setup(world)
         print(f"access matrix world ready in {time.perf_counter() - started:.1f} s")
         yield world
 
