@@ -1,7 +1,10 @@
 """Stand-alone verifier: ``python -m selection.verify RECORD.json``.
 
 Re-computes the whole selection record from its frozen inputs and the revealed secrets —
-seed, exclusions, every random number, ranking, winners and alternates — with a second
+for ``market.selection-record/2`` also the ceremony: bound commitments against reveals,
+reveal times against the deadline, withheld parties, the beacon's form and time, the frozen
+digests against the inputs and the two-contribution rule — then the seed, exclusions, every
+random number, ranking, winners and alternates — with a second
 implementation that needs nothing but the Python standard library (it shares no code with
 the engine). Prints ``MATCH`` and exits 0, or prints the first difference and exits 1.
 """
@@ -23,6 +26,7 @@ TOP_LEVEL_ORDER = [
     "params",
     "rules",
     "inputs",
+    "ceremony",
     "seed",
     "exclusions",
     "eligible_count",
@@ -81,10 +85,11 @@ def verify_text(text: str | bytes) -> str | None:
         record = json.loads(text, parse_float=_no_floats)
         if not isinstance(record, dict):
             raise Refused("a selection record is a JSON object")
-        if record.get("format") != "market.selection-record/1":
+        versions = {"market.selection-record/1": "draw-v1", "market.selection-record/2": "market-draw/2"}
+        if record.get("format") not in versions:
             raise Refused(f"unknown record format {record.get('format')!r}")
-        if record.get("algorithm") != "draw-v1":
-            raise Refused(f"unknown draw algorithm {record.get('algorithm')!r}")
+        if record.get("algorithm") != versions[record["format"]]:
+            raise Refused(f"unknown draw algorithm {record.get('algorithm')!r} for {record['format']}")
         computed = recompute(record)
     except Refused as exc:
         return f"cannot re-compute: {exc}"
