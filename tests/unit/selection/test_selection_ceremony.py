@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from ceremony_testdata import (
 )
 
 from selection import errors, run
-from selection.ceremony import commitment
+from selection.ceremony import Ceremony, commitment, derive_seed
 from selection.engine import freeze
 from selection.examples_v2 import LATE, REVEAL_DEADLINE, example_secret
 from selection.verify import verify_text
@@ -328,3 +329,39 @@ def test_a_page_computes_the_same_commitment_with_json_stringify(reference: str)
         ["node", "-e", script, json.dumps([reference, secret])], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == commitment(reference, 1, "owner", secret)
+
+
+SPEC = Path(__file__).resolve().parents[3] / "docs" / "draw-spec.md"
+PARTY_SECRETS = {p: hashlib.sha256(p.encode()).hexdigest() for p in ("platform", "owner", "supervisor")}
+COMMITMENTS = {
+    "platform": "6880e6abfc9bc4c9661739654cd249da1f62bd5d3e155baf6fc5292b0217118d",
+    "owner": COMMITMENT_VECTOR,
+    "supervisor": "96507452db72281661bcd79f6b2efb2fab0b6411dd71e1ef8e6b917f5361057c",
+}
+
+
+def _vector_ceremony(counted: list[str], beacon: bool) -> Ceremony:
+    echo = {
+        "round": 1,
+        "freeze": {"configuration": "11" * 32, "candidates": "22" * 32, "bids": "33" * 32},
+        "reveals": {p: {"secret": s} for p, s in PARTY_SECRETS.items()},
+        "beacon": {
+            "source": "中国福利彩票3D",
+            "reference": "第2026058期",
+            "form": "digits:3",
+            "value": "371",
+        },
+    }
+    return Ceremony(echo, counted, [], beacon)
+
+
+def test_v2_seed_golden_vectors_match_the_spec() -> None:
+    spec = SPEC.read_text("utf-8")
+    for party, secret in PARTY_SECRETS.items():
+        assert commitment(REF, 1, party, secret) == COMMITMENTS[party]
+        assert COMMITMENTS[party] in spec and secret in spec
+    two = derive_seed(REF, "random", _vector_ceremony(["platform", "owner"], True))
+    three = derive_seed(REF, "random", _vector_ceremony(["platform", "owner", "supervisor"], False))
+    assert two == "23d36749ff7b594fb09c1fb980246fc1cbc3737150be76336fe89bede4ba01a2"
+    assert three == "2085e1fbd5cb81b93ac94ed1d75800c06e4caaa7c0e59fba946f5177d07cbbae"
+    assert two in spec and three in spec
