@@ -67,7 +67,8 @@ Errors (``selection.errors``): subclasses of ``InvalidInput`` for bad input (no 
 firms remain — the lifecycle turns it into 流标; its ``.record`` is a verifiable failure
 record.
 
-Other entry points: ``selection.seed.commitment_for(secret_hex)`` (draw-v1 commitments), ``selection.rfc3797.select(pool_size, sources, count)``,
+Other entry points: ``selection.seed.commitment_for(secret_hex)`` (draw-v1 commitments),
+``selection.rfc3797.select(pool_size, sources, count)``,
 ``selection.verify.verify_text(json, frozen=None)`` and the command lines
 ``python -m selection.verify``, ``python -m selection.secret``, ``python -m selection.rfc3797``
 and ``python -m selection.examples``.
