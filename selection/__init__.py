@@ -26,9 +26,9 @@ Public API
                      "max_wins": 3, "period_start": "2024-01-01"},
         "win_history": [{"id": "<firm>", "date": "2024-03-02"}]
       },
-      "commitments": {"platform": "<sha256 hex>", "owner": ..., "supervisor": ...},
-      "reveals": {"platform": "<secret hex>", ...},
-      "beacons": [{"source": "福彩3D 2024150", "value": "3 7 1"}],
+      "ceremony": {...},                           # market-draw/2, see below
+      # or, for the old draw-v1 records only (never together with "ceremony"):
+      # "commitments": {"platform": "<sha256 hex>", ...}, "reveals": {...}, "beacons": [...]
       # per-firm data, keyed by firm id, as the method needs:
       "quotes": {...}, "bid_digests": {...}, "credit_scores": {...},
       "evaluation_scores": {...}, "technical_scores": {...}, "credit_bands": {...}
@@ -39,15 +39,39 @@ never a float. The returned :class:`selection.record.SelectionRecord` has ``.dat
 record as plain data), ``.winners``, ``.alternates``, ``.outcome``, ``.to_json()`` (the
 canonical bytes to publish) and ``.digest()``.
 
+The ``market-draw/2`` ceremony (``docs/draw-spec.md`` §3), as the lifecycle stores it::
+
+    "ceremony": {
+      "round": 1,
+      "commitments": {"platform": "<hex64>", "owner": "<hex64>"},        # at publication
+      "freeze": {"audit_entry": "audit:8121", "frozen_at": "<time>",     # at the deadline
+                 "configuration": "<hex64>", "candidates": "<hex64>", "bids": "<hex64>"},
+      "reveal_deadline": "<time>",
+      "reveals": {"platform": {"secret": "<hex64>", "at": "<time>"}, ...},
+      "beacon": {"source": "中国福利彩票3D", "reference": "第2026058期", "form": "digits:3",
+                 "value": "371", "at": "<time>"}                    # or null; value/at null until known
+    }
+
+Times are UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ``. The lifecycle calls, in order:
+``selection.ceremony.commitment(reference, round, role, secret_hex)`` (or takes an outside
+party's commitment made by ``python -m selection.secret`` / WebCrypto), at the deadline
+``selection.engine.freeze(method, inputs) -> {"documents", "digests", "eligible_count",
+"minimum"}`` (``digests`` go into ``ceremony.freeze`` and the audit entry), and at the
+selection time ``selection.run(method, {**inputs, "ceremony": ...})``. A record's
+``seed`` then holds ``reveals_counted``, ``withheld`` (``[{party, reason}]``),
+``beacon_counted`` and ``value``. ``selection.ceremony.beacon_form_ok(form, value)`` checks a
+beacon value as it is entered.
+
 Errors (``selection.errors``): subclasses of ``InvalidInput`` for bad input (no record);
 ``InsufficientRespondents`` (``code == "insufficient_respondents"``) when too few eligible
 firms remain — the lifecycle turns it into 流标; its ``.record`` is a verifiable failure
 record.
 
-Other entry points: ``selection.seed.commitment_for(secret_hex)`` (what a party
-publishes), ``selection.rfc3797.select(pool_size, sources, count)``,
-``selection.verify.verify_text(json)`` and the command lines ``python -m selection.verify``,
-``python -m selection.rfc3797`` and ``python -m selection.examples``.
+Other entry points: ``selection.seed.commitment_for(secret_hex)`` (draw-v1 commitments),
+``selection.rfc3797.select(pool_size, sources, count)``,
+``selection.verify.verify_text(json, frozen=None)`` and the command lines
+``python -m selection.verify``, ``python -m selection.secret``, ``python -m selection.rfc3797``
+and ``python -m selection.examples``.
 The draw and the record are specified in ``docs/draw-spec.md``.
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from selection._verifier_ceremony import check_ceremony, check_contributions
 from selection._verifier_core import (
     Refused,
     Stream,
@@ -16,6 +17,9 @@ from selection._verifier_core import (
     exclusions,
     seed_value,
 )
+
+V1 = ("market.selection-record/1", "draw-v1")
+V2 = ("market.selection-record/2", "market-draw/2")
 
 AMOUNT_LIMIT = 10**14
 RATE_LIMIT = 9999
@@ -110,30 +114,46 @@ class Run:
             raise Refused("inputs.candidates must be sorted and free of duplicates")
         if picks + extra > len(candidates):
             raise Refused("more winners and alternates than candidates")
-        seed = record["seed"]
-        check_reveals(seed["commitments"], seed["reveals"], draws)
-        components, value = seed_value(
-            record["procurement_ref"],
-            self.method,
-            params,
-            self.rules,
-            self.inputs,
-            seed["reveals"],
-            seed["beacons"],
-        )
-        self.seed = {
-            "commitments": seed["commitments"],
-            "reveals": seed["reveals"],
-            "beacons": seed["beacons"],
-            "components": components,
-            "value": value,
-        }
+        self.version = V2 if record["format"] == V2[0] else V1
+        sources: set[str] = set()
+        if self.version == V2:
+            section, sources, value = check_ceremony(
+                record["procurement_ref"],
+                self.method,
+                params,
+                self.rules,
+                self.inputs,
+                record["ceremony"],
+                draws,
+            )
+            self.seed = {**section, "value": value}
+        else:
+            seed = record["seed"]
+            check_reveals(seed["commitments"], seed["reveals"], draws)
+            components, value = seed_value(
+                record["procurement_ref"],
+                self.method,
+                params,
+                self.rules,
+                self.inputs,
+                seed["reveals"],
+                seed["beacons"],
+            )
+            self.seed = {
+                "commitments": seed["commitments"],
+                "reveals": seed["reveals"],
+                "beacons": seed["beacons"],
+                "components": components,
+                "value": value,
+            }
         self.stream = Stream(value)
         self.excluded = exclusions(self.rules, candidates)
         gone = {e["id"] for e in self.excluded}
         self.eligible = [c for c in candidates if c not in gone]
         self.minimum: int = max(self.rules["min_respondents"], picks)
         self.flags: list[dict[str, Any]] = []
+        if self.version == V2 and draws and not self.failed:
+            check_contributions(sources)
 
     @property
     def failed(self) -> bool:
@@ -148,9 +168,11 @@ class Run:
                 "eligible": len(self.eligible),
                 "minimum": self.minimum,
             }
+        head: dict[str, Any] = {"format": self.version[0], "algorithm": self.version[1]}
+        if self.version == V2:
+            head["ceremony"] = self.record["ceremony"]
         return {
-            "format": "market.selection-record/1",
-            "algorithm": "draw-v1",
+            **head,
             "method": self.method,
             "procurement_ref": self.record["procurement_ref"],
             "params": self.params,

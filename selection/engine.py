@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from selection import combined, direct, lowest_price, random_draw, scored
+from selection import combined, direct, lowest_price, procedure, random_draw, scored
 from selection.errors import UnknownMethod
 from selection.record import SelectionRecord
 
@@ -29,3 +29,29 @@ def run(method: str, inputs: Mapping[str, Any]) -> SelectionRecord:
     except (KeyError, TypeError):
         raise UnknownMethod(f"unknown selection method {method!r}", method=method) from None
     return selector(inputs)
+
+
+def freeze(method: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """What the platform fixes at the deadline before any reveal (``market-draw/2``).
+
+    Validates ``inputs`` exactly as :func:`run` would (same errors) and returns::
+
+        {"documents": {"configuration": {method, params, rules},   # every default filled in
+                       "candidates": {"candidates": [...], <firm data the method uses>},
+                       "bids": {firm: bid digest}},
+         "digests": {"configuration": hex, "candidates": hex, "bids": hex},
+         "eligible_count": int, "minimum": int}
+
+    ``digests`` (SHA-256 of each document's canonical JSON) go into the audit entry and into
+    ``ceremony.freeze``; ``eligible_count < minimum`` tells the lifecycle that the selection
+    will fail whatever the seed. Any ``commitments``/``reveals``/``ceremony`` in ``inputs``
+    are ignored here.
+    """
+    token = procedure.FREEZING.set(True)
+    try:
+        run(method, inputs)
+    except procedure.FrozenOnly as done:
+        return done.frozen
+    finally:
+        procedure.FREEZING.reset(token)
+    raise AssertionError("prepare() did not stop in freeze mode")  # pragma: no cover

@@ -121,6 +121,40 @@ class RevealMismatch(InvalidInput):
     code = "reveal_mismatch"
 
 
+class DuplicateCommitment(InvalidInput):
+    """Two parties published the same commitment or revealed the same secret (market-draw/2)."""
+
+    code = "duplicate_commitment"
+
+
+class FrozenInputsChanged(InvalidInput):
+    """The inputs differ from the digests frozen at the deadline (market-draw/2).
+
+    ``details["part"]`` names the frozen part: ``configuration``, ``candidates`` or ``bids``.
+    """
+
+    code = "frozen_inputs_changed"
+
+
+class CeremonyOrderViolation(InvalidInput):
+    """A ceremony step is out of order: a reveal before the freeze, a reveal deadline not after
+    the freeze, or a beacon not after the reveal deadline (market-draw/2)."""
+
+    code = "ceremony_order_violation"
+
+
+class BeaconFormMismatch(InvalidInput):
+    """A beacon value is not written exactly in the form declared at publication."""
+
+    code = "beacon_form_mismatch"
+
+
+class InsufficientContributions(InvalidInput):
+    """Fewer than two independent contributions to the seed, or none from outside the platform."""
+
+    code = "insufficient_contributions"
+
+
 class DirectSelectionNotAllowed(InvalidInput):
     """Direct selection was requested but the procurement's rules do not allow it."""
 

@@ -1,4 +1,5 @@
-"""The example records in ``docs/examples/selection/``, one per method and variant.
+"""The example records in ``docs/examples/selection/``, one per method and variant
+(``market-draw/2`` ceremony examples, named ``v2_*``, come from :mod:`selection.examples_v2`).
 
 ``python -m selection.examples`` rewrites them from the engine; ``--check`` only reports
 files that are missing or differ (the unit tests run the same check). The secrets are
@@ -16,6 +17,7 @@ from typing import Any
 
 from selection.engine import run
 from selection.errors import InsufficientRespondents
+from selection.examples_v2 import v2_example_inputs
 from selection.record import SelectionRecord
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "docs" / "examples" / "selection"
@@ -187,9 +189,10 @@ def example_inputs() -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 def build_examples() -> dict[str, SelectionRecord]:
-    """Run the engine on every example and return ``{name: record}``."""
+    """Run the engine on every example (v1 and ``v2_*``) and return ``{name: record}``."""
     records: dict[str, SelectionRecord] = {}
-    for name, (method, inputs) in example_inputs().items():
+    v1 = example_inputs()
+    for name, (method, inputs) in {**v1, **v2_example_inputs(v1)}.items():
         try:
             records[name] = run(method, inputs)
         except InsufficientRespondents as failure:

@@ -12,9 +12,12 @@ import json
 import operator
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from selection import ceremony as v2
+from selection.canonical import canonical_json, sha256_hex
 from selection.draw import ALGORITHM, DrawStream
 from selection.errors import (
     CountExceedsPool,
@@ -26,7 +29,7 @@ from selection.errors import (
     UnknownCandidate,
     UnknownParameter,
 )
-from selection.record import RECORD_FORMAT, SelectionRecord
+from selection.record import RECORD_FORMAT, RECORD_FORMAT_V2, SelectionRecord
 from selection.rules import apply_rules, parse_rules
 from selection.seed import derive_seed, parse_seed_inputs
 
@@ -40,8 +43,33 @@ COMMON_KEYS = frozenset(
         "commitments",
         "reveals",
         "beacons",
+        "ceremony",
     }
 )
+V1_SEED_KEYS = ("commitments", "reveals", "beacons")
+# Set by selection.engine.freeze: prepare() stops after normalising and raises FrozenOnly.
+FREEZING: ContextVar[bool] = ContextVar("selection_freezing", default=False)
+
+
+class FrozenOnly(Exception):
+    """Raised by :func:`prepare` in freeze mode, carrying what the freeze publishes."""
+
+    def __init__(self, frozen: dict[str, Any]) -> None:
+        super().__init__("frozen")
+        self.frozen = frozen
+
+
+def frozen_documents(
+    method: str, params: Mapping[str, Any], rules: Mapping[str, Any], echo: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The three documents a market-draw/2 freeze fixes (their digests go in the record)."""
+    return {
+        "configuration": {"method": method, "params": params, "rules": rules},
+        "candidates": {k: v for k, v in echo.items() if k != "bid_digests"},
+        "bids": echo.get("bid_digests", {}),
+    }
+
+
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
 
@@ -133,6 +161,7 @@ class Procedure:
     exclusions: list[dict[str, str]]
     eligible: list[str]
     flags: list[dict[str, Any]] = field(default_factory=list)
+    ceremony: dict[str, Any] | None = None
 
     def record(
         self,
@@ -143,10 +172,12 @@ class Procedure:
         failure: dict[str, Any] | None = None,
     ) -> SelectionRecord:
         """Assemble the record from the procedure's state and the method's result."""
+        head: dict[str, Any] = {"format": RECORD_FORMAT, "algorithm": ALGORITHM}
+        if self.ceremony is not None:
+            head = {"format": RECORD_FORMAT_V2, "algorithm": v2.SPEC, "ceremony": self.ceremony}
         return SelectionRecord(
             {
-                "format": RECORD_FORMAT,
-                "algorithm": ALGORITHM,
+                **head,
                 "method": self.method,
                 "procurement_ref": self.procurement_ref,
                 "params": self.params,
@@ -211,7 +242,13 @@ def prepare(
             available=len(candidates),
         )
     rules = parse_rules(inputs.get("rules"), default_minimum)
-    seed_inputs = parse_seed_inputs(inputs, draws=draws)
+    freezing = FREEZING.get()
+    is_v2 = "ceremony" in inputs and not freezing
+    if is_v2 and any(key in inputs for key in V1_SEED_KEYS):
+        raise InvalidParameter(
+            "a market-draw/2 ceremony replaces commitments, reveals and beacons", parameter="ceremony"
+        )
+    seed_inputs = None if is_v2 or freezing else parse_seed_inputs(inputs, draws=draws)
 
     parsers = dict(firm_fields)
     if uses_bids and "bid_digests" in inputs:
@@ -220,23 +257,33 @@ def prepare(
     values: dict[str, dict[str, Any]] = {}
     for name, parser in parsers.items():
         echo[name], values[name] = _parse_firm_field(inputs.get(name), name, parser, candidates)
-    firm_data = {k: v for k, v in echo.items() if k not in ("candidates", "bid_digests")}
-
-    seed = derive_seed(
-        procurement_ref=ref,
-        method=method,
-        configuration={"params": params, "rules": rules},
-        candidates_json=candidates_json(candidates),
-        firm_data=firm_data,
-        bid_digests=echo.get("bid_digests", {}),
-        seed_inputs=seed_inputs,
-    )
     exclusions = apply_rules(rules, candidates)
     if exclusions:
         excluded = {e["id"] for e in exclusions}
         eligible = [c for c in candidates if c not in excluded]
     else:
         eligible = candidates
+    minimum = max(rules["min_respondents"], picks)
+    ceremony: v2.Ceremony | None = None
+    if seed_inputs is None:
+        documents = frozen_documents(method, params, rules, echo)
+        digests = {k: sha256_hex(canonical_json(v, check=False)) for k, v in documents.items()}
+        if freezing:
+            frozen = {"documents": documents, "digests": digests}
+            raise FrozenOnly({**frozen, "eligible_count": len(eligible), "minimum": minimum})
+        ceremony = v2.parse_ceremony(inputs["ceremony"], reference=ref, digests=digests, draws=draws)
+        seed = ceremony.seed_section(v2.derive_seed(ref, method, ceremony))
+    else:
+        firm_data = {k: v for k, v in echo.items() if k not in ("candidates", "bid_digests")}
+        seed = derive_seed(
+            procurement_ref=ref,
+            method=method,
+            configuration={"params": params, "rules": rules},
+            candidates_json=candidates_json(candidates),
+            firm_data=firm_data,
+            bid_digests=echo.get("bid_digests", {}),
+            seed_inputs=seed_inputs,
+        )
     procedure = Procedure(
         method=method,
         procurement_ref=ref,
@@ -248,8 +295,8 @@ def prepare(
         stream=DrawStream(bytes.fromhex(seed["value"])),
         exclusions=exclusions,
         eligible=eligible,
+        ceremony=None if ceremony is None else ceremony.echo,
     )
-    minimum = max(rules["min_respondents"], picks)
     if len(eligible) < minimum:
         failure = {
             "code": "insufficient_respondents",
@@ -264,6 +311,9 @@ def prepare(
             eligible=len(eligible),
             minimum=minimum,
         )
+    if ceremony is not None and draws:
+        # a failure record draws nothing, so only a selection needs the contributions
+        v2.require_contributions(ceremony)
     return procedure
 
 

@@ -9,13 +9,15 @@ from typing import Any
 from selection.canonical import canonical_json, sha256_hex
 
 RECORD_FORMAT = "market.selection-record/1"
+RECORD_FORMAT_V2 = "market.selection-record/2"
 
 
 @dataclass(frozen=True)
 class SelectionRecord:
     """One selection, as plain JSON-able data (``data``) in the record format.
 
-    Keys of ``data``: ``format``, ``algorithm``, ``method``, ``procurement_ref``, ``params``,
+    Keys of ``data``: ``format``, ``algorithm``, ``ceremony`` (``market.selection-record/2``
+    only), ``method``, ``procurement_ref``, ``params``,
     ``rules``, ``inputs``, ``seed``, ``exclusions``, ``eligible_count``, ``draws``,
     ``ranking``, ``flags``, ``winners``, ``alternates``, ``outcome`` (``"selected"`` or
     ``"failed"``) and ``failure`` (``null`` or ``{code, reason, eligible, minimum}``).

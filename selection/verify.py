@@ -1,7 +1,10 @@
 """Stand-alone verifier: ``python -m selection.verify RECORD.json``.
 
 Re-computes the whole selection record from its frozen inputs and the revealed secrets —
-seed, exclusions, every random number, ranking, winners and alternates — with a second
+for ``market.selection-record/2`` also the ceremony: bound commitments against reveals,
+reveal times against the deadline, withheld parties, the beacon's form and time, the frozen
+digests against the inputs and the two-contribution rule — then the seed, exclusions, every
+random number, ranking, winners and alternates — with a second
 implementation that needs nothing but the Python standard library (it shares no code with
 the engine). Prints ``MATCH`` and exits 0, or prints the first difference and exits 1.
 """
@@ -23,6 +26,7 @@ TOP_LEVEL_ORDER = [
     "params",
     "rules",
     "inputs",
+    "ceremony",
     "seed",
     "exclusions",
     "eligible_count",
@@ -34,6 +38,12 @@ TOP_LEVEL_ORDER = [
     "outcome",
     "failure",
 ]
+
+
+USAGE = (
+    "usage: python -m selection.verify [--frozen configuration=HEX,candidates=HEX,bids=HEX] "
+    "RECORD.json [RECORD.json ...]"
+)
 
 
 def _short(value: Any) -> str:
@@ -75,16 +85,39 @@ def _no_floats(text: str) -> float:
     raise Refused(f"the record contains a floating-point number ({text}); records never do")
 
 
-def verify_text(text: str | bytes) -> str | None:
-    """Verify a record given as JSON text: ``None`` on a match, else the first difference."""
+def _published(record: dict[str, Any], frozen: dict[str, str]) -> None:
+    """The record's freeze must be the one published at the deadline (audit entry, page):
+    a record re-frozen afterwards is self-consistent, so only this comparison catches it."""
+    if record.get("format") != "market.selection-record/2":
+        raise Refused("published frozen digests apply to market.selection-record/2 records only")
+    held = record["ceremony"]["freeze"]
+    for part in sorted(frozen):
+        if part not in ("configuration", "candidates", "bids"):
+            raise Refused(f"unknown frozen part {part!r}")
+        if held.get(part) != frozen[part]:
+            raise Refused(
+                f"the record's frozen {part} digest {held.get(part)} differs from the published "
+                f"{frozen[part]} (audit entry {held.get('audit_entry')})"
+            )
+
+
+def verify_text(text: str | bytes, frozen: dict[str, str] | None = None) -> str | None:
+    """Verify a record given as JSON text: ``None`` on a match, else the first difference.
+
+    ``frozen``: the digests published at the freeze (``{"configuration", "candidates",
+    "bids"}``, any of them); the record's ``ceremony.freeze`` must hold the same.
+    """
     try:
         record = json.loads(text, parse_float=_no_floats)
         if not isinstance(record, dict):
             raise Refused("a selection record is a JSON object")
-        if record.get("format") != "market.selection-record/1":
+        versions = {"market.selection-record/1": "draw-v1", "market.selection-record/2": "market-draw/2"}
+        if record.get("format") not in versions:
             raise Refused(f"unknown record format {record.get('format')!r}")
-        if record.get("algorithm") != "draw-v1":
-            raise Refused(f"unknown draw algorithm {record.get('algorithm')!r}")
+        if record.get("algorithm") != versions[record["format"]]:
+            raise Refused(f"unknown draw algorithm {record.get('algorithm')!r} for {record['format']}")
+        if frozen:
+            _published(record, frozen)
         computed = recompute(record)
     except Refused as exc:
         return f"cannot re-compute: {exc}"
@@ -97,12 +130,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: verify each RECORD.json given; exit 0 only if all match."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
-        print("usage: python -m selection.verify RECORD.json [RECORD.json ...]")
+        print(USAGE)
         return 0 if args else 2
+    frozen: dict[str, str] = {}
+    while args and args[0] == "--frozen":
+        if len(args) < 2 or "=" not in args[1]:
+            print(USAGE)
+            return 2
+        for pair in args[1].split(","):
+            part, _, value = pair.partition("=")
+            frozen[part.strip()] = value.strip()
+        args = args[2:]
+    if not args:
+        print(USAGE)
+        return 2
     status = 0
     for name in args:
         with open(name, "rb") as handle:
-            problem = verify_text(handle.read())
+            problem = verify_text(handle.read(), frozen or None)
         prefix = f"{name}: " if len(args) > 1 else ""
         if problem is None:
             print(f"{prefix}MATCH")

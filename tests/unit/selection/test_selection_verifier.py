@@ -22,7 +22,13 @@ from selection.verify import verify_text
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted(DEFAULT_DIR.glob("*.json"))
-VERIFIER_FILES = ["verify.py", "_verifier_core.py", "_verifier_methods.py", "_verifier_run.py"]
+VERIFIER_FILES = [
+    "verify.py",
+    "_verifier_core.py",
+    "_verifier_methods.py",
+    "_verifier_run.py",
+    "_verifier_ceremony.py",
+]
 BARE_PYTHON = [getattr(sys, "_base_executable", sys.executable), "-S", "-E", "-s"]
 
 
@@ -47,6 +53,12 @@ def test_every_method_and_variant_has_an_example() -> None:
         "combined_top_n",
         "combined_credit_weighted",
         "combined_shortlist_price",
+        "v2_random",
+        "v2_lowest_price_withheld",
+        "v2_scored_audit_head",
+        "v2_combined_credit_weighted_platform_withheld",
+        "v2_direct",
+        "v2_random_failed_before_reveals",
     }
 
 
@@ -78,6 +90,7 @@ def test_verifier_loads_no_engine_module() -> None:
     out = subprocess.run([*BARE_PYTHON, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert eval(out.stdout) == [
         "selection",
+        "selection._verifier_ceremony",
         "selection._verifier_core",
         "selection._verifier_methods",
         "selection._verifier_run",
