@@ -32,6 +32,7 @@ from market.bidding.rules import BidNotAllowed, Reason
 from market.bidding.store import (
     Receipt,
     data_key,
+    firm_reasons,
     procurement_of,
     receipt_of,
     terms_version,
@@ -39,14 +40,11 @@ from market.bidding.store import (
 )
 from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from market.models import Bid, BidVersion, Organisation, Procurement
+from market.models import Bid, BidVersion, Procurement
 from market.principal import Principal, Role
 from market.procurement.draft import DraftTerms
 from market.procurement.service import stored_terms
 from market.procurement.terms import ProcurementTerms
-from market.registry.eligibility import explain
-from market.registry.records import InvalidRecord
-from market.registry.requirements import requirements_from
 from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import (
     Attachment,
@@ -120,27 +118,6 @@ async def _own_bid(
     return row, dek, bid
 
 
-async def _may_bid(
-    uow: UnitOfWork, vocabulary: Vocabulary, draft: DraftTerms, registry: str, firm_id: int, now: datetime
-) -> list[Reason]:
-    """Avoidance first (its reason is the owner's), then the registries' eligibility at
-    ``now`` against the requirements the procurement stored."""
-    uscc = await uow.session.scalar(select(Organisation.uscc).where(Organisation.id == firm_id))
-    avoided = rules.avoidance_reason(draft, uscc)
-    if avoided is not None:
-        return [avoided]
-    try:
-        requirements = requirements_from(vocabulary, {**draft.requirements, "kind": registry})
-    except InvalidRecord:  # stored terms were checked at publication; a changed vocabulary
-        unreadable = "the procurement's requirements no longer read; ask the owner"
-        return [Reason("requirements-unreadable", unreadable)]
-    try:
-        explanation = await explain(uow, vocabulary, requirements, firm_id, now)
-    except NotFound:
-        return [Reason("not-a-firm", "your organisation is not a firm in the registries")]
-    return [Reason(r.code, r.message) for r in explanation.reasons]
-
-
 async def _check_may_bid(
     uow: UnitOfWork,
     vocabulary: Vocabulary,
@@ -150,7 +127,7 @@ async def _check_may_bid(
     now: datetime,
 ) -> DraftTerms:
     draft = stored_terms(row)
-    reasons = await _may_bid(uow, vocabulary, draft, terms.of(row.kind).registry, firm_id, now)
+    reasons = await firm_reasons(uow, vocabulary, draft, terms.of(row.kind).registry, firm_id, now)
     if reasons:
         raise BidNotAllowed(reasons)
     return draft
@@ -479,7 +456,7 @@ async def bid_readiness(
         reasons.append(Reason("not-a-bidder", NOT_A_BIDDER))
     elif takes_bids:
         registry = terms.of(row.kind).registry if terms is not None else "intermediary"
-        reasons += await _may_bid(
+        reasons += await firm_reasons(
             uow, vocabulary, stored_terms(row), registry, principal.organisation_id, now
         )
     return Readiness(row.id, not reasons, tuple(reasons))

@@ -16,10 +16,17 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from market.bidding import rules
+from market.bidding.rules import Reason
 from market.db import UnitOfWork
 from market.errors import NotFound
-from market.models import Bid, BidVersion, Procurement, ProcurementKey, ProcurementVersion
+from market.models import Bid, BidVersion, Organisation, Procurement, ProcurementKey, ProcurementVersion
+from market.procurement.draft import DraftTerms
 from market.procurement.states import ProcurementStatus
+from market.registry.eligibility import explain
+from market.registry.records import InvalidRecord
+from market.registry.requirements import requirements_from
+from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import DataKey, KeyEncryptionKey, WrappedKey, procurement_tag
 
 
@@ -107,3 +114,24 @@ def receipt_of(row: Procurement, bid: Bid, version: BidVersion) -> Receipt:
         procurement_status=row.status,
         cancel_reason=row.cancel_reason,
     )
+
+
+async def firm_reasons(
+    uow: UnitOfWork, vocabulary: Vocabulary, draft: DraftTerms, registry: str, firm_id: int, now: datetime
+) -> list[Reason]:
+    """Avoidance first (its reason is the owner's), then the registries' eligibility at
+    ``now`` against the requirements the procurement stored."""
+    uscc = await uow.session.scalar(select(Organisation.uscc).where(Organisation.id == firm_id))
+    avoided = rules.avoidance_reason(draft, uscc)
+    if avoided is not None:
+        return [avoided]
+    try:
+        requirements = requirements_from(vocabulary, {**draft.requirements, "kind": registry})
+    except InvalidRecord:  # stored terms were checked at publication; a changed vocabulary
+        unreadable = "the procurement's requirements no longer read; ask the owner"
+        return [Reason("requirements-unreadable", unreadable)]
+    try:
+        explanation = await explain(uow, vocabulary, requirements, firm_id, now)
+    except NotFound:
+        return [Reason("not-a-firm", "your organisation is not a firm in the registries")]
+    return [Reason(r.code, r.message) for r in explanation.reasons]
