@@ -33,6 +33,7 @@ from web.api_docs import OfflineSwaggerUI
 from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
+from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.health import healthz
@@ -71,6 +72,8 @@ ROUTE_HANDLERS: list[Any] = [
     RegistryPages,
     RegistryImportController,
     CalendarController,
+    BidController,
+    OpeningController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
@@ -170,6 +173,7 @@ def create_app(
                 Tag(name="audit"),
                 Tag(name="documents"),
                 Tag(name="calendar"),
+                Tag(name="bids"),
             ],
             components=Components(
                 security_schemes={

@@ -12,7 +12,7 @@ new procurement costs one query the first time one of its bids is read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -107,9 +107,9 @@ def receipt_of(row: Procurement, bid: Bid, version: BidVersion) -> Receipt:
         version=version.version,
         procurement_id=row.id,
         reference=row.reference,
-        submitted_at=version.submitted_at,
+        submitted_at=version.submitted_at.astimezone(UTC),
         digest=version.digest,
-        withdrawn_at=bid.withdrawn_at,
+        withdrawn_at=bid.withdrawn_at.astimezone(UTC) if bid.withdrawn_at else None,
         counts=counts(bid, row),
         procurement_status=row.status,
         cancel_reason=row.cancel_reason,
