@@ -125,7 +125,7 @@ async def _reason(
     if quoted is not None:
         return quoted
     at = row.bid_deadline or row.updated_at
-    reasons = await firm_reasons(uow, vocabulary, draft, terms.of(row.kind).registry, opening.firm_id, at)
+    reasons = await firm_reasons(uow, vocabulary, terms, draft, opening.firm_id, at)
     return reasons[0] if reasons else None
 
 

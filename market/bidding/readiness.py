@@ -34,12 +34,12 @@ async def bid_readiness(
     procurement_id: int,
     now: datetime,
     *,
-    terms: ProcurementTerms | None = None,
+    terms: ProcurementTerms,
 ) -> Readiness:
     """What the intermediary's pages show beside a procurement: bidding open or not, the
     avoidance list, the registries' eligibility, each by code."""
     row = await shared_procurement(uow, principal, procurement_id)
-    takes_bids = terms.of(row.kind).takes_bids if terms is not None else row.quote_mode is not None
+    takes_bids = terms.of(row.kind).takes_bids
     reasons: list[Reason] = []
     closed = rules.bidding_reason(
         row.status, row.bid_deadline, now, takes_bids=takes_bids, cancel_reason=row.cancel_reason
@@ -49,8 +49,7 @@ async def bid_readiness(
     if Role.INTERMEDIARY not in principal.roles or principal.organisation_id is None:
         reasons.append(Reason("not-a-bidder", NOT_A_BIDDER))
     elif takes_bids:
-        registry = terms.of(row.kind).registry if terms is not None else "intermediary"
         reasons += await firm_reasons(
-            uow, vocabulary, stored_terms(row), registry, principal.organisation_id, now
+            uow, vocabulary, terms, stored_terms(row), principal.organisation_id, now
         )
     return Readiness(row.id, not reasons, tuple(reasons))

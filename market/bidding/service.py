@@ -114,7 +114,7 @@ async def _check_may_bid(
     now: datetime,
 ) -> DraftTerms:
     draft = stored_terms(row)
-    reasons = await firm_reasons(uow, vocabulary, draft, terms.of(row.kind).registry, firm_id, now)
+    reasons = await firm_reasons(uow, vocabulary, terms, draft, firm_id, now)
     if reasons:
         raise BidNotAllowed(reasons)
     return draft

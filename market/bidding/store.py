@@ -24,10 +24,11 @@ from market.errors import NotFound
 from market.models import Bid, BidVersion, Organisation, Procurement, ProcurementKey, ProcurementVersion
 from market.principal import Principal
 from market.procurement.draft import DraftTerms
+from market.procurement.eligibility_count import requirements_of
 from market.procurement.states import ProcurementStatus
+from market.procurement.terms import ProcurementTerms
 from market.registry.eligibility import explain
 from market.registry.records import InvalidRecord
-from market.registry.requirements import requirements_from
 from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import DataKey, KeyEncryptionKey, WrappedKey, procurement_tag
 
@@ -119,16 +120,22 @@ def receipt_of(row: Procurement, bid: Bid, version: BidVersion) -> Receipt:
 
 
 async def firm_reasons(
-    uow: UnitOfWork, vocabulary: Vocabulary, draft: DraftTerms, registry: str, firm_id: int, now: datetime
+    uow: UnitOfWork,
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+    draft: DraftTerms,
+    firm_id: int,
+    now: datetime,
 ) -> list[Reason]:
     """Avoidance first (its reason is the owner's), then the registries' eligibility at
-    ``now`` against the requirements the procurement stored."""
+    ``now`` against what the procurement asks: its requirements object together with its
+    service type or field of work (:func:`requirements_of`, the same the publication counted)."""
     uscc = await uow.session.scalar(select(Organisation.uscc).where(Organisation.id == firm_id))
     avoided = rules.avoidance_reason(draft, uscc)
     if avoided is not None:
         return [avoided]
     try:
-        requirements = requirements_from(vocabulary, {**draft.requirements, "kind": registry})
+        requirements = requirements_of(vocabulary, terms, draft)
     except InvalidRecord:  # stored terms were checked at publication; a changed vocabulary
         unreadable = "the procurement's requirements no longer read; ask the owner"
         return [Reason("requirements-unreadable", unreadable)]

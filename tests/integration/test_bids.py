@@ -196,6 +196,18 @@ async def test_ineligible_and_avoided_firms_are_refused_with_their_reasons(datab
     assert [r.code for r in late.reasons] == ["bidding-closed", "avoided"]
 
 
+async def test_a_firm_offering_another_service_type_is_refused(database: Database) -> None:
+    """The procurement's service type is part of what a bidder must meet, as it was of the
+    count at publication, not only the requirements object."""
+    surveyor = await bidder(database, 106, service_types=["surveying"])
+    buyer = await owner(database)
+    row = await published(database, buyer)  # cost consulting (造价咨询)
+    with pytest.raises(BidNotAllowed) as refused:
+        await _submit(database, surveyor, row.id, amount("150000.00"))
+    assert [r.code for r in refused.value.reasons] == ["wrong-service"]
+    assert await _count(database, Bid) == 0
+
+
 async def test_bad_quotes_are_refused_before_anything_is_written(database: Database) -> None:
     row = await published(database, await owner(database))  # ceiling 180000, floor 100000
     firm = await bidder(database, 106)
