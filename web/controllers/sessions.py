@@ -9,10 +9,24 @@ from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 
 from market import accounts
+from market.settings import Settings
 from web.auth import PUBLIC, signed_in
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, client_address
 from web.schemas import LoginRequest, LoginResponse, PrincipalView, SignedOut
 from web.security import NO_CSRF_TOKEN
+
+
+def session_cookie(settings: Settings, token: str) -> Cookie:
+    """The cookie the pages are signed in by (the API's login and the sign-in page set the same)."""
+    return Cookie(
+        key=settings.auth.cookie_name,
+        value=token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        max_age=settings.auth.session_hours * 3600,
+        path="/",
+    )
 
 
 class SessionController(Controller):
@@ -42,16 +56,7 @@ class SessionController(Controller):
             auth=app_state.settings.auth,
         )
         await uow.commit()
-        auth = app_state.settings.auth
-        cookie = Cookie(
-            key=auth.cookie_name,
-            value=result.token,
-            httponly=True,
-            samesite="strict",
-            secure=app_state.settings.secure_cookies,
-            max_age=auth.session_hours * 3600,
-            path="/",
-        )
+        cookie = session_cookie(app_state.settings, result.token)
         body = LoginResponse(result.token, "Bearer", result.expires_at, PrincipalView.of(result.principal))
         return Response(body, cookies=[cookie])
 
