@@ -35,7 +35,9 @@ from web.controllers.documents import DocumentController, TemplateController, Ve
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
 from web.controllers.owner_pages import OwnerPages
+from web.controllers.procurement_attachments import ProcurementAttachmentController
 from web.controllers.procurement_pages import ProcurementPages
+from web.controllers.procurements import ProcurementController
 from web.controllers.registry import RegistryController
 from web.controllers.registry_admin import RegistryAdministration
 from web.controllers.registry_import import RegistryImportController
@@ -74,6 +76,8 @@ ROUTE_HANDLERS: list[Any] = [
     SignInPages,
     ProcurementPages,
     OwnerPages,
+    ProcurementController,
+    ProcurementAttachmentController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
