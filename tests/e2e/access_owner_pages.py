@@ -20,7 +20,7 @@ from market.audit import Actor
 from market.calendar_years import Calendars
 from market.clock import local
 from market.principal import Principal, Role
-from market.procurement import attachment_store, service
+from market.procurement import service
 from market.procurement.terms import load_procurement_terms
 from market.registry.vocabulary import load_vocabulary
 from tests.e2e.access_cells import SIGNED_IN, Expect, everyone, request
@@ -153,10 +153,6 @@ ROWS: dict[str, tuple[Any, dict[str, int]]] = {
         request("GET", f"/procurements/{DRAFT}"),
         {**everyone(404), OWNER_P: 200},
     ),
-    "GET /procurements/{procurement_id:int}/attachments/{attachment_id:int}": (
-        request("GET", f"/procurements/{DRAFT}/attachments/{{w.extras[owner_pages.attachment]}}"),
-        {**everyone(404), OWNER_P: 200},
-    ),
     "GET /my/procurements": (request("GET", "/my/procurements", **NO_REDIRECT), owner_pages(200)),
     "GET /my/procurements/new": (request("GET", "/my/procurements/new", **NO_REDIRECT), owner_pages(200)),
     "POST /my/procurements/new": (_create, owner_pages(SEE_OTHER)),
@@ -177,7 +173,7 @@ ROWS: dict[str, tuple[Any, dict[str, int]]] = {
 
 
 async def setup(world: World) -> None:
-    """The owner (a principal of the world's owner organisation), one draft with a file."""
+    """The owner (a principal of the world's owner organisation) and one draft."""
     async with world.database.unit_of_work() as uow:
         user = await accounts.find_user(uow, USERNAMES[OWNER_P])
         assert user is not None
@@ -185,11 +181,4 @@ async def setup(world: World) -> None:
             user.id, user.username, user.display_name, frozenset({Role.OWNER}), user.organisation_id
         )
         world.extras["owner_pages.actor"] = Actor(user.id, user.username, "192.0.2.7")
-    world.extras["owner_pages.draft"] = draft = await _draft(world)
-    async with world.database.unit_of_work() as uow:
-        attachment = await attachment_store.add(
-            uow, world.extras["owner_pages.actor"], await _owner(world), draft, "招标文件.pdf", world.pdf,
-            datetime.now().astimezone(), TERMS.attachments,
-        )  # fmt: skip
-        await uow.commit()
-        world.extras["owner_pages.attachment"] = attachment.id
+    world.extras["owner_pages.draft"] = await _draft(world)

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
-from sqlalchemy import select
 
 from market.clock import SHANGHAI
-from market.errors import InvalidInput, NotFound
-from market.models import ProcurementAttachment
-from market.procurement import listing, service
+from market.errors import InvalidInput
+from market.procurement import listing
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementKind, procurement_terms_of
 from web.auth import PUBLIC, signed_in_principal
@@ -159,29 +157,4 @@ class ProcurementPages(Controller):
                 "owns": owns,
                 "takes_bids": terms.of(view.terms.kind).takes_bids,
             },
-        )
-
-    @get(
-        "/{procurement_id:int}/attachments/{attachment_id:int}",
-        opt=PUBLIC,
-        summary="Download a procurement's attachment (附件下载)",
-    )
-    async def attachment(
-        self, request: Request[Any, Any, Any], procurement_id: Id, attachment_id: Id, uow: UoW
-    ) -> Response[bytes]:
-        # access as the procurement's page: a draft's files are its organisation's only
-        await service.load(uow, signed_in_principal(request), procurement_id)
-        row = await uow.session.scalar(
-            select(ProcurementAttachment).where(
-                ProcurementAttachment.id == attachment_id,
-                ProcurementAttachment.procurement_id == procurement_id,
-            )
-        )
-        if row is None:
-            raise NotFound(f"procurement {procurement_id} has no attachment {attachment_id}")
-        disposition = f"attachment; filename*=UTF-8''{quote(row.name, safe='')}"
-        return Response(
-            row.content,
-            media_type=row.media_type,
-            headers={"Content-Disposition": disposition, "X-Content-SHA256": row.sha256},
         )
