@@ -214,6 +214,7 @@ def terms_input(
     requirements = _requirements(form)
     if previous is not None:
         params = _same_as_before(params, previous.get("method_params") or {})
+        requirements = _same_as_before(requirements, previous.get("requirements") or {})
     if params:
         raw["method_params"] = params
     if requirements:

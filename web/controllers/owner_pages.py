@@ -196,7 +196,7 @@ class OwnerPages(Controller):
     ) -> Template | Redirect:
         form = read_form(await request.form())
         row = _editable(principal, await service.load(uow, principal, procurement_id))
-        raw = terms_input(form, procurement_terms_of(app_state.settings))
+        raw = terms_input(form, procurement_terms_of(app_state.settings), previous=row.terms)
         try:
             await service.update_draft(
                 uow,

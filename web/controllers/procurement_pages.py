@@ -23,8 +23,8 @@ from market.procurement import listing
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementKind, procurement_terms_of
 from web.auth import PUBLIC, signed_in_principal
-from web.controllers.registry_pages import _pages
 from web.dependencies import State, UoW
+from web.paging import page_numbers
 from web.params import Id
 from web.procurement_page_views import detail_view, summary_line
 
@@ -136,7 +136,7 @@ class ProcurementPages(Controller):
         context["rows"] = [summary_line(vocabulary, s) for s in result.items]
         context["page_links"] = [
             (number, f"/procurements?{urlencode(kept | {'page': number})}" if number else None)
-            for number in _pages(result.page, result.pages)
+            for number in page_numbers(result.page, result.pages)
         ]
         return Template(template_name="procurements.html", context=context)
 

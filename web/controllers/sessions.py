@@ -5,28 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 
 from market import accounts
-from market.settings import Settings
-from web.auth import PUBLIC, signed_in
+from web.auth import PUBLIC, session_cookie, signed_in
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, client_address
 from web.schemas import LoginRequest, LoginResponse, PrincipalView, SignedOut
 from web.security import NO_CSRF_TOKEN
-
-
-def session_cookie(settings: Settings, token: str) -> Cookie:
-    """The cookie the pages are signed in by (the API's login and the sign-in page set the same)."""
-    return Cookie(
-        key=settings.auth.cookie_name,
-        value=token,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        max_age=settings.auth.session_hours * 3600,
-        path="/",
-    )
 
 
 class SessionController(Controller):

@@ -23,8 +23,7 @@ from market.audit import Actor
 from market.errors import AuthenticationFailed, TooManyAttempts
 from market.models import Role
 from market.principal import Principal
-from web.auth import PUBLIC, signed_in_principal
-from web.controllers.sessions import session_cookie
+from web.auth import PUBLIC, session_cookie, signed_in_principal
 from web.dependencies import State, UoW, client_address
 from web.page_access import SIGN_IN_PATH, safe_next
 from web.security import CSRF_SIGNED_OUT
