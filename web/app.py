@@ -38,13 +38,16 @@ from web.controllers.calendar import CalendarController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
+from web.controllers.owner_pages import OwnerPages
 from web.controllers.procurement_attachments import ProcurementAttachmentController
+from web.controllers.procurement_pages import ProcurementPages
 from web.controllers.procurements import ProcurementController
 from web.controllers.registry import RegistryController
 from web.controllers.registry_admin import RegistryAdministration
 from web.controllers.registry_import import RegistryImportController
 from web.controllers.registry_pages import RegistryPages
 from web.controllers.sessions import SessionController
+from web.controllers.sign_in_pages import SignInPages
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
 from web.inputs import CheckedRequest, InputCheckMiddleware
@@ -74,6 +77,9 @@ ROUTE_HANDLERS: list[Any] = [
     RegistryPages,
     RegistryImportController,
     CalendarController,
+    SignInPages,
+    ProcurementPages,
+    OwnerPages,
     ProcurementController,
     ProcurementAttachmentController,
     BidController,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
@@ -18,6 +19,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from market.accounts import authenticate
 from market.models import Role
 from market.principal import Principal
+from market.settings import Settings
 from web.state import AppState
 
 PUBLIC = {"public": True}
@@ -86,3 +88,16 @@ def requires(*roles: Role) -> Guard:
 
 
 signed_in = requires()
+
+
+def session_cookie(settings: Settings, token: str) -> Cookie:
+    """The cookie the pages are signed in by (the API's login and the sign-in page set the same)."""
+    return Cookie(
+        key=settings.auth.cookie_name,
+        value=token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        max_age=settings.auth.session_hours * 3600,
+        path="/",
+    )

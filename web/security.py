@@ -43,6 +43,10 @@ CSRF_FORM_FIELD = "_csrf_token"  # fixed by Litestar's middleware
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_CSRF_TOKEN = {"exclude_from_csrf": True}
 """Route ``opt`` for the rare unsafe handler that uses no authority the cookie carries."""
+CSRF_SIGNED_OUT = {"csrf_signed_out": True}
+"""Route ``opt`` for a form handler that needs the token even from a browser with no session:
+the sign-in page's form, which a page of another site could otherwise post to sign the
+victim's browser into the attacker's account (login CSRF)."""
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -122,6 +126,11 @@ def _takes_json_body(scope: Scope) -> bool:
     return bool(declared == RequestEncodingType.JSON)
 
 
+def _route_opt(scope: Scope, key: str) -> bool:
+    handler = scope.get("route_handler")
+    return bool(handler is not None and handler.opt.get(key))
+
+
 def refuse_non_json_body(scope: Scope, method: str, headers: Headers) -> None:
     """415 for a body that is not JSON on a handler that reads JSON. A request with no body and
     no Content-Type passes: the handler then says what is missing."""
@@ -164,7 +173,11 @@ class BrowserRequestGuard(ASGIMiddleware):
 
         if _signed_by_bearer(headers):
             await checked(scope, receive, send)
-        elif method in SAFE_METHODS or self.session_cookie in ASGIConnection(scope).cookies:
+        elif (
+            method in SAFE_METHODS
+            or self.session_cookie in ASGIConnection(scope).cookies
+            or _route_opt(scope, "csrf_signed_out")
+        ):
             try:
                 await CSRFMiddleware(checked, self.csrf)(scope, receive, send)
             except PermissionDeniedException:

@@ -33,6 +33,7 @@ from market.registry.firm_record import (
 from market.registry.vocabulary import Vocabulary
 from web.auth import PUBLIC, signed_in_principal
 from web.dependencies import State, UoW
+from web.paging import page_numbers
 from web.params import Id
 
 # the orders offered in the form; the API's others still work when typed into the address
@@ -110,17 +111,6 @@ def _row(vocabulary: Vocabulary, firm: directory.FirmSummary) -> FirmRow:
         status=firm.status.value,
         status_label=firm.status.label,
     )
-
-
-def _pages(current: int, last: int) -> list[int | None]:
-    """Page numbers to link: the ends and two either side of ``current``; None is a gap."""
-    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    shown: list[int | None] = []
-    for number in wanted:
-        if shown and number - (shown[-1] or 0) > 1:
-            shown.append(None)
-        shown.append(number)
-    return shown
 
 
 def _china(value: datetime | None) -> str:
@@ -309,7 +299,7 @@ class RegistryPages(Controller):
         context["rows"] = [_row(vocabulary, firm) for firm in result.items]
         context["page_links"] = [
             (number, f"/firms?{urlencode(kept | {'page': number})}" if number else None)
-            for number in _pages(result.page, result.pages)
+            for number in page_numbers(result.page, result.pages)
         ]
         context["previous_link"] = (
             f"/firms?{urlencode(kept | {'page': result.page - 1})}" if result.page > 1 else None

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 
 from market import accounts
-from web.auth import PUBLIC, signed_in
+from web.auth import PUBLIC, session_cookie, signed_in
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, client_address
 from web.schemas import LoginRequest, LoginResponse, PrincipalView, SignedOut
 from web.security import NO_CSRF_TOKEN
@@ -42,16 +41,7 @@ class SessionController(Controller):
             auth=app_state.settings.auth,
         )
         await uow.commit()
-        auth = app_state.settings.auth
-        cookie = Cookie(
-            key=auth.cookie_name,
-            value=result.token,
-            httponly=True,
-            samesite="strict",
-            secure=app_state.settings.secure_cookies,
-            max_age=auth.session_hours * 3600,
-            path="/",
-        )
+        cookie = session_cookie(app_state.settings, result.token)
         body = LoginResponse(result.token, "Bearer", result.expires_at, PrincipalView.of(result.principal))
         return Response(body, cookies=[cookie])
 
