@@ -386,7 +386,8 @@ async def cancel(
     row.cancel_reason = change.reason
     row.next_check = None
     await uow.session.flush()
-    # TODO(issue 11): tell the bidders once bids exist.
+    # bidders are told through their receipts and bid pages, which show the status and this
+    # reason (market.bidding); no bid row is touched, so the act says nothing about bids
     await audit.record(
         uow,
         actor,
