@@ -69,7 +69,7 @@ async def submit(conn: Connection, bidder: Bidder, procurement_id: int, serial: 
 
 async def replace(conn: Connection, bidder: Bidder, bid_id: int, serial: int) -> Answer:
     body = {"quote": {"mode": "amount", "value": quote_of(serial)}}
-    return await conn.request("POST", f"/api/bids/{bid_id}/versions", body, token=bidder.token)
+    return await conn.request("PUT", f"/api/bids/{bid_id}", body, token=bidder.token)
 
 
 # -- load -------------------------------------------------------------------------------------------

@@ -33,10 +33,43 @@ class Reading:
     text: str
 
 
+# the registries' public directory shows every firm by name and USCC, before any bid too
+REGISTRY_PREFIXES = ("/api/firms", "/firms", "/api/organisations", "/api/users", "/api/registry")
+
+
+def names_firms(path: str) -> bool:
+    """Whether an answer may name firms whatever the bids: the registries' routes."""
+    return path.startswith(REGISTRY_PREFIXES)
+
+
+def about_bids(reading: Reading) -> str:
+    """The part of an answer that must not name a bidder: none of the registries' answers;
+    of the audit log, the entries about bids and procurements (the registries' own entries
+    name firms, and logins name users, whatever the bids); everything else, whole."""
+    if names_firms(reading.path):
+        return ""
+    if reading.path.startswith("/api/audit/entries") and reading.status == 200:
+        entries = json.loads(reading.text)
+        return json.dumps(
+            [e for e in entries if e["object_type"] in ("bid", "procurement")], ensure_ascii=False
+        )
+    return reading.text
+
+
 def reachable_paths(world: BidWorld, procurement_id: int, bid_ids: list[int]) -> list[str]:
-    """Every GET route, its parameters filled: the procurement's id where a route takes one
-    procurement, each bid's id (and an id no bid has) where it takes one bid; routes taking
-    other objects are left out, routes without parameters are asked as they are."""
+    """Every GET route, its parameter filled: the procurement's id where a route takes one
+    procurement; each bid's id (and an id no bid has) where it takes a bid; each bidding
+    firm's id (and its user's) where it takes a firm, organisation or user. Routes taking
+    other objects are left out; routes without parameters are asked as they are and with
+    ``?procurement_id=``."""
+    firm_ids = [f.firm_id for f in world.firms]
+    values = {
+        "procurement": [procurement_id],
+        "bid": [*bid_ids, 987_654],
+        "firm": firm_ids,
+        "organisation": [*firm_ids, world.owner_org],
+        "user": [f.user_id for f in world.firms],
+    }
     paths: list[str] = []
     for route in world.client.app.routes:
         if not isinstance(route, HTTPRoute) or "GET" not in route.methods:
@@ -45,11 +78,13 @@ def reachable_paths(world: BidWorld, procurement_id: int, bid_ids: list[int]) ->
             continue
         names = [m.group(1) for m in _PARAMETER.finditer(route.path)]
         if not names:
-            paths.append(route.path)
-        elif len(names) == 1 and ("procurement" in names[0] or "/procurements/" in route.path):
-            paths.append(_PARAMETER.sub(str(procurement_id), route.path))
-        elif len(names) == 1 and "bid" in names[0]:
-            paths += [_PARAMETER.sub(str(b), route.path) for b in [*bid_ids, 987_654]]
+            paths += [route.path, f"{route.path}?procurement_id={procurement_id}"]
+            continue
+        if len(names) != 1:
+            continue
+        for kind, ids in values.items():
+            if names[0] == f"{kind}_id":
+                paths += [_PARAMETER.sub(str(i), route.path) for i in ids]
     return sorted(set(paths))
 
 

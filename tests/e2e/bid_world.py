@@ -19,19 +19,27 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from market import accounts
+from market import accounts, lifecycle
 from market.audit import Actor
 from market.clock import FixedClock, local
 from market.db import Database
 from market.models import Organisation, OrganisationKind, Role, User, UserRole, UserSession
 from market.procurement.draft_input import terms_json
+from market.procurement.terms import load_procurement_terms
 from market.sealed.keys import KeyEncryptionKey, load_kek
-from market.settings import AuthSettings
-from tests.registry_data import admitted_firm, intermediary, uscc
+from market.settings import AuthSettings, Settings
+from tests.registry_data import VOCABULARY, admitted_firm, intermediary, uscc
 from tests.unit.procurement.conftest import service_draft
 
 PASSWORD = "a long enough password"
+TERMS = load_procurement_terms()
 Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+def bid_settings(home: Path, database_url: str) -> Settings:
+    """The app's settings for these tests: sessions outlive the weeks the injected clock is
+    moved forward (a bidder signs in once and bids until the opening)."""
+    return Settings(home=home, database_url=database_url, auth=AuthSettings(session_hours=24 * 40))
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,23 +188,22 @@ async def submit(world: BidWorld, who: str, procurement_id: int, amount: Decimal
 
 
 async def replace(world: BidWorld, who: str, bid_id: int, amount: Decimal) -> Any:
-    return await world.call("POST", f"/api/bids/{bid_id}/versions", who, json={"quote": quote(amount)})
+    return await world.call("PUT", f"/api/bids/{bid_id}", who, json={"quote": quote(amount)})
 
 
 async def withdraw(world: BidWorld, who: str, bid_id: int) -> Any:
-    return await world.call("POST", f"/api/bids/{bid_id}/withdrawal", who)
+    return await world.call("POST", f"/api/bids/{bid_id}/withdraw", who)
 
 
 async def reconfirm(world: BidWorld, who: str, bid_id: int) -> Any:
-    return await world.call("POST", f"/api/bids/{bid_id}/confirmation", who)
+    return await world.call("POST", f"/api/bids/{bid_id}/confirm", who)
 
 
-async def run_lifecycle(world: BidWorld, now: datetime) -> None:
+async def run_lifecycle(world: BidWorld, now: datetime) -> bool:
     """What the scheduler's job does at ``now``: close bidding and open the bids of every
-    procurement whose deadline has passed."""
-    from market import lifecycle
-
-    await lifecycle.advance(world.database, world.kek, now=now)
+    procurement whose deadline has passed; whether it opened any."""
+    advanced = await lifecycle.advance(world.database, world.kek, now, vocabulary=VOCABULARY, terms=TERMS)
+    return bool(advanced.opened)
 
 
 # -- searching what someone could read -----------------------------------------------------------------------
