@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -34,21 +35,34 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bid_population import Bidder, load_bidders, make_owner, published  # noqa: E402
-from bench.http_load import Answer, Connection, Server, clean_env, free_port, percentile  # noqa: E402
-from market import audit, migrate  # noqa: E402
+from bench.http_load import (  # noqa: E402
+    Answer,
+    Connection,
+    Server,
+    clean_env,
+    free_port,
+    percentile,
+    postgres_cpu,
+    process_cpu,
+)
+from market import audit, lifecycle, migrate  # noqa: E402
 from market.clock import local  # noqa: E402
 from market.db import Database  # noqa: E402
 from market.embedded_pg import EmbeddedPostgres  # noqa: E402
+from market.models import BidOpening  # noqa: E402
+from market.procurement.terms import load_procurement_terms  # noqa: E402
 from market.registry.vocabulary import load_vocabulary  # noqa: E402
-from market.sealed.keys import load_kek  # noqa: E402
+from market.sealed.keys import KeyEncryptionKey, load_kek  # noqa: E402
 
 CLIENTS = 50
 INTAKE_FIRMS = 60
 RACE_FIRMS = 500
 WARM_UP = 150
-REQUESTS = {"baseline": 3000, "app": 1500}
+REQUESTS = {"baseline": 3000, "app": 1000}
 ROUNDS = 2
-PACED_REQUESTS = 600
+PACED_REQUESTS = 400
+HEALTH_REQUESTS = 2000
+TERMS = load_procurement_terms()
 POOL_SIZE = 10  # the platform's default MARKET_DB_POOL_SIZE, given to the baseline too
 
 
@@ -78,6 +92,17 @@ class Round:
     rate: float  # requests per second
     latencies: list[float]
     statuses: dict[int, int]
+    cpu_ms: float = 0.0  # CPU per request of the server process and PostgreSQL together
+
+
+async def costed(server: Server, pg_data: Path, total: int, load: Awaitable[Round]) -> Round:
+    """A round, with the CPU the server and PostgreSQL spent on it per request: the machine
+    is shared, so rates move with everyone else's load; CPU per request much less."""
+    before = process_cpu(server.process.pid) + postgres_cpu(pg_data)
+    result = await load
+    spent = process_cpu(server.process.pid) + postgres_cpu(pg_data) - before
+    result.cpu_ms = spent / total * 1000
+    return result
 
 
 async def drive(port: int, total: int, request: Any) -> Round:
@@ -133,6 +158,16 @@ async def baseline_round(port: int, total: int) -> Round:
         return await conn.request("POST", "/insert", body)
 
     return await drive(port, total, insert)
+
+
+async def health_round(port: int, total: int) -> Round:
+    """GET /healthz of the platform: no session, no database write; what the app's own
+    middleware (metrics, input checks, rate limit, request log, security headers) costs."""
+
+    async def health(conn: Connection, serial: int) -> Answer:
+        return await conn.request("GET", "/healthz")
+
+    return await drive(port, total, health)
 
 
 class Intake:
@@ -195,29 +230,24 @@ async def race(port: int, bidders: list[Bidder], procurement_id: int, start_at: 
 
 
 async def open_and_check(
-    database: Database, kek: Any, procurement_id: int, deadline: datetime, result: RaceResult
+    database: Database, kek: KeyEncryptionKey, procurement_id: int, deadline: datetime, result: RaceResult
 ) -> list[str]:
-    """Run the opening as the lifecycle does after the deadline, then compare the opening list
-    with the receipts; the problems found (empty: consistent)."""
-    from market import lifecycle
-
-    vocabulary = load_vocabulary()
-    await lifecycle.advance(database, kek, now=deadline + timedelta(seconds=5), vocabulary=vocabulary)
-    problems = []
+    """Run the opening as the scheduler's job does after the deadline (idempotent: the served
+    app's own job may have run it already), then compare the opening list with the
+    receipts; the problems found (empty: consistent)."""
+    await lifecycle.advance(
+        database, kek, deadline + timedelta(seconds=5), vocabulary=load_vocabulary(), terms=TERMS
+    )
     async with database.sessions() as session:
-        from sqlalchemy import select
-
-        from market.models.bids import BidOpening
-
         opening = await session.get(BidOpening, procurement_id)
-        if opening is None:
-            return ["the lifecycle wrote no opening list"]
-        _ = select
-    listed = {int(e["bid_id"]): e for e in opening.entries}
-    if set(listed) != set(result.accepted):
+    if opening is None:
+        return ["the lifecycle wrote no opening list"]
+    problems = []
+    listed = {int(e["bid_id"]): e for e in opening.entries if e["counted"]}
+    if set(listed) != set(result.accepted) or len(opening.entries) != len(listed):
         problems.append(
-            f"opening lists {len(listed)} bids, {len(result.accepted)} were accepted; "
-            f"{len(set(listed) ^ set(result.accepted))} differ"
+            f"opening lists {len(opening.entries)} bids ({len(listed)} counted), "
+            f"{len(result.accepted)} were accepted"
         )
     for bid_id, receipt in result.accepted.items():
         if datetime.fromisoformat(receipt["submitted_at"]) >= deadline:
@@ -229,7 +259,7 @@ async def open_and_check(
 
 
 # -- the run ----------------------------------------------------------------------------------------
-async def measure(url: str, dsn: str, home: Path, scratch: Path) -> None:
+async def measure(url: str, dsn: str, home: Path, scratch: Path, pg_data: Path) -> None:
     kek = load_kek(home)  # made here first, read by the served app from the same MARKET_HOME
     vocabulary = load_vocabulary()
     database = Database.connect(url, pool_size=4)
@@ -277,13 +307,20 @@ async def measure(url: str, dsn: str, home: Path, scratch: Path) -> None:
             raise SystemExit(f"bids refused while warming up: {intake.failures}")
         rounds: dict[str, list[Round]] = {"baseline": [], "app": []}
         for _ in range(ROUNDS):
-            rounds["baseline"].append(await baseline_round(base_port, REQUESTS["baseline"]))
-            rounds["app"].append(await drive(app_port, REQUESTS["app"], intake.request))
+            total = REQUESTS["baseline"]
+            rounds["baseline"].append(
+                await costed(baseline, pg_data, total, baseline_round(base_port, total))
+            )
+            total = REQUESTS["app"]
+            rounds["app"].append(await costed(app, pg_data, total, drive(app_port, total, intake.request)))
         base = max(rounds["baseline"], key=lambda r: r.rate)
         best = max(rounds["app"], key=lambda r: r.rate)
         print(
             f"# baseline rounds: {', '.join(f'{r.rate:.0f}' for r in rounds['baseline'])} req/s; "
             f"app rounds: {', '.join(f'{r.rate:.0f}' for r in rounds['app'])} req/s; "
+            f"CPU per request (server + PostgreSQL): baseline "
+            f"{', '.join(f'{r.cpu_ms:.2f}' for r in rounds['baseline'])} ms, app "
+            f"{', '.join(f'{r.cpu_ms:.2f}' for r in rounds['app'])} ms; "
             f"app answers {best.statuses}",
             flush=True,
         )
@@ -300,9 +337,22 @@ async def measure(url: str, dsn: str, home: Path, scratch: Path) -> None:
         figure("bid_intake_p50_ms", percentile(best.latencies, 0.50) * 1000, "ms", "info")
         figure("bid_intake_ratio", best.rate / base.rate, "x", "goal >= 0.25")
         figure("bid_intake_p99_ms", percentile(best.latencies, 0.99) * 1000, "ms", "goal <= 50")
+        base_cpu = min(r.cpu_ms for r in rounds["baseline"])
+        app_cpu = min(r.cpu_ms for r in rounds["app"])
+        figure("bid_intake_cpu_ms_per_bid", app_cpu, "ms", "info: app process + PostgreSQL")
+        figure("bid_intake_baseline_cpu_ms_per_insert", base_cpu, "ms", "info: same, baseline")
+        figure("bid_intake_cpu_ratio", base_cpu / app_cpu, "x", "info: the ratio on an idle machine")
         # 50 clients that never pause keep 50 requests queued: p99 there is mostly waiting in
         # line (Little's law: 50 in flight at R req/s is 50/R s each). The same bids arriving
         # at half the measured rate show what one bid costs when the service is not saturated.
+        floor = await costed(app, pg_data, HEALTH_REQUESTS, health_round(app_port, HEALTH_REQUESTS))
+        figure(
+            "app_healthz_ratio",
+            floor.rate / base.rate,
+            "x",
+            f"info: the platform's GET /healthz ({floor.rate:.0f} req/s, {floor.cpu_ms:.2f} ms CPU)"
+            " against the same baseline: the most any endpoint of the app could reach",
+        )
         paced = await drive_paced(app_port, PACED_REQUESTS, best.rate / 2, intake.request)
         figure(
             "bid_intake_p99_at_half_load_ms",
@@ -358,7 +408,7 @@ def main() -> None:
         url = server.start()
         migrate.upgrade(url)
         dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
-        asyncio.run(measure(url, dsn, scratch / "home", scratch))
+        asyncio.run(measure(url, dsn, scratch / "home", scratch, server.data))
     finally:
         server.destroy()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -148,3 +148,36 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARKET_") and k != "DATABASE_URL"}
     env.update(extra)
     return env
+
+
+# -- CPU spent, from /proc: what a round cost, whatever else the machine was doing ---------------
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    # the command name may hold spaces and parentheses: the fields start after the last ")"
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process has used."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def postgres_cpu(data_dir: Path) -> float:
+    """CPU seconds of a PostgreSQL server: the postmaster, its live children (backends,
+    WAL writer, checkpointer) and the children it has already reaped (closed backends)."""
+    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    fields = _stat(postmaster)
+    total = sum(int(f) for f in fields[11:15]) / _TICK
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            child = _stat(int(entry.name))
+        except OSError:  # gone meanwhile
+            continue
+        if int(child[1]) == postmaster:
+            total += (int(child[11]) + int(child[12])) / _TICK
+    return total
