@@ -80,7 +80,8 @@ def timed(function, repeat: int) -> float:  # type: ignore[no-untyped-def]
 def baseline_html(html: str, family: str) -> str:
     """The same document with the system font instead of our cached ones."""
     without_faces = re.sub(r"@font-face \{[^}]*\}\n", "", html)
-    return re.sub(r"html \{ font-family: [^;]*; \}", f'html {{ font-family: "{family}"; }}', without_faces)
+    return re.sub(r"html \{ font-family: [^;]*; \}", f'html {{ font-family: "{family}"; }}',
+                  without_faces)
 
 
 def main() -> None:
@@ -92,7 +93,8 @@ def main() -> None:
 
 
 def run(scratch: Path) -> None:
-    settings = RenderSettings(base_url="https://jy.shaoguan.example", cache_dir=scratch / "cache")
+    settings = RenderSettings(base_url="https://jy.shaoguan.example",
+                              cache_dir=scratch / "cache")
     seal = SealConfig.development(scratch / "seal")
     started = time.perf_counter()
     fonts = prepare_fonts(settings.cache_dir)
@@ -124,15 +126,11 @@ def run(scratch: Path) -> None:
     assert verify_pdf(issued.pdf, trust).issued_by_platform
 
     print(f"figure contract_pages = {len(reader.pages)} pages (goal == 2)")
-    print(
-        f"figure contract_baseline_s = {baseline:.3f} s (baseline: bare WeasyPrint, "
-        f"{fonts.source.family}, fontTools subsetting)"
-    )
+    print(f"figure contract_baseline_s = {baseline:.3f} s (baseline: bare WeasyPrint, "
+          f"{fonts.source.family}, fontTools subsetting)")
     if harfbuzz is not None:
-        print(
-            f"figure bare_weasyprint_harfbuzz_subset_s = {harfbuzz:.3f} s (info: bare WeasyPrint "
-            "with HarfBuzz's subsetter)"
-        )
+        print(f"figure bare_weasyprint_harfbuzz_subset_s = {harfbuzz:.3f} s (info: bare WeasyPrint "
+              "with HarfBuzz's subsetter)")
     print(f"figure contract_sealed_s = {ours:.3f} s (info)")
     print(f"figure contract_layout_ms = {layout * 1000:.0f} ms (info: layout only)")
     print(f"figure contract_render_ratio = {ours / baseline:.2f} x (goal <= 0.30)")
@@ -149,7 +147,8 @@ def run(scratch: Path) -> None:
         parallel = timed(lambda: pool.issue_many(batch), 1)
         cores = pool.max_workers
         speedup = sequential / parallel
-        print(f"figure batch_docs_per_s = {len(batch) / parallel:.1f} docs/s (info: {cores} workers)")
+        print(f"figure batch_docs_per_s = {len(batch) / parallel:.1f} docs/s (info: "
+              f"{cores} workers)")
         print(f"figure batch_core_efficiency = {speedup / cores:.2f} x (goal >= 0.70)")
     # The API under a batch: the pool a server runs by default (MARKET_RENDER_WORKERS=0).
     renders = Renders(settings, seal, batch)
@@ -180,14 +179,8 @@ def _p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100)[98]
 
 
-def _render_while(
-    settings: RenderSettings,
-    seal: SealConfig,
-    batch: list,  # type: ignore[type-arg]
-    rendering: Any,
-    ready: Any,
-    stop: Any,
-) -> None:
+def _render_while(settings: RenderSettings, seal: SealConfig, batch: list,  # type: ignore[type-arg]
+                  rendering: Any, ready: Any, stop: Any) -> None:
     """In a process of its own: a server's default pool renders ``batch`` over and over
     while ``rendering`` is set. The driver must not share the measuring client's process:
     its thread would hold the client's GIL while it handles each finished document, and
@@ -241,23 +234,19 @@ def api_p99_while_batch_renders(renders: Renders) -> None:
     home = Path(tempfile.mkdtemp(prefix="market-bench-api-"))
     home.chmod(0o755)  # the embedded server may run as the 'postgres' user
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKET_") and k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MARKET_") and k != "DATABASE_URL"}
     env["MARKET_HOME"] = str(home / "home")
     process = subprocess.Popen(
         [sys.executable, "-c", "from web.cli import run; run()", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/healthz"
     try:
         deadline = time.perf_counter() + 60
         while True:
             if process.poll() is not None or time.perf_counter() > deadline:
-                print(
-                    "figure api_p99_batch_ratio = n/a x (goal <= 2) # TODO: market serve did not start here"
-                )
+                print("figure api_p99_batch_ratio = n/a x (goal <= 2) "
+                      "# TODO: market serve did not start here")
                 return
             try:
                 with urllib.request.urlopen(url, timeout=1) as response:
@@ -274,10 +263,8 @@ def api_p99_while_batch_renders(renders: Renders) -> None:
             idle += _latencies(url, 150)
             with renders.busy():
                 busy += _latencies(url, 150)
-        print(
-            f"figure api_idle_p99_ms = {_p99(idle) * 1000:.1f} ms (baseline; {renders.workers} "
-            f"render workers on {usable_cpus()} CPUs)"
-        )
+        print(f"figure api_idle_p99_ms = {_p99(idle) * 1000:.1f} ms (baseline; {renders.workers} "
+              f"render workers on {usable_cpus()} CPUs)")
         print(f"figure api_p99_batch_ratio = {_p99(busy) / _p99(idle):.2f} x (goal <= 2)")
     finally:
         process.send_signal(signal.SIGTERM)

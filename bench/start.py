@@ -40,10 +40,7 @@ def serve_until_ready(home: Path, *options: str) -> float:
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-c", "from web.cli import run; run()", "serve", "--port", str(port), *options],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
         while True:
