@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from market import policy
 from market.bidding import rules
 from market.bidding.rules import Reason
 from market.db import UnitOfWork
 from market.errors import NotFound
 from market.models import Bid, BidVersion, Organisation, Procurement, ProcurementKey, ProcurementVersion
+from market.principal import Principal
 from market.procurement.draft import DraftTerms
 from market.procurement.states import ProcurementStatus
 from market.registry.eligibility import explain
@@ -135,3 +137,15 @@ async def firm_reasons(
     except NotFound:
         return [Reason("not-a-firm", "your organisation is not a firm in the registries")]
     return [Reason(r.code, r.message) for r in explanation.reasons]
+
+
+async def shared_procurement(
+    uow: UnitOfWork, principal: Principal | None, procurement_id: int
+) -> Procurement:
+    """The procurement under a share lock; a draft the caller cannot see does not exist."""
+    row = await uow.session.scalar(
+        select(Procurement).where(Procurement.id == procurement_id).with_for_update(read=True)
+    )
+    if row is None or not policy.may_see_procurement(principal, row.owner_organisation_id, row.status.public):
+        raise NotFound(f"there is no procurement {procurement_id}", procurement_id=procurement_id)
+    return row
