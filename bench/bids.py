@@ -341,7 +341,12 @@ async def measure(url: str, dsn: str, home: Path, scratch: Path, pg_data: Path) 
         app_cpu = min(r.cpu_ms for r in rounds["app"])
         figure("bid_intake_cpu_ms_per_bid", app_cpu, "ms", "info: app process + PostgreSQL")
         figure("bid_intake_baseline_cpu_ms_per_insert", base_cpu, "ms", "info: same, baseline")
-        figure("bid_intake_cpu_ratio", base_cpu / app_cpu, "x", "info: the ratio on an idle machine")
+        figure(
+            "bid_intake_cpu_ratio",
+            base_cpu / app_cpu,
+            "x",
+            "info: CPU per insert over CPU per bid, what the ratio tends to when CPU is the limit",
+        )
         # 50 clients that never pause keep 50 requests queued: p99 there is mostly waiting in
         # line (Little's law: 50 in flight at R req/s is 50/R s each). The same bids arriving
         # at half the measured rate show what one bid costs when the service is not saturated.
