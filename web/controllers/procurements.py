@@ -11,11 +11,11 @@ organisation. Nothing here reads or tells anything about bids.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from market import idempotency, policy
 from market.clock import user_time
@@ -107,7 +107,12 @@ class ProcurementController(Controller):
         self,
         uow: UoW,
         app_state: State,
-        q: FromQuery[str | None] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=listing.TEXT_SEARCH, description="words of the title, description or reference"
+            ),
+        ] = None,
         kind: FromQuery[ProcurementKind | None] = None,
         service_type: FromQuery[str | None] = None,
         work_field: FromQuery[str | None] = None,
