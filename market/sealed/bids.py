@@ -247,3 +247,63 @@ def open_attachment(dek: DataKey, sealed: SealedBid, index: int) -> Attachment:
     aad = sealed.identity.associated_data("attachment", index=index)
     plaintext = _decrypt(dek, blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad, sealed.identity)
     return Attachment.from_plaintext(plaintext)
+
+
+ENVELOPE_PLAINTEXT_BYTES = 256
+"""Envelopes are padded to this length, so that their size says nothing about the submitter."""
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Who submitted one version of a bid, sealed beside it until the opening: the firm (which
+    the bid row names only by token), the user and the client address."""
+
+    firm_id: int
+    user_id: int
+    address: str = field(default="", repr=False)
+
+    def plaintext(self) -> bytes:
+        text = canonical_json({"firm_id": self.firm_id, "user_id": self.user_id, "address": self.address})
+        if len(text) > ENVELOPE_PLAINTEXT_BYTES:
+            raise ValueError("an envelope's address is too long")
+        return text.ljust(ENVELOPE_PLAINTEXT_BYTES, b" ")
+
+
+def _envelope_aad(bid_id: int, procurement: str, version: int) -> bytes:
+    # Not the firm: the envelope is how the opening learns the firm. The quote's own
+    # associated data binds the firm, so an envelope naming another firm does not open it.
+    return canonical_json(
+        {
+            "format": SEALED_BID_FORMAT,
+            "part": "envelope",
+            "bid_id": _positive("bid_id", bid_id),
+            "procurement": procurement,
+            "version": _positive("version", version),
+        }
+    )
+
+
+def seal_envelope(dek: DataKey, identity: BidIdentity, envelope: Envelope) -> bytes:
+    """The envelope of ``identity``'s version: nonce ‖ ciphertext ‖ tag."""
+    if envelope.firm_id != identity.firm_id:
+        raise ValueError("the envelope names another firm than the bid it is sealed with")
+    aad = _envelope_aad(identity.bid_id, identity.procurement, identity.version)
+    nonce, ciphertext = _encrypt(dek, envelope.plaintext(), aad)
+    return nonce + ciphertext
+
+
+def open_envelope(dek: DataKey, bid_id: int, procurement: str, version: int, blob: bytes) -> Envelope:
+    """Who submitted version ``version`` of bid ``bid_id``, for the opening only."""
+    aad = _envelope_aad(bid_id, procurement, version)
+    try:
+        plaintext = dek.aead().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        parsed = json.loads(plaintext.decode("ascii"))
+        return Envelope(int(parsed["firm_id"]), int(parsed["user_id"]), str(parsed["address"]))
+    except (InvalidTag, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise SealBroken(
+            f"the envelope of sealed bid {bid_id} version {version} of {procurement} does not open: "
+            "it was altered, moved to another bid or version, or sealed under another data key",
+            bid_id=bid_id,
+            version=version,
+            procurement=procurement,
+        ) from None

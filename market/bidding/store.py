@@ -1,0 +1,109 @@
+"""Reading sealed bids back: from a bid row to its procurement, the procurement's data key,
+its current terms version, and a bid's receipt.
+
+A bid row names its procurement only by an HMAC under the key file
+(:func:`market.sealed.keys.procurement_tag`), so going from a bid id to its procurement
+means finding the procurement whose tag it is. The service computes the tags of the
+procurements that have a data key (only those take bids) and keeps them: a tag is a pure
+function of the key file and the procurement id, so what is kept never goes stale, and a
+new procurement costs one query the first time one of its bids is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from market.db import UnitOfWork
+from market.errors import NotFound
+from market.models import Bid, BidVersion, Procurement, ProcurementKey, ProcurementVersion
+from market.procurement.states import ProcurementStatus
+from market.sealed.keys import DataKey, KeyEncryptionKey, WrappedKey, procurement_tag
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """回执: what the bidding firm keeps to check later that its bid is the one that counted."""
+
+    bid_id: int
+    version: int
+    procurement_id: int
+    reference: str
+    submitted_at: datetime
+    digest: str
+    """SHA-256 of the canonical sealed bid (docs/sealed-bids.md)."""
+    withdrawn_at: datetime | None
+    counts: bool
+    """False once withdrawn, or while it waits to be re-confirmed after an amendment."""
+    procurement_status: ProcurementStatus
+    cancel_reason: str
+
+
+class _TagIndex:
+    def __init__(self) -> None:
+        self.procurements: dict[str, int] = {}
+        self.seen: set[int] = set()
+
+
+_INDEXES: dict[str, _TagIndex] = {}  # per key file (its public id)
+
+
+async def procurement_of(uow: UnitOfWork, bid_key: KeyEncryptionKey, tag: str) -> int | None:
+    """The id of the procurement whose tag is ``tag``, if any has a data key."""
+    index = _INDEXES.setdefault(bid_key.key_id, _TagIndex())
+    found = index.procurements.get(tag)
+    if found is not None:
+        return found
+    for procurement_id in await uow.session.scalars(select(ProcurementKey.procurement_id)):
+        if procurement_id not in index.seen:
+            index.seen.add(procurement_id)
+            index.procurements[procurement_tag(bid_key, procurement_id)] = procurement_id
+    return index.procurements.get(tag)
+
+
+async def data_key(uow: UnitOfWork, bid_key: KeyEncryptionKey, row: Procurement) -> DataKey:
+    """The procurement's data key, unwrapped (raises BidKeyMismatch or SealBroken, which say
+    what the operator must do, rather than a bare decryption failure)."""
+    stored = await uow.session.get(ProcurementKey, row.id)
+    if stored is None or row.reference is None:
+        raise NotFound(f"procurement {row.id} takes no bids", procurement_id=row.id)
+    return bid_key.unwrap(WrappedKey(stored.key_id, stored.wrapped), row.reference)
+
+
+async def terms_version(uow: UnitOfWork, procurement_id: int) -> int:
+    """The procurement's current terms version: its latest published version's number."""
+    last = await uow.session.scalar(
+        select(func.max(ProcurementVersion.sequence)).where(
+            ProcurementVersion.procurement_id == procurement_id
+        )
+    )
+    return int(last or 1)
+
+
+async def version_of(uow: UnitOfWork, bid: Bid, version: int | None = None) -> BidVersion:
+    found = await uow.session.get(BidVersion, (bid.id, version or bid.current_version))
+    if found is None:  # the schema keeps every version; a missing one is a damaged database
+        raise NotFound(f"bid {bid.id} has no version {version or bid.current_version}", bid_id=bid.id)
+    return found
+
+
+def counts(bid: Bid, row: Procurement) -> bool:
+    return bid.withdrawn_at is None and bid.confirmed_terms_version >= row.bids_valid_from
+
+
+def receipt_of(row: Procurement, bid: Bid, version: BidVersion) -> Receipt:
+    assert row.reference is not None  # only published procurements have bids
+    return Receipt(
+        bid_id=bid.id,
+        version=version.version,
+        procurement_id=row.id,
+        reference=row.reference,
+        submitted_at=version.submitted_at,
+        digest=version.digest,
+        withdrawn_at=bid.withdrawn_at,
+        counts=counts(bid, row),
+        procurement_status=row.status,
+        cancel_reason=row.cancel_reason,
+    )
