@@ -8,11 +8,18 @@ here reads another firm's bid: there is no function that could.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
-from market.bidding.rules import BidNotAllowed, BiddingClosed, QuoteRefused, Reason, implied_price
+from litestar.datastructures import UploadFile
+
+from contracts.amounts import amount_in_words
+from market.bidding.rules import BiddingClosed, BidNotAllowed, QuoteRefused, Reason, implied_price
 from market.bidding.service import Receipt
 from market.errors import Conflict, InvalidInput, MarketError
 from market.procurement.draft import DraftTerms
@@ -20,6 +27,7 @@ from market.procurement.listing import ProcurementDetail, VersionEntry
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms, QuoteMode
 from market.registry.vocabulary import Vocabulary
+from market.sealed.bids import Attachment
 from web.bidding_views import (
     CHINA_SECONDS,
     BidState,
@@ -198,7 +206,9 @@ def refusal_of(
             {"deadline": china(draft.bid_deadline), "cancel_reason": cancel_reason},
         )
     if isinstance(exc, BidNotAllowed):
-        return FieldError("form", "bid-not-allowed", {"reasons": exc.reasons, "avoidance_reason": avoidance_reason})
+        return FieldError(
+            "form", "bid-not-allowed", {"reasons": exc.reasons, "avoidance_reason": avoidance_reason}
+        )
     if isinstance(exc, InvalidInput) and (exc.field or "").startswith("attachments"):
         return FieldError("attachments", "service", {"message": exc.message})
     if isinstance(exc, Conflict) and "bid_id" in details:
@@ -221,14 +231,55 @@ def avoidance_reason_of(draft: DraftTerms, uscc: str | None) -> str:
     return next((a.reason for a in draft.avoidance if a.firm.replace(" ", "").upper() == compact), "")
 
 
+def confirmation(
+    context: dict[str, Any], mode: QuoteMode, value: Decimal, bid_id: int | None
+) -> dict[str, Any]:
+    """What the confirmation step shows: the quote in figures and in capital numerals (for a
+    discount rate, the price it comes to), and a fresh Idempotency-Key so that a second
+    click on 确认提交 gives the first receipt again instead of a second version."""
+    draft = context["detail"].terms
+    if mode is QuoteMode.DISCOUNT_RATE:
+        price = implied_price(draft.ceiling, value).quantize(Decimal("0.01"))
+        quote = {"figures": f"{value}%", "price": yuan(price), "words": amount_in_words(price)}
+    else:
+        quote = {"figures": yuan(value), "price": yuan(value), "words": amount_in_words(value)}
+    return {"quote": quote, "bid_id": bid_id, "idempotency_key": secrets.token_urlsafe(18)}
+
+
+async def attachments_of(chosen: list[Any]) -> list[Attachment]:
+    files = []
+    for item in chosen:
+        if isinstance(item, UploadFile) and item.filename:
+            files.append(Attachment(name=item.filename, content=await item.read()))
+            await item.close()
+    return files
+
+
+def fingerprint(
+    procurement_id: int, bid_id: int | None, mode: QuoteMode, value: Decimal, files: list[Attachment]
+) -> bytes:
+    """The request as the bid service's idempotency compares it (it keeps only an HMAC)."""
+    body = {
+        "procurement": procurement_id,
+        "bid": bid_id,
+        "mode": mode.value,
+        "quote": format(value, "f"),
+        "attachments": [[f.name, hashlib.sha256(f.content).hexdigest()] for f in files],
+    }
+    return json.dumps(body, sort_keys=True).encode()
+
+
 __all__ = [
     "AmendmentView",
     "BidView",
     "ProcurementView",
     "Reason",
     "amendment_view",
+    "attachments_of",
     "avoidance_reason_of",
     "bid_view",
+    "confirmation",
+    "fingerprint",
     "form_link",
     "procurement_view",
     "quote_params",

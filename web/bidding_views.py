@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -41,7 +42,7 @@ class FieldError:
 
     field: str
     code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = default(default_factory=dict)
 
 
 class BidState(enum.StrEnum):
