@@ -204,11 +204,7 @@ async def test_another_firm_and_officials_see_nothing_of_a_bid(
     refused = await client.post("/bidding/withdraw", data=_form(rival_csrf, bid=bid_id, confirmed=1))
     assert refused.status_code == 404
     form = await client.get(f"/bidding/form?procurement={world['open']}", headers=HTML)
-    assert (
-        form.status_code == 200
-        and "我的报价" not in form.text
-        and receipt_path not in form.text
-    )
+    assert form.status_code == 200 and "我的报价" not in form.text and receipt_path not in form.text
 
     for name, role in (("p.super", Role.SUPERVISOR), ("p.admin", Role.ADMIN)):
         await make_user(name, role)
