@@ -212,3 +212,13 @@ def may_edit_procurement(principal: Principal | None, owner_organisation_id: int
     """Editing a draft, publishing, amending and cancelling are the owner organisation's
     acts, done by its owner accounts; nobody acts for it."""
     return acts_for_owner(principal, owner_organisation_id)
+
+
+# -- bids --------------------------------------------------------------------------------------
+def may_read_opening(principal: Principal | None, owner_organisation_id: int, *, bid_on_it: bool) -> bool:
+    """The opening list (开标记录), once the bids are opened: the owner's organisation, the
+    officials, and the firms that bid on the procurement. Before the opening nobody reads
+    it (the bid service refuses and audits the attempt)."""
+    if principal is None:
+        return False
+    return is_official(principal) or acts_for_owner(principal, owner_organisation_id) or bid_on_it

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -55,7 +57,12 @@ class AuditSealer:
 
 class BackgroundWork:
     def __init__(
-        self, database: Database, *, seal_interval_seconds: int, clock: Clock | None = None
+        self,
+        database: Database,
+        *,
+        seal_interval_seconds: int,
+        clock: Clock | None = None,
+        advance: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.database = database
         self.clock = clock or SystemClock()
@@ -79,6 +86,28 @@ class BackgroundWork:
             max_instances=1,
             coalesce=True,
         )
+
+        # Closing bidding and opening the bids (market.lifecycle). A bid's timeliness never
+        # waits for this job (the bid service checks the deadline itself); a tick only sets
+        # how soon after the deadline the opening list appears.
+        self.advance = advance
+        if advance is not None:
+            self.scheduler.add_job(
+                self.advance_procurements,
+                "interval",
+                seconds=15,
+                id="advance-procurements",
+                max_instances=1,
+                coalesce=True,
+            )
+
+    async def advance_procurements(self) -> None:
+        if self.advance is None:
+            return
+        try:
+            await self.advance(self.clock.now())
+        except Exception:  # the next tick tries again
+            log.exception("advancing procurements failed")
 
     async def lift_expired_suspensions(self) -> list[int]:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -18,11 +19,13 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from market import lifecycle
 from market.clock import Clock, SystemClock
 from market.db import Database
 from market.document_check import MAX_UPLOAD_BYTES
 from market.document_office import DocumentOffice
 from market.errors import ConfigurationError
+from market.procurement.terms import procurement_terms_of
 from market.registry.vocabulary import vocabulary_of
 from market.scheduler import BackgroundWork
 from market.settings import Settings
@@ -31,6 +34,7 @@ from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
 from web.controllers.bidding_pages import BiddingPages
+from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.health import healthz
@@ -70,6 +74,8 @@ ROUTE_HANDLERS: list[Any] = [
     RegistryImportController,
     CalendarController,
     BiddingPages,
+    BidController,
+    OpeningController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
@@ -111,7 +117,16 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         state.bid_key()  # a missing or exposed key file stops the start, before any bid
         work = BackgroundWork(
-            database, seal_interval_seconds=settings.audit_seal_interval_seconds, clock=state.clock
+            database,
+            seal_interval_seconds=settings.audit_seal_interval_seconds,
+            clock=state.clock,
+            advance=functools.partial(
+                lifecycle.advance,
+                database,
+                state.bid_key(),
+                vocabulary=state.vocabulary,
+                terms=procurement_terms_of(settings),
+            ),
         )
         if run_background:
             work.start()
@@ -160,6 +175,7 @@ def create_app(
                 Tag(name="audit"),
                 Tag(name="documents"),
                 Tag(name="calendar"),
+                Tag(name="bids"),
             ],
             components=Components(
                 security_schemes={

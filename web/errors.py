@@ -26,6 +26,7 @@ from market.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
+from market.sealed.keys import BidKeyMismatch
 from web.observability import request_id_of
 from web.state import AppState
 
@@ -40,6 +41,9 @@ _STATUS: dict[type[MarketError], int] = {
     PermissionDenied: 403,
     TooManyAttempts: 429,
     DatabaseUnavailable: 503,
+    # the loaded key file is not the one the procurement's data key was wrapped under: an
+    # operator restores the file the message names; the bid is not the sender's fault
+    BidKeyMismatch: 503,
 }
 
 RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "code", "request", "headers"})

@@ -153,6 +153,9 @@ class RequestLog:
         route = scope.get("path_template") or None  # None: no route matched
         user = scope.get("user")
         client = scope.get("client")
+        if is_sealed(scope):
+            # a bid route: who asked, from where, would tell who bids (docs/sealed-bids.md)
+            user = client = None
         request_log.info(
             "%s %s %d", scope["method"], route or scope["path"], status,
             extra={
@@ -166,6 +169,12 @@ class RequestLog:
                 "client": client[0] if client else None,
             },
         )
+
+
+def is_sealed(scope: Scope) -> bool:
+    """Whether the matched route is marked ``opt={"sealed": True}`` (the bid routes)."""
+    handler = scope.get("route_handler")
+    return bool(handler is not None and getattr(handler, "opt", {}).get("sealed"))
 
 
 def log_requests(app: Litestar) -> None:

@@ -16,37 +16,36 @@ and only {version, digest}, and every refusal speaks of the caller's own bid onl
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from market import audit, policy
+from market import audit
 from market.audit import Actor
 from market.bidding import rules
-from market.bidding.rules import BidNotAllowed, Reason
+from market.bidding.idempotency import RequestTags, replayed, request_tags
+from market.bidding.readiness import NOT_A_BIDDER, Readiness, bid_readiness
+from market.bidding.rules import BidNotAllowed
 from market.bidding.store import (
     Receipt,
     data_key,
+    firm_reasons,
     procurement_of,
     receipt_of,
+    shared_procurement,
     terms_version,
     version_of,
 )
 from market.db import UnitOfWork
-from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from market.models import Bid, BidVersion, Organisation, Procurement
+from market.errors import Conflict, NotFound, PermissionDenied
+from market.models import Bid, BidVersion, Procurement
 from market.principal import Principal, Role
 from market.procurement.draft import DraftTerms
 from market.procurement.service import stored_terms
 from market.procurement.terms import ProcurementTerms
-from market.registry.eligibility import explain
-from market.registry.records import InvalidRecord
-from market.registry.requirements import requirements_from
 from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import (
     Attachment,
@@ -54,7 +53,6 @@ from market.sealed.bids import (
     Envelope,
     Quote,
     bidder_token,
-    canonical_json,
     seal_bid,
     seal_envelope,
 )
@@ -77,9 +75,6 @@ SEALED_ACTOR = Actor(None, "投标人（开标前保密）")
 """Who the audit log says acted on a bid before the opening; the opening's entry names the
 firm and the user of every version."""
 
-IDEMPOTENCY_KEY_MOST = 200
-NOT_A_BIDDER = "bids are made by an intermediary (中介机构) account of its firm"
-
 
 # -- who bids ---------------------------------------------------------------------------------
 def _firm_of(principal: Principal) -> int:
@@ -87,16 +82,6 @@ def _firm_of(principal: Principal) -> int:
     if Role.INTERMEDIARY not in principal.roles or principal.organisation_id is None:
         raise PermissionDenied(NOT_A_BIDDER)
     return principal.organisation_id
-
-
-async def _procurement(uow: UnitOfWork, principal: Principal | None, procurement_id: int) -> Procurement:
-    """The procurement under a share lock; a draft the caller cannot see does not exist."""
-    row = await uow.session.scalar(
-        select(Procurement).where(Procurement.id == procurement_id).with_for_update(read=True)
-    )
-    if row is None or not policy.may_see_procurement(principal, row.owner_organisation_id, row.status.public):
-        raise NotFound(f"there is no procurement {procurement_id}", procurement_id=procurement_id)
-    return row
 
 
 async def _own_bid(
@@ -111,34 +96,13 @@ async def _own_bid(
     procurement_id = None if tag is None else await procurement_of(uow, bid_key, tag)
     if procurement_id is None:
         raise missing
-    row = await _procurement(uow, principal, procurement_id)
+    row = await shared_procurement(uow, principal, procurement_id)
     dek = await data_key(uow, bid_key, row)
     query = select(Bid).where(Bid.id == bid_id)
     bid = await uow.session.scalar(query.with_for_update() if lock else query)
     if bid is None or not hmac.compare_digest(bid.bidder, bidder_token(dek, principal.organisation_id)):
         raise missing
     return row, dek, bid
-
-
-async def _may_bid(
-    uow: UnitOfWork, vocabulary: Vocabulary, draft: DraftTerms, registry: str, firm_id: int, now: datetime
-) -> list[Reason]:
-    """Avoidance first (its reason is the owner's), then the registries' eligibility at
-    ``now`` against the requirements the procurement stored."""
-    uscc = await uow.session.scalar(select(Organisation.uscc).where(Organisation.id == firm_id))
-    avoided = rules.avoidance_reason(draft, uscc)
-    if avoided is not None:
-        return [avoided]
-    try:
-        requirements = requirements_from(vocabulary, {**draft.requirements, "kind": registry})
-    except InvalidRecord:  # stored terms were checked at publication; a changed vocabulary
-        unreadable = "the procurement's requirements no longer read; ask the owner"
-        return [Reason("requirements-unreadable", unreadable)]
-    try:
-        explanation = await explain(uow, vocabulary, requirements, firm_id, now)
-    except NotFound:
-        return [Reason("not-a-firm", "your organisation is not a firm in the registries")]
-    return [Reason(r.code, r.message) for r in explanation.reasons]
 
 
 async def _check_may_bid(
@@ -150,7 +114,7 @@ async def _check_may_bid(
     now: datetime,
 ) -> DraftTerms:
     draft = stored_terms(row)
-    reasons = await _may_bid(uow, vocabulary, draft, terms.of(row.kind).registry, firm_id, now)
+    reasons = await firm_reasons(uow, vocabulary, draft, terms.of(row.kind).registry, firm_id, now)
     if reasons:
         raise BidNotAllowed(reasons)
     return draft
@@ -166,49 +130,6 @@ def _check_open(terms: ProcurementTerms, row: Procurement, now: datetime) -> Non
     )
 
 
-# -- Idempotency-Key ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _Tags:
-    idempotency: str
-    request: str
-
-
-def _tags(dek: DataKey, principal: Principal, key: str | None, operation: str, body: bytes) -> _Tags | None:
-    """HMACs under the procurement's data key of (user, key) and of (operation, body): a retry
-    finds its first answer, and the row shows neither who sent it nor what."""
-    if key is None:
-        return None
-    if not key or len(key) > IDEMPOTENCY_KEY_MOST or not key.isascii() or not key.isprintable():
-        raise InvalidInput(
-            f"an Idempotency-Key is 1 to {IDEMPOTENCY_KEY_MOST} printable ASCII characters",
-            field="Idempotency-Key",
-        )
-    subkey = dek.subkey(b"market bid idempotency/1")
-    ident = hmac.new(subkey, canonical_json(["key", principal.user_id, key]), hashlib.sha256).hexdigest()
-    request = hmac.new(subkey, canonical_json(["request", operation]) + b"\0" + body, hashlib.sha256)
-    return _Tags(ident, request.hexdigest())
-
-
-async def _replayed(uow: UnitOfWork, row: Procurement, tags: _Tags | None) -> Receipt | None:
-    """The first answer to a retried request, or None for a new one; the same key with
-    another request is a 409."""
-    if tags is None:
-        return None
-    earlier = await uow.session.scalar(
-        select(BidVersion).where(BidVersion.idempotency_tag == tags.idempotency)
-    )
-    if earlier is None:
-        return None
-    if earlier.request_tag is None or not hmac.compare_digest(earlier.request_tag, tags.request):
-        raise Conflict(
-            "this Idempotency-Key was already used for another request; send a new key for a new bid",
-            code_detail="idempotency-key-reused",
-        )
-    bid = await uow.session.get(Bid, earlier.bid_id)
-    assert bid is not None
-    return receipt_of(row, bid, earlier)
-
-
 # -- writing a version -------------------------------------------------------------------------
 async def _seal_version(
     uow: UnitOfWork,
@@ -221,7 +142,7 @@ async def _seal_version(
     quote: Quote,
     attachments: Sequence[Attachment],
     now: datetime,
-    tags: _Tags | None,
+    tags: RequestTags | None,
     action: str,
 ) -> BidVersion:
     assert row.reference is not None
@@ -268,12 +189,12 @@ async def submit(
     """A firm's first bid on a procurement (or a new one after it withdrew): checked against
     the stored terms, the firm's eligibility now and the avoidance list, sealed, stored."""
     firm_id = _firm_of(principal)
-    row = await _procurement(uow, principal, procurement_id)
+    row = await shared_procurement(uow, principal, procurement_id)
     if not terms.of(row.kind).takes_bids:
         _check_open(terms, row, now)
     dek = await data_key(uow, bid_key, row)
-    tags = _tags(dek, principal, idempotency_key, "submit", request_body)
-    replay = await _replayed(uow, row, tags)
+    tags = request_tags(dek, principal, idempotency_key, "submit", request_body)
+    replay = await replayed(uow, row, tags)
     if replay is not None:
         return replay
     _check_open(terms, row, now)
@@ -302,7 +223,7 @@ async def submit(
     bid_id = inserted.scalar_one_or_none()
     if bid_id is None:
         # a retry that raced its first attempt finds the first answer now
-        replay = await _replayed(uow, row, tags)
+        replay = await replayed(uow, row, tags)
         if replay is not None:
             return replay
         live = await uow.session.scalar(
@@ -339,8 +260,8 @@ async def replace(
     confirms the current terms."""
     firm_id = _firm_of(principal)
     row, dek, bid = await _own_bid(uow, principal, bid_key, bid_id, lock=True)
-    tags = _tags(dek, principal, idempotency_key, f"replace {bid_id}", request_body)
-    replay = await _replayed(uow, row, tags)
+    tags = request_tags(dek, principal, idempotency_key, f"replace {bid_id}", request_body)
+    replay = await replayed(uow, row, tags)
     if replay is not None:
         return replay
     _check_open(terms, row, now)
@@ -428,7 +349,7 @@ async def my_bid(
     it never bid (or the caller bids for no firm)."""
     if Role.INTERMEDIARY not in principal.roles or principal.organisation_id is None:
         return None
-    row = await _procurement(uow, principal, procurement_id)
+    row = await shared_procurement(uow, principal, procurement_id)
     if row.reference is None or row.quote_mode is None:
         return None
     dek = await data_key(uow, bid_key, row)
@@ -444,42 +365,3 @@ async def my_bid(
     if bid is None:
         return None
     return receipt_of(row, bid, await version_of(uow, bid))
-
-
-# -- may I bid? ----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Readiness:
-    """Whether the principal's firm may bid on a procurement now, and every reason why not."""
-
-    procurement_id: int
-    may_bid: bool
-    reasons: tuple[Reason, ...]
-
-
-async def bid_readiness(
-    uow: UnitOfWork,
-    principal: Principal,
-    vocabulary: Vocabulary,
-    procurement_id: int,
-    now: datetime,
-    *,
-    terms: ProcurementTerms | None = None,
-) -> Readiness:
-    """What the intermediary's pages show beside a procurement: bidding open or not, the
-    avoidance list, the registries' eligibility, each by code."""
-    row = await _procurement(uow, principal, procurement_id)
-    takes_bids = terms.of(row.kind).takes_bids if terms is not None else row.quote_mode is not None
-    reasons: list[Reason] = []
-    closed = rules.bidding_reason(
-        row.status, row.bid_deadline, now, takes_bids=takes_bids, cancel_reason=row.cancel_reason
-    )
-    if closed is not None:
-        reasons.append(closed)
-    if Role.INTERMEDIARY not in principal.roles or principal.organisation_id is None:
-        reasons.append(Reason("not-a-bidder", NOT_A_BIDDER))
-    elif takes_bids:
-        registry = terms.of(row.kind).registry if terms is not None else "intermediary"
-        reasons += await _may_bid(
-            uow, vocabulary, stored_terms(row), registry, principal.organisation_id, now
-        )
-    return Readiness(row.id, not reasons, tuple(reasons))

@@ -12,14 +12,23 @@ new procurement costs one query the first time one of its bids is read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from market import policy
+from market.bidding import rules
+from market.bidding.rules import Reason
 from market.db import UnitOfWork
 from market.errors import NotFound
-from market.models import Bid, BidVersion, Procurement, ProcurementKey, ProcurementVersion
+from market.models import Bid, BidVersion, Organisation, Procurement, ProcurementKey, ProcurementVersion
+from market.principal import Principal
+from market.procurement.draft import DraftTerms
 from market.procurement.states import ProcurementStatus
+from market.registry.eligibility import explain
+from market.registry.records import InvalidRecord
+from market.registry.requirements import requirements_from
+from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import DataKey, KeyEncryptionKey, WrappedKey, procurement_tag
 
 
@@ -100,10 +109,43 @@ def receipt_of(row: Procurement, bid: Bid, version: BidVersion) -> Receipt:
         version=version.version,
         procurement_id=row.id,
         reference=row.reference,
-        submitted_at=version.submitted_at,
+        submitted_at=version.submitted_at.astimezone(UTC),
         digest=version.digest,
-        withdrawn_at=bid.withdrawn_at,
+        withdrawn_at=bid.withdrawn_at.astimezone(UTC) if bid.withdrawn_at else None,
         counts=counts(bid, row),
         procurement_status=row.status,
         cancel_reason=row.cancel_reason,
     )
+
+
+async def firm_reasons(
+    uow: UnitOfWork, vocabulary: Vocabulary, draft: DraftTerms, registry: str, firm_id: int, now: datetime
+) -> list[Reason]:
+    """Avoidance first (its reason is the owner's), then the registries' eligibility at
+    ``now`` against the requirements the procurement stored."""
+    uscc = await uow.session.scalar(select(Organisation.uscc).where(Organisation.id == firm_id))
+    avoided = rules.avoidance_reason(draft, uscc)
+    if avoided is not None:
+        return [avoided]
+    try:
+        requirements = requirements_from(vocabulary, {**draft.requirements, "kind": registry})
+    except InvalidRecord:  # stored terms were checked at publication; a changed vocabulary
+        unreadable = "the procurement's requirements no longer read; ask the owner"
+        return [Reason("requirements-unreadable", unreadable)]
+    try:
+        explanation = await explain(uow, vocabulary, requirements, firm_id, now)
+    except NotFound:
+        return [Reason("not-a-firm", "your organisation is not a firm in the registries")]
+    return [Reason(r.code, r.message) for r in explanation.reasons]
+
+
+async def shared_procurement(
+    uow: UnitOfWork, principal: Principal | None, procurement_id: int
+) -> Procurement:
+    """The procurement under a share lock; a draft the caller cannot see does not exist."""
+    row = await uow.session.scalar(
+        select(Procurement).where(Procurement.id == procurement_id).with_for_update(read=True)
+    )
+    if row is None or not policy.may_see_procurement(principal, row.owner_organisation_id, row.status.public):
+        raise NotFound(f"there is no procurement {procurement_id}", procurement_id=procurement_id)
+    return row

@@ -1,0 +1,214 @@
+"""Sealed bids over HTTP (中介机构 报价): submit, replace, withdraw, re-confirm, receipts, and
+the opening list once the bids are opened.
+
+No bid route carries a procurement id in its path (the procurement travels in the body or,
+for "my bid on this procurement", in the query string, which is never logged), and every
+one is marked ``sealed``: the request log leaves out the user and the client address, so
+the access log cannot tie a user to a bid (web.observability).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import HeaderParameter, JSONBody
+
+from market.bidding import service
+from market.bidding.opening_list import SealedUntilOpening, opening_list
+from market.errors import NotFound
+from market.models import Role
+from market.procurement.terms import procurement_terms_of
+from web.auth import requires, signed_in
+from web.bid_schemas import (
+    BID_BODY_BYTES,
+    BidCreate,
+    BidReplace,
+    OpeningView,
+    ProcurementQuery,
+    ReceiptView,
+)
+from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.params import Id
+
+SEALED = {"sealed": True}
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        max_length=200,
+        description="a retry with the same key and body gets the first receipt; another body 409",
+    ),
+]
+
+
+class BidController(Controller):
+    path = "/api/bids"
+    tags = ["bids"]
+    guards = [requires(Role.INTERMEDIARY)]
+    opt = SEALED
+
+    @post(
+        "/",
+        summary="Submit a sealed bid (提交报价)",
+        description="Sealed at once under the procurement's key; nobody reads it before the "
+        "opening. Refused with the reasons when the firm is not eligible now or is on the "
+        "avoidance list (403), when it already has a live bid or bidding has closed (409), or "
+        "when the quote breaks the ceiling, floor or quote mode (422).",
+        request_max_body_size=BID_BODY_BYTES,
+        status_code=201,
+    )
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[BidCreate],
+        uow: UoW,
+        actor: CurrentActor,
+        principal: CurrentPrincipal,
+        app_state: State,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ReceiptView:
+        receipt = await service.submit(
+            uow,
+            actor,
+            principal,
+            app_state.bid_key(),
+            data.procurement_id,
+            data.quote.quote(),
+            app_state.clock.now(),
+            vocabulary=app_state.vocabulary,
+            terms=procurement_terms_of(app_state.settings),
+            attachments=data.files(),
+            idempotency_key=idempotency_key,
+            request_body=await request.body(),
+        )
+        await uow.commit()
+        return ReceiptView.of(receipt)
+
+    @get(
+        "/",
+        summary="My firm's bid on a procurement",
+        description="The live bid, else the latest withdrawn one; 404 if the firm never bid.",
+    )
+    async def mine(
+        self, procurement_id: ProcurementQuery, uow: UoW, principal: CurrentPrincipal, app_state: State
+    ) -> ReceiptView:
+        receipt = await service.my_bid(uow, principal, app_state.bid_key(), procurement_id)
+        if receipt is None:
+            raise NotFound(f"your firm has no bid on procurement {procurement_id}")
+        return ReceiptView.of(receipt)
+
+    @get("/{bid_id:int}", summary="A bid's receipt (回执)", description="Your firm's bids only.")
+    async def get_receipt(
+        self, bid_id: Id, uow: UoW, principal: CurrentPrincipal, app_state: State
+    ) -> ReceiptView:
+        return ReceiptView.of(await service.receipt(uow, principal, app_state.bid_key(), bid_id))
+
+    @get(
+        "/{bid_id:int}/receipt",
+        summary="Download the receipt (下载回执)",
+        description="The receipt as a JSON file, to keep.",
+        media_type="application/json",
+    )
+    async def download_receipt(
+        self, bid_id: Id, uow: UoW, principal: CurrentPrincipal, app_state: State
+    ) -> Response[bytes]:
+        receipt = ReceiptView.of(await service.receipt(uow, principal, app_state.bid_key(), bid_id))
+        body = {
+            "bid_id": receipt.bid_id,
+            "version": receipt.version,
+            "procurement_id": receipt.procurement_id,
+            "reference": receipt.reference,
+            "submitted_at": receipt.submitted_at.isoformat(),
+            "digest_sha256": receipt.digest,
+        }
+        name = f"bid-{receipt.bid_id}-v{receipt.version}-receipt.json"
+        return Response(
+            json.dumps(body, ensure_ascii=False, indent=2).encode(),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @put(
+        "/{bid_id:int}",
+        summary="Replace the bid (修改报价)",
+        description="A new version; earlier versions are kept. Also confirms the current terms.",
+        request_max_body_size=BID_BODY_BYTES,
+    )
+    async def replace(
+        self,
+        request: Request[Any, Any, Any],
+        bid_id: Id,
+        data: JSONBody[BidReplace],
+        uow: UoW,
+        actor: CurrentActor,
+        principal: CurrentPrincipal,
+        app_state: State,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ReceiptView:
+        receipt = await service.replace(
+            uow,
+            actor,
+            principal,
+            app_state.bid_key(),
+            bid_id,
+            data.quote.quote(),
+            app_state.clock.now(),
+            vocabulary=app_state.vocabulary,
+            terms=procurement_terms_of(app_state.settings),
+            attachments=data.files(),
+            idempotency_key=idempotency_key,
+            request_body=await request.body(),
+        )
+        await uow.commit()
+        return ReceiptView.of(receipt)
+
+    @post("/{bid_id:int}/withdraw", summary="Withdraw the bid (撤回报价)", status_code=200)
+    async def withdraw(
+        self, bid_id: Id, uow: UoW, actor: CurrentActor, principal: CurrentPrincipal, app_state: State
+    ) -> ReceiptView:
+        receipt = await service.withdraw(
+            uow, actor, principal, app_state.bid_key(), bid_id, app_state.clock.now()
+        )
+        await uow.commit()
+        return ReceiptView.of(receipt)
+
+    @post(
+        "/{bid_id:int}/confirm",
+        summary="Re-confirm the bid after an amendment (确认报价)",
+        description="After an amendment bidders rely on, a bid counts only once re-confirmed "
+        "(or replaced). The quote stays sealed: if the new ceiling or floor excludes it, replace it.",
+        status_code=200,
+    )
+    async def confirm(
+        self, bid_id: Id, uow: UoW, actor: CurrentActor, principal: CurrentPrincipal, app_state: State
+    ) -> ReceiptView:
+        receipt = await service.reconfirm(
+            uow, actor, principal, app_state.bid_key(), bid_id, app_state.clock.now()
+        )
+        await uow.commit()
+        return ReceiptView.of(receipt)
+
+
+class OpeningController(Controller):
+    path = "/api/procurements"
+    tags = ["bids"]
+    guards = [signed_in]
+
+    @get(
+        "/{procurement_id:int}/opening",
+        summary="The opening list (开标记录)",
+        description="After the opening: the owner's organisation, the procurement's bidders, "
+        "supervisors and administrators. Before it everyone is refused (403) and the attempt "
+        "is written to the audit log.",
+    )
+    async def opening(
+        self, procurement_id: Id, uow: UoW, actor: CurrentActor, principal: CurrentPrincipal, app_state: State
+    ) -> OpeningView:
+        try:
+            found = await opening_list(uow, actor, principal, app_state.bid_key(), procurement_id)
+        except SealedUntilOpening:
+            await uow.commit()  # the refusal is audited: keep its entry
+            raise
+        return OpeningView.of(found)
