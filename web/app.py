@@ -39,6 +39,8 @@ from web.controllers.calendar import CalendarController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
+from web.controllers.procurement_attachments import ProcurementAttachmentController
+from web.controllers.procurements import ProcurementController
 from web.controllers.registry import RegistryController
 from web.controllers.registry_admin import RegistryAdministration
 from web.controllers.registry_import import RegistryImportController
@@ -76,6 +78,8 @@ ROUTE_HANDLERS: list[Any] = [
     BiddingPages,
     BidController,
     OpeningController,
+    ProcurementController,
+    ProcurementAttachmentController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 
 from market.db import UnitOfWork
-from market.errors import InvalidInput, PermissionDenied
+from market.errors import InvalidInput, NotFound, PermissionDenied
 from market.models import Organisation, Procurement, ProcurementAttachment, ProcurementVersion
 from market.principal import Principal
 from market.procurement import service
@@ -44,11 +44,14 @@ __all__ = [
     "ProcurementSummary",
     "SearchFilters",
     "VersionEntry",
+    "attachments_of",
     "detail",
     "eligibility_now",
     "of_organisation",
     "requirements_of",
     "search_public",
+    "version_detail",
+    "versions_of",
 ]
 
 #: Most characters of a text search (the words of a title or a reference, not a document).
@@ -309,3 +312,22 @@ async def detail(uow: UnitOfWork, principal: Principal | None, procurement_id: i
         cancel_reason=row.cancel_reason,
         bids_valid_from=row.bids_valid_from,
     )
+
+
+async def version_detail(
+    uow: UnitOfWork, principal: Principal | None, procurement_id: int, sequence: int
+) -> tuple[VersionEntry, DraftTerms]:
+    """One published version with the whole terms it published."""
+    row = await service.load(uow, principal, procurement_id)
+    found = await uow.session.scalar(
+        select(ProcurementVersion).where(
+            ProcurementVersion.procurement_id == row.id, ProcurementVersion.sequence == sequence
+        )
+    )
+    if found is None:
+        raise NotFound(f"procurement {procurement_id} has no version {sequence}", sequence=sequence)
+    terms = draft_from_input(found.terms)
+    entry = VersionEntry(
+        found.sequence, found.created_at, found.reason, dict(found.diff), service.terms_digest(terms)
+    )
+    return entry, terms

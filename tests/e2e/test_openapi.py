@@ -17,7 +17,12 @@ from tests.registry_data import contractor, intermediary
 Client = AsyncTestClient  # type: ignore[type-arg]
 METHODS = ("get", "post", "put", "patch", "delete")
 # answers that are files or pages, documented by their media type and not as JSON
-NOT_JSON = ("application/pdf", "text/html", "application/vnd.openxmlformats-officedocument")
+NOT_JSON = (
+    "application/pdf",
+    "text/html",
+    "application/vnd.openxmlformats-officedocument",
+    "application/octet-stream",  # a procurement attachment: PDF, DOCX, XLSX or ZIP
+)
 
 
 async def _openapi(client: Client) -> dict[str, Any]:
