@@ -68,7 +68,7 @@ class BiddingPages(Controller):
         return Template(template_name=f"bidding/{name}", context=context, status_code=status_code)
 
     # -- the list -------------------------------------------------------------------------------
-    @get("/", summary="Procurements my firm may bid on (可参与的采购项目)")
+    @get("/", opt=SEALED, summary="Procurements my firm may bid on (可参与的采购项目)")
     async def list_page(
         self, principal: CurrentPrincipal, uow: UoW, app_state: State, page: Page = 1
     ) -> Template:
