@@ -286,3 +286,22 @@ async def test_at_the_deadline_the_form_says_bidding_closed(
     assert "报价已截止" in response.text and 'id="bid-form"' not in response.text
     async with fresh_database.database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Bid)) == 0
+
+
+async def test_the_bid_pages_log_neither_user_nor_address_nor_procurement(
+    client: Client, fresh_database: ClonedDatabase, clock: FixedClock, caplog: Any
+) -> None:
+    world = await _world(client, fresh_database, clock)
+    csrf = await _sign_in(client, "p.agency")
+    caplog.set_level("INFO", logger="market.request")
+    await client.get(f"/bidding/form?procurement={world['open']}", headers=HTML)
+    receipt_path = _receipt_path(await _submit(client, csrf, world["open"], "150000"))
+    await client.get(receipt_path, headers=HTML)
+    await client.get("/bidding", headers=HTML)
+    lines = [
+        r for r in caplog.records if getattr(r, "event", None) == "request" and r.path.startswith("/bidding")
+    ]
+    # the procurement travels in the query string or the form, which are never logged
+    assert {r.path for r in lines} == {"/bidding/form", "/bidding/submit", receipt_path, "/bidding"}
+    for line in lines:
+        assert line.user_id is None and line.client is None, line.__dict__
