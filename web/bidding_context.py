@@ -39,7 +39,8 @@ from web.bidding_views import (
     yuan,
 )
 
-PAGE_OF_PROCUREMENT = "/procurements/{id}"  # the public page (owner-pages), with its 变更公告
+PAGE_OF_PROCUREMENT = "/procurements/{id}"  # the public page (owner-pages)
+AMENDMENTS_OF_PROCUREMENT = PAGE_OF_PROCUREMENT + "#amendments"  # its 变更公告
 
 
 def form_link(procurement_id: int) -> str:
@@ -74,6 +75,7 @@ class ProcurementView:
     version: int  # the terms' version: 1 at publication, one more per amendment
     description: str
     page_link: str
+    amendments_link: str
     form_link: str
     cancel_reason: str
     cancelled_at: str
@@ -114,6 +116,7 @@ def procurement_view(
         version=max((v.sequence for v in detail.versions), default=1),
         description=draft.description,
         page_link=PAGE_OF_PROCUREMENT.format(id=summary.id),
+        amendments_link=AMENDMENTS_OF_PROCUREMENT.format(id=summary.id),
         form_link=form_link(summary.id),
         cancel_reason=detail.cancel_reason,
         cancelled_at=china(detail.cancelled_at),

@@ -259,7 +259,8 @@ async def test_an_amendment_asks_for_reconfirmation_and_a_cancellation_is_told_o
         )
         await uow.commit()
     form = await client.get(f"/bidding/form?procurement={world['open']}", headers=HTML)
-    assert "请重新确认报价" in form.text and "最高限价调整" in form.text and "最高限价" in form.text
+    assert "请重新确认报价" in form.text and "变更原因：最高限价调整" in form.text
+    assert "变更了最高限价" in form.text and "#amendments" in form.text
     assert "需重新确认" in (await client.get("/bidding", headers=HTML)).text
     confirmed = await client.post("/bidding/reconfirm", data=_form(csrf, bid=bid_id), follow_redirects=False)
     assert confirmed.status_code == 303
