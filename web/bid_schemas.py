@@ -113,6 +113,21 @@ class ReceiptView(Struct):
         )
 
 
+class ReceiptFile(Struct):
+    """The receipt as a file to keep (回执): what the opening list will show for the bid."""
+
+    bid_id: int
+    version: int
+    procurement_id: int
+    reference: str
+    submitted_at: datetime
+    digest_sha256: str
+
+    @classmethod
+    def of(cls, r: Receipt) -> ReceiptFile:
+        return cls(r.bid_id, r.version, r.procurement_id, r.reference, r.submitted_at, r.digest)
+
+
 class OpeningView(Struct):
     """开标记录: every live bid at the deadline, whether it counted and why not."""
 

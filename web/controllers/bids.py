@@ -9,7 +9,6 @@ the access log cannot tie a user to a bid (web.observability).
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
@@ -27,6 +26,7 @@ from web.bid_schemas import (
     BidReplace,
     OpeningView,
     ProcurementQuery,
+    ReceiptFile,
     ReceiptView,
 )
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
@@ -113,19 +113,11 @@ class BidController(Controller):
     )
     async def download_receipt(
         self, bid_id: Id, uow: UoW, principal: CurrentPrincipal, app_state: State
-    ) -> Response[bytes]:
-        receipt = ReceiptView.of(await service.receipt(uow, principal, app_state.bid_key(), bid_id))
-        body = {
-            "bid_id": receipt.bid_id,
-            "version": receipt.version,
-            "procurement_id": receipt.procurement_id,
-            "reference": receipt.reference,
-            "submitted_at": receipt.submitted_at.isoformat(),
-            "digest_sha256": receipt.digest,
-        }
+    ) -> Response[ReceiptFile]:
+        receipt = await service.receipt(uow, principal, app_state.bid_key(), bid_id)
         name = f"bid-{receipt.bid_id}-v{receipt.version}-receipt.json"
         return Response(
-            json.dumps(body, ensure_ascii=False, indent=2).encode(),
+            ReceiptFile.of(receipt),
             media_type="application/json",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
