@@ -33,6 +33,7 @@ from web.api_docs import OfflineSwaggerUI
 from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
+from web.controllers.bidding_pages import BiddingPages
 from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
@@ -84,6 +85,7 @@ ROUTE_HANDLERS: list[Any] = [
     ProcurementAttachmentController,
     BidController,
     OpeningController,
+    BiddingPages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
