@@ -9,11 +9,13 @@ from decimal import Decimal
 
 import pytest
 
+from market.principal import Principal, Role
 from market.problems import Problem
 from market.procurement.draft import Avoidance
 from market.procurement.draft_input import draft_from_input, terms_json
 from market.procurement.terms import load_procurement_terms
 from tests.unit.procurement.conftest import service_draft, works_draft
+from web.controllers.sign_in_pages import landing
 from web.page_access import safe_next
 from web.procurement_form import FormValues, form_field, form_of_terms, place, terms_input
 
@@ -114,3 +116,12 @@ def test_a_next_on_the_site_is_kept(target: str) -> None:
 def test_stored_money_comes_back_exactly() -> None:
     form = form_of_terms(terms_json(service_draft(floor=Decimal("100000.10"))))
     assert form.get("floor") == "100000.10" and form.get("bid_deadline") == "2026-11-09T10:00"
+
+
+@pytest.mark.parametrize(
+    ("roles", "where"),
+    [({Role.OWNER}, "/my/procurements"), ({Role.INTERMEDIARY}, "/bidding"), ({Role.SUPERVISOR}, "/")],
+)
+def test_each_role_lands_on_its_own_work_after_signing_in(roles: set[Role], where: str) -> None:
+    principal = Principal(1, "someone", "某人", frozenset(roles), 7, None)
+    assert landing(principal) == where

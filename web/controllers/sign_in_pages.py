@@ -34,7 +34,11 @@ PASSWORD_MAX = 1024
 
 def landing(principal: Principal) -> str:
     """Where a person lands after signing in with nowhere else to go."""
-    return "/my/procurements" if Role.OWNER in principal.roles else "/"
+    if Role.OWNER in principal.roles:
+        return "/my/procurements"
+    if Role.INTERMEDIARY in principal.roles:
+        return "/bidding"
+    return "/"
 
 
 class SignInPages(Controller):
