@@ -431,20 +431,51 @@ async def login(
 
 
 async def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal | None:
-    """The principal behind a session token, or None if it is unknown, expired or revoked."""
-    row = await uow.session.execute(
-        select(User, Firm.status)
-        .join(UserSession, UserSession.user_id == User.id)
-        .outerjoin(Firm, Firm.id == User.organisation_id)  # same round trip as the session check
-        .where(
-            UserSession.token_hash == token_digest(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-            User.is_active.is_(True),
-        )
+    """The principal behind a session token, or None if it is unknown, expired or revoked.
+
+    One statement, columns only: it runs before every signed-in request, so the roles come
+    aggregated in the same row (the ORM's ``selectin`` would be a second round trip) and no
+    User object is built. Nothing is written: a session has no "last seen" to update."""
+    roles = (
+        select(func.array_agg(UserRole.role))
+        .where(UserRole.user_id == User.id)
+        .correlate(User)
+        .scalar_subquery()
     )
-    found = row.one_or_none()
-    return principal_of(found[0], found[1]) if found else None
+    found = (
+        await uow.session.execute(
+            select(
+                User.id,
+                User.username,
+                User.display_name,
+                User.organisation_id,
+                Organisation.uscc,
+                Firm.status,
+                roles,
+            )
+            .join(UserSession, UserSession.user_id == User.id)
+            .outerjoin(Organisation, Organisation.id == User.organisation_id)
+            .outerjoin(Firm, Firm.id == User.organisation_id)
+            .where(
+                UserSession.token_hash == token_digest(token),
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > now,
+                User.is_active.is_(True),
+            )
+        )
+    ).one_or_none()
+    if found is None:
+        return None
+    user_id, username, display_name, organisation_id, uscc, firm_status, role_names = found
+    return Principal(
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        roles=frozenset(Role(r) for r in role_names or ()),
+        organisation_id=organisation_id,
+        organisation_uscc=uscc,
+        firm_status=firm_status,
+    )
 
 
 async def logout(uow: UnitOfWork, token: str, actor: Actor) -> None:
