@@ -43,6 +43,7 @@ __all__ = [
     "eligible_firms",
     "explain",
     "explain_to",
+    "is_eligible",
     "judge",
     "requirements_from",
 ]
@@ -145,6 +146,16 @@ async def eligible_firms(
     row: Any = (await uow.session.execute(arrays)).one()
     ids, usccs, credits = row
     return EligiblePool(list(ids or ()), list(usccs or ()), list(credits or ()))
+
+
+async def is_eligible(
+    uow: UnitOfWork, vocabulary: Vocabulary, requirements: Requirements, firm_id: int, at: datetime
+) -> bool:
+    """Whether one firm meets ``requirements`` at ``at``: the list's own query restricted to
+    that firm, as one EXISTS. Cheaper than :func:`explain` (no rows loaded, no Python rules),
+    so a caller that needs the reasons only on a refusal asks this first."""
+    query = eligibility_query(vocabulary, requirements, at).where(Firm.id == firm_id)
+    return bool(await uow.session.scalar(select(query.exists())))
 
 
 # -- one firm, with reasons ---------------------------------------------------------------
