@@ -20,13 +20,12 @@ import hmac
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 
 from market import audit
 from market.audit import Actor
 from market.bidding import rules
-from market.bidding.idempotency import RequestTags, replayed, request_tags
+from market.bidding.idempotency import replayed, request_tags
 from market.bidding.readiness import NOT_A_BIDDER, Readiness, bid_readiness
 from market.bidding.rules import BidNotAllowed
 from market.bidding.store import (
@@ -41,9 +40,10 @@ from market.bidding.store import (
     shared_procurement,
     version_of,
 )
+from market.bidding.versions import HELD, NEW_BID, NEXT_VERSION, SEALED_ACTOR, seal_version
 from market.db import UnitOfWork
 from market.errors import Conflict, NotFound, PermissionDenied
-from market.models import Bid, BidVersion, Procurement
+from market.models import Bid, Procurement
 from market.principal import Principal, Role
 from market.procurement.draft import DraftTerms
 from market.procurement.service import stored_terms
@@ -51,12 +51,8 @@ from market.procurement.terms import ProcurementTerms
 from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import (
     Attachment,
-    BidIdentity,
-    Envelope,
     Quote,
     bidder_token,
-    seal_bid,
-    seal_envelope,
 )
 from market.sealed.keys import KeyEncryptionKey, procurement_tag
 
@@ -72,11 +68,6 @@ __all__ = [
     "submit",
     "withdraw",
 ]
-
-SEALED_ACTOR = Actor(None, "投标人（开标前保密）")
-"""Who the audit log says acted on a bid before the opening; the opening's entry names the
-firm and the user of every version."""
-
 
 # -- who bids ---------------------------------------------------------------------------------
 def _firm_of(principal: Principal) -> int:
@@ -133,48 +124,6 @@ def _check_open(terms: ProcurementTerms, row: Procurement, now: datetime) -> Non
     )
 
 
-# -- writing a version -------------------------------------------------------------------------
-async def _seal_version(
-    uow: UnitOfWork,
-    actor: Actor,
-    found: Bidding,
-    bid_id: int,
-    firm_id: int,
-    version: int,
-    confirmed_terms_version: int,
-    quote: Quote,
-    attachments: Sequence[Attachment],
-    now: datetime,
-    tags: RequestTags | None,
-    action: str,
-) -> str:
-    """Seal and store one version with its audit entry (two INSERTs); its digest."""
-    row, dek = found.row, found.dek
-    assert row.reference is not None
-    identity = BidIdentity(bid_id, row.reference, firm_id, version)
-    sealed = seal_bid(dek, identity, quote, now, attachments)
-    envelope = Envelope(identity.firm_id, actor.id or 0, actor.address)
-    await uow.session.execute(
-        insert(BidVersion).values(
-            bid_id=bid_id,
-            version=version,
-            nonce=sealed.nonce,
-            ciphertext=sealed.ciphertext,
-            attachments=list(sealed.attachments),
-            envelope=seal_envelope(dek, identity, envelope),
-            terms_version=confirmed_terms_version,
-            digest=sealed.digest,
-            submitted_at=now,
-            idempotency_tag=tags.idempotency if tags else None,
-            request_tag=tags.request if tags else None,
-        )
-    )
-    await audit.record(
-        uow, SEALED_ACTOR, action, "bid", bid_id, {"version": version, "digest": sealed.digest}
-    )
-    return sealed.digest
-
-
 # -- the operations ------------------------------------------------------------------------------
 async def submit(
     uow: UnitOfWork,
@@ -214,19 +163,15 @@ async def submit(
     bidder = bidder_token(found.dek, firm_id)
     tag = procurement_tag(bid_key, row.id)
     inserted = await uow.session.execute(
-        insert(Bid)
-        .values(
-            procurement_tag=tag,
-            bidder=bidder,
-            current_version=1,
-            confirmed_terms_version=found.terms_version,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(
-            index_elements=[Bid.procurement_tag, Bid.bidder], index_where=Bid.withdrawn_at.is_(None)
-        )
-        .returning(Bid.id)
+        NEW_BID,
+        {
+            "procurement_tag": tag,
+            "bidder": bidder,
+            "current_version": 1,
+            "confirmed_terms_version": found.terms_version,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     bid_id = inserted.scalar_one_or_none()
     if bid_id is None:
@@ -241,7 +186,7 @@ async def submit(
             f"your firm already has a live bid on this procurement: bid {live}; replace or withdraw it",
             bid_id=live,
         )
-    digest = await _seal_version(
+    digest = await seal_version(
         uow, actor, found, bid_id, firm_id, 1, found.terms_version, quote, attachments, now, tags,
         "bid:submitted",
     )
@@ -270,11 +215,7 @@ async def replace(
     confirms the current terms."""
     firm_id = _firm_of(principal)
     missing = NotFound(f"your firm has no bid {bid_id}", bid_id=bid_id)
-    held = (
-        await uow.session.execute(
-            select(Bid.procurement_tag, Bid.bidder, Bid.withdrawn_at).where(Bid.id == bid_id)
-        )
-    ).one_or_none()
+    held = (await uow.session.execute(HELD, {"bid_id": bid_id})).one_or_none()
     procurement_id = None if held is None else await procurement_of(uow, bid_key, held.procurement_tag)
     if held is None or procurement_id is None:
         raise missing
@@ -298,19 +239,12 @@ async def replace(
     # meanwhile matches nothing, so nothing is written.
     version = (
         await uow.session.execute(
-            update(Bid)
-            .where(Bid.id == bid_id, Bid.withdrawn_at.is_(None))
-            .values(
-                current_version=Bid.current_version + 1,
-                confirmed_terms_version=found.terms_version,
-                updated_at=now,
-            )
-            .returning(Bid.current_version)
+            NEXT_VERSION, {"bid_id": bid_id, "confirmed": found.terms_version, "now": now}
         )
     ).scalar_one_or_none()
     if version is None:
         raise _withdrawn(bid_id)
-    digest = await _seal_version(
+    digest = await seal_version(
         uow, actor, found, bid_id, firm_id, version, found.terms_version, quote, attachments, now,
         tags, "bid:replaced",
     )

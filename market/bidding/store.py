@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from market import policy
 from market.bidding import rules
@@ -94,13 +93,19 @@ async def data_key(uow: UnitOfWork, bid_key: KeyEncryptionKey, row: Procurement)
     return bid_key.unwrap(WrappedKey(stored.key_id, stored.wrapped), row.reference)
 
 
-def _latest_terms_version() -> Any:
-    return (
-        select(func.max(ProcurementVersion.sequence))
-        .where(ProcurementVersion.procurement_id == Procurement.id)
-        .correlate(Procurement)
-        .scalar_subquery()
-    )
+_LATEST_TERMS_VERSION = (
+    select(func.max(ProcurementVersion.sequence))
+    .where(ProcurementVersion.procurement_id == Procurement.id)
+    .correlate(Procurement)
+    .scalar_subquery()
+)
+# built once, like the bid service's statements: a bid's hot path runs it every time
+_BIDDING = (
+    select(Procurement, ProcurementKey.key_id, ProcurementKey.wrapped, _LATEST_TERMS_VERSION)
+    .outerjoin(ProcurementKey, ProcurementKey.procurement_id == Procurement.id)
+    .where(Procurement.id == bindparam("procurement_id"))
+    .with_for_update(read=True, of=Procurement)
+)
 
 
 async def bidding(
@@ -114,14 +119,7 @@ async def bidding(
     """:func:`shared_procurement`, :func:`data_key` and :func:`terms_version` in one round
     trip (a bid's hot path). ``takes_bids(row)`` runs before the key is looked at: it may
     raise a better answer than "takes no bids" for a procurement without a data key."""
-    found = (
-        await uow.session.execute(
-            select(Procurement, ProcurementKey.key_id, ProcurementKey.wrapped, _latest_terms_version())
-            .outerjoin(ProcurementKey, ProcurementKey.procurement_id == Procurement.id)
-            .where(Procurement.id == procurement_id)
-            .with_for_update(read=True, of=Procurement)
-        )
-    ).one_or_none()
+    found = (await uow.session.execute(_BIDDING, {"procurement_id": procurement_id})).one_or_none()
     if found is None or not policy.may_see_procurement(
         principal, found[0].owner_organisation_id, found[0].status.public
     ):
