@@ -40,7 +40,7 @@ from market.bidding.store import (
     shared_procurement,
     version_of,
 )
-from market.bidding.versions import HELD, NEW_BID, NEXT_VERSION, SEALED_ACTOR, seal_version
+from market.bidding.versions import HELD, LOCK_BID, NEW_BID, NEXT_VERSION, SEALED_ACTOR, seal_version
 from market.db import UnitOfWork
 from market.errors import Conflict, NotFound, PermissionDenied
 from market.models import Bid, Procurement
@@ -224,6 +224,9 @@ async def replace(
         raise missing
     row = found.row
     tags = request_tags(found.dek, principal, idempotency_key, f"replace {bid_id}", request_body)
+    if tags is not None:
+        # a retry racing its first attempt waits for it here, then finds its receipt
+        await uow.session.execute(LOCK_BID, {"bid_id": bid_id})
     replay = await replayed(uow, row, tags)
     if replay is not None:
         return replay

@@ -33,6 +33,7 @@ _BIDS = cast("Table", Bid.__table__)
 _VERSIONS = cast("Table", BidVersion.__table__)
 _BID = _BIDS.c
 HELD = select(_BID.procurement_tag, _BID.bidder, _BID.withdrawn_at).where(_BID.id == bindparam("bid_id"))
+LOCK_BID = select(_BID.id).where(_BID.id == bindparam("bid_id")).with_for_update()
 NEW_BID = (
     insert(_BIDS)
     .on_conflict_do_nothing(
