@@ -13,8 +13,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from market import audit, policy
@@ -430,21 +431,55 @@ async def login(
     return Login(token=token, expires_at=expires, principal=principal)
 
 
-async def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal | None:
-    """The principal behind a session token, or None if it is unknown, expired or revoked."""
-    row = await uow.session.execute(
-        select(User, Firm.status)
-        .join(UserSession, UserSession.user_id == User.id)
-        .outerjoin(Firm, Firm.id == User.organisation_id)  # same round trip as the session check
+def _session_lookup() -> Any:
+    """The statement of :func:`authenticate`, built once: building a statement and its cache
+    key costs more Python time than PostgreSQL spends running it. Table columns rather than
+    mapped attributes, so no ORM machinery runs per request."""
+    users, sessions = User.__table__.c, UserSession.__table__.c
+    orgs, firms, user_roles = Organisation.__table__.c, Firm.__table__.c, UserRole.__table__.c
+    roles = select(func.array_agg(user_roles.role)).where(user_roles.user_id == users.id).scalar_subquery()
+    return (
+        select(
+            users.id, users.username, users.display_name, users.organisation_id, orgs.uscc, firms.status,
+            roles,
+        )
+        .select_from(User.__table__)
+        .join(UserSession.__table__, sessions.user_id == users.id)
+        .outerjoin(Organisation.__table__, orgs.id == users.organisation_id)
+        .outerjoin(Firm.__table__, firms.id == users.organisation_id)
         .where(
-            UserSession.token_hash == token_digest(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-            User.is_active.is_(True),
+            sessions.token_hash == bindparam("token_hash"),
+            sessions.revoked_at.is_(None),
+            sessions.expires_at > bindparam("now"),
+            users.is_active.is_(True),
         )
     )
-    found = row.one_or_none()
-    return principal_of(found[0], found[1]) if found else None
+
+
+_SESSION_LOOKUP = _session_lookup()
+
+
+async def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal | None:
+    """The principal behind a session token, or None if it is unknown, expired or revoked.
+
+    One statement, columns only: it runs before every signed-in request, so the roles come
+    aggregated in the same row (the ORM's ``selectin`` would be a second round trip) and no
+    User object is built. Nothing is written: a session has no "last seen" to update."""
+    found = (
+        await uow.session.execute(_SESSION_LOOKUP, {"token_hash": token_digest(token), "now": now})
+    ).one_or_none()
+    if found is None:
+        return None
+    user_id, username, display_name, organisation_id, uscc, firm_status, role_names = found
+    return Principal(
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        roles=frozenset(Role(r) for r in role_names or ()),
+        organisation_id=organisation_id,
+        organisation_uscc=uscc,
+        firm_status=None if firm_status is None else FirmStatus(firm_status),
+    )
 
 
 async def logout(uow: UnitOfWork, token: str, actor: Actor) -> None:

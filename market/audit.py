@@ -91,6 +91,17 @@ def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(_UNLOGGED, None)
 
 
+_RECORD = text(
+    "WITH entry AS ("
+    " INSERT INTO audit_entry (actor_id, actor_label, action, object_type, object_id,"
+    "  payload, client_address)"
+    " VALUES (:actor_id, :actor_label, :action, :object_type, :object_id,"
+    "  CAST(:payload AS jsonb), :address) RETURNING id)"
+    " INSERT INTO audit_unsealed (entry_id) SELECT id FROM entry"
+)
+"""One entry and its place in the sealing queue, in one statement (built once)."""
+
+
 async def record(
     uow: UnitOfWork,
     actor: Actor,
@@ -105,14 +116,7 @@ async def record(
         raise ValueError(f"audit action {action!r} must look like 'subject:action'")
     uow.wrote_audit = True
     await uow.session.execute(
-        text(
-            "WITH entry AS ("
-            " INSERT INTO audit_entry (actor_id, actor_label, action, object_type, object_id,"
-            "  payload, client_address)"
-            " VALUES (:actor_id, :actor_label, :action, :object_type, :object_id,"
-            "  CAST(:payload AS jsonb), :address) RETURNING id)"
-            " INSERT INTO audit_unsealed (entry_id) SELECT id FROM entry"
-        ),
+        _RECORD,
         {
             "actor_id": actor.id,
             "actor_label": actor.label,

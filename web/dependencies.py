@@ -11,11 +11,16 @@ from litestar.di import NamedDependency, Provide
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.principal import Principal
-from web.auth import current_principal
+from web.auth import REQUEST_UOW, current_principal
 from web.state import AppState
 
 
 async def provide_uow(request: Request[Any, Any, Any]) -> AsyncGenerator[UnitOfWork, None]:
+    # a signed-in request's session was read in its unit of work; the middleware closes it
+    shared = request.scope.get("state", {}).get(REQUEST_UOW)
+    if isinstance(shared, UnitOfWork):
+        yield shared
+        return
     async with AppState.of(request.app).database.unit_of_work() as uow:
         yield uow
 

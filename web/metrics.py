@@ -35,7 +35,7 @@ log = logging.getLogger("market.web")
 PROMETHEUS = PrometheusConfig(app_name="market", prefix="market", group_path=True)
 
 
-def operator_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def operator_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """No token configured: /metrics does not exist. Configured: the bearer token must match."""
     expected = AppState.of(connection.app).settings.metrics_token
     if expected is None:

@@ -16,12 +16,11 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from logging.handlers import QueueHandler, QueueListener
-from queue import SimpleQueue
 from typing import IO, Any
 
 from litestar import Litestar, Request
@@ -82,21 +81,63 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-class JsonLines(QueueHandler):
+class JsonLines(logging.Handler):
     """Formats in the thread that logs (where the request id is known) and writes from a
-    thread of its own, so a slow log reader never stalls the event loop."""
+    thread of its own, so a slow log reader never stalls the event loop.
+
+    The writer wakes every :attr:`interval` seconds and writes whatever lines came in one
+    go, rather than being woken for each line: under load a line per request (and one per
+    audit entry) made a thread switch each, which cost the service more than the line.
+    A line is written within ``interval``; a warning or worse wakes the writer at once, and
+    the lines still held are written when the handler is flushed or closed (and at exit)."""
+
+    interval = 0.05
 
     def __init__(self, stream: IO[str] | None = None) -> None:
-        super().__init__(SimpleQueue())
-        writer = logging.StreamHandler(stream or sys.stderr)  # default format: the message as is
-        self.listener = QueueListener(self.queue, writer)
-        self.listener.start()
-        atexit.register(self.listener.stop)
+        super().__init__()
+        self.stream = stream or sys.stderr
+        self._lines: list[str] = []
+        self._held = threading.Lock()  # guards _lines; emit only appends under it
+        self._write = threading.Lock()  # one writer at a time keeps the lines in order
+        self._wake = threading.Event()
+        self._closed = False
+        self._writer = threading.Thread(target=self._run, name="json-log-writer", daemon=True)
+        self._writer.start()
+        atexit.register(self.close)
 
-    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        prepared = super().prepare(record)
-        prepared.stack_info = None  # already in the JSON line (Python 3.11 leaves it for the writer)
-        return prepared
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        with self._held:
+            self._lines.append(line)
+        if record.levelno >= logging.WARNING:
+            self._wake.set()
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            self.flush()
+
+    def flush(self) -> None:
+        with self._write:
+            with self._held:
+                lines, self._lines = self._lines, []
+            if lines:
+                try:
+                    self.stream.write("\n".join(lines) + "\n")
+                    self.stream.flush()
+                except (OSError, ValueError):  # the reader went away; nothing to tell it
+                    pass
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        self.flush()
+        super().close()
 
 
 def json_logging(stream: IO[str] | None = None) -> LoggingConfig:

@@ -50,11 +50,16 @@ def sign_in_url(next_path: str) -> str:
     return f"{SIGN_IN_PATH}?{urlencode({'next': next_path})}"
 
 
-def owner_pages_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+_owners = requires(Role.OWNER)
+
+
+async def owner_pages_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """Owner (业主) accounts only; a visitor is sent to sign in first."""
     if signed_in_principal(connection) is None:
         raise SignInFirst("sign in first", extra={"code": "not-signed-in"})
-    requires(Role.OWNER)(connection, handler)
+    await _owners(connection, handler)
 
 
 def to_sign_in(request: Request[Any, Any, Any], exc: SignInFirst) -> Redirect:

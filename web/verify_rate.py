@@ -25,12 +25,18 @@ from market.settings import Settings
 VERIFY_RATE_LIMITED = {"verify_rate_limited": True}
 
 
-def _is_upload_check(request: Request[Any, Any, Any]) -> bool:
+async def _is_upload_check(request: Request[Any, Any, Any]) -> bool:
+    # async: Litestar runs a plain function in a worker thread, a thread hop per request
     return request.method == "POST" and bool(request.route_handler.opt.get("verify_rate_limited"))
 
 
 class _UploadCheckLimit(RateLimitMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = scope.get("route_handler")
+        if scope.get("method") != "POST" or handler is None or not handler.opt.get("verify_rate_limited"):
+            # every other request: no Request object, no store, nothing counted
+            await self.app(scope, receive, send)
+            return
         try:
             await super().__call__(scope, receive, send)
         except TooManyRequestsException as exc:

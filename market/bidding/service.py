@@ -21,27 +21,29 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 
 from market import audit
 from market.audit import Actor
 from market.bidding import rules
-from market.bidding.idempotency import RequestTags, replayed, request_tags
+from market.bidding.idempotency import replayed, request_tags
 from market.bidding.readiness import NOT_A_BIDDER, Readiness, bid_readiness
 from market.bidding.rules import BidNotAllowed
 from market.bidding.store import (
+    Bidding,
     Receipt,
+    bidding,
     data_key,
-    firm_reasons,
     procurement_of,
+    receipt_from,
     receipt_of,
+    refusal_reasons,
     shared_procurement,
-    terms_version,
     version_of,
 )
+from market.bidding.versions import HELD, LOCK_BID, NEW_BID, NEXT_VERSION, SEALED_ACTOR, seal_version
 from market.db import UnitOfWork
 from market.errors import Conflict, NotFound, PermissionDenied
-from market.models import Bid, BidVersion, Procurement
+from market.models import Bid, Procurement
 from market.principal import Principal, Role
 from market.procurement.draft import DraftTerms
 from market.procurement.service import stored_terms
@@ -49,14 +51,10 @@ from market.procurement.terms import ProcurementTerms
 from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import (
     Attachment,
-    BidIdentity,
-    Envelope,
     Quote,
     bidder_token,
-    seal_bid,
-    seal_envelope,
 )
-from market.sealed.keys import DataKey, KeyEncryptionKey, procurement_tag
+from market.sealed.keys import KeyEncryptionKey, procurement_tag
 
 __all__ = [
     "SEALED_ACTOR",
@@ -71,11 +69,6 @@ __all__ = [
     "withdraw",
 ]
 
-SEALED_ACTOR = Actor(None, "投标人（开标前保密）")
-"""Who the audit log says acted on a bid before the opening; the opening's entry names the
-firm and the user of every version."""
-
-
 # -- who bids ---------------------------------------------------------------------------------
 def _firm_of(principal: Principal) -> int:
     """The firm the principal bids for."""
@@ -86,9 +79,9 @@ def _firm_of(principal: Principal) -> int:
 
 async def _own_bid(
     uow: UnitOfWork, principal: Principal, bid_key: KeyEncryptionKey, bid_id: int, *, lock: bool
-) -> tuple[Procurement, DataKey, Bid]:
-    """The caller's firm's bid ``bid_id`` with its procurement (share-locked) and data key;
-    anyone else's bid does not exist for the caller."""
+) -> tuple[Bidding, Bid]:
+    """The caller's firm's bid ``bid_id`` with its procurement (share-locked), data key and
+    terms version; anyone else's bid does not exist for the caller."""
     missing = NotFound(f"your firm has no bid {bid_id}", bid_id=bid_id)
     if Role.INTERMEDIARY not in principal.roles or principal.organisation_id is None:
         raise missing
@@ -96,28 +89,29 @@ async def _own_bid(
     procurement_id = None if tag is None else await procurement_of(uow, bid_key, tag)
     if procurement_id is None:
         raise missing
-    row = await shared_procurement(uow, principal, procurement_id)
-    dek = await data_key(uow, bid_key, row)
+    found = await bidding(uow, bid_key, principal, procurement_id)
     query = select(Bid).where(Bid.id == bid_id)
     bid = await uow.session.scalar(query.with_for_update() if lock else query)
-    if bid is None or not hmac.compare_digest(bid.bidder, bidder_token(dek, principal.organisation_id)):
+    if bid is None or not _bids_for(bid.bidder, found, principal.organisation_id):
         raise missing
-    return row, dek, bid
+    return found, bid
+
+
+def _bids_for(bidder: str, found: Bidding, firm_id: int) -> bool:
+    return hmac.compare_digest(bidder, bidder_token(found.dek, firm_id))
 
 
 async def _check_may_bid(
     uow: UnitOfWork,
     vocabulary: Vocabulary,
     terms: ProcurementTerms,
-    row: Procurement,
+    draft: DraftTerms,
     firm_id: int,
     now: datetime,
-) -> DraftTerms:
-    draft = stored_terms(row)
-    reasons = await firm_reasons(uow, vocabulary, terms, draft, firm_id, now)
+) -> None:
+    reasons = await refusal_reasons(uow, vocabulary, terms, draft, firm_id, now)
     if reasons:
         raise BidNotAllowed(reasons)
-    return draft
 
 
 def _check_open(terms: ProcurementTerms, row: Procurement, now: datetime) -> None:
@@ -128,46 +122,6 @@ def _check_open(terms: ProcurementTerms, row: Procurement, now: datetime) -> Non
         takes_bids=terms.of(row.kind).takes_bids,
         cancel_reason=row.cancel_reason,
     )
-
-
-# -- writing a version -------------------------------------------------------------------------
-async def _seal_version(
-    uow: UnitOfWork,
-    actor: Actor,
-    dek: DataKey,
-    row: Procurement,
-    bid: Bid,
-    firm_id: int,
-    version: int,
-    quote: Quote,
-    attachments: Sequence[Attachment],
-    now: datetime,
-    tags: RequestTags | None,
-    action: str,
-) -> BidVersion:
-    assert row.reference is not None
-    identity = BidIdentity(bid.id, row.reference, firm_id, version)
-    sealed = seal_bid(dek, identity, quote, now, attachments)
-    envelope = Envelope(identity.firm_id, actor.id or 0, actor.address)
-    stored = BidVersion(
-        bid_id=bid.id,
-        version=version,
-        nonce=sealed.nonce,
-        ciphertext=sealed.ciphertext,
-        attachments=list(sealed.attachments),
-        envelope=seal_envelope(dek, identity, envelope),
-        terms_version=bid.confirmed_terms_version,
-        digest=sealed.digest,
-        submitted_at=now,
-        idempotency_tag=tags.idempotency if tags else None,
-        request_tag=tags.request if tags else None,
-    )
-    uow.session.add(stored)
-    await uow.session.flush()
-    await audit.record(
-        uow, SEALED_ACTOR, action, "bid", bid.id, {"version": version, "digest": sealed.digest}
-    )
-    return stored
 
 
 # -- the operations ------------------------------------------------------------------------------
@@ -189,11 +143,15 @@ async def submit(
     """A firm's first bid on a procurement (or a new one after it withdrew): checked against
     the stored terms, the firm's eligibility now and the avoidance list, sealed, stored."""
     firm_id = _firm_of(principal)
-    row = await shared_procurement(uow, principal, procurement_id)
-    if not terms.of(row.kind).takes_bids:
-        _check_open(terms, row, now)
-    dek = await data_key(uow, bid_key, row)
-    tags = request_tags(dek, principal, idempotency_key, "submit", request_body)
+
+    def closed_first(row: Procurement) -> None:
+        # a procurement that takes no bids has no data key: say that bidding is not open
+        if not terms.of(row.kind).takes_bids:
+            _check_open(terms, row, now)
+
+    found = await bidding(uow, bid_key, principal, procurement_id, takes_bids=closed_first)
+    row = found.row
+    tags = request_tags(found.dek, principal, idempotency_key, "submit", request_body)
     replay = await replayed(uow, row, tags)
     if replay is not None:
         return replay
@@ -201,24 +159,19 @@ async def submit(
     draft = stored_terms(row)
     rules.check_quote(draft, quote)
     rules.check_attachments(terms.attachments, attachments)
-    await _check_may_bid(uow, vocabulary, terms, row, firm_id, now)
-    bidder = bidder_token(dek, firm_id)
+    await _check_may_bid(uow, vocabulary, terms, draft, firm_id, now)
+    bidder = bidder_token(found.dek, firm_id)
     tag = procurement_tag(bid_key, row.id)
-    confirmed = await terms_version(uow, row.id)
     inserted = await uow.session.execute(
-        insert(Bid)
-        .values(
-            procurement_tag=tag,
-            bidder=bidder,
-            current_version=1,
-            confirmed_terms_version=confirmed,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(
-            index_elements=[Bid.procurement_tag, Bid.bidder], index_where=Bid.withdrawn_at.is_(None)
-        )
-        .returning(Bid.id)
+        NEW_BID,
+        {
+            "procurement_tag": tag,
+            "bidder": bidder,
+            "current_version": 1,
+            "confirmed_terms_version": found.terms_version,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     bid_id = inserted.scalar_one_or_none()
     if bid_id is None:
@@ -233,12 +186,14 @@ async def submit(
             f"your firm already has a live bid on this procurement: bid {live}; replace or withdraw it",
             bid_id=live,
         )
-    bid = await uow.session.get(Bid, bid_id)
-    assert bid is not None
-    version = await _seal_version(
-        uow, actor, dek, row, bid, firm_id, 1, quote, attachments, now, tags, "bid:submitted"
+    digest = await seal_version(
+        uow, actor, found, bid_id, firm_id, 1, found.terms_version, quote, attachments, now, tags,
+        "bid:submitted",
     )
-    return receipt_of(row, bid, version)
+    return receipt_from(
+        row, bid_id=bid_id, withdrawn_at=None, confirmed_terms_version=found.terms_version,
+        version=1, submitted_at=now, digest=digest,
+    )
 
 
 async def replace(
@@ -259,36 +214,64 @@ async def replace(
     """A new version of the firm's live bid; every earlier version is kept. Replacing also
     confirms the current terms."""
     firm_id = _firm_of(principal)
-    row, dek, bid = await _own_bid(uow, principal, bid_key, bid_id, lock=True)
-    tags = request_tags(dek, principal, idempotency_key, f"replace {bid_id}", request_body)
+    missing = NotFound(f"your firm has no bid {bid_id}", bid_id=bid_id)
+    held = (await uow.session.execute(HELD, {"bid_id": bid_id})).one_or_none()
+    procurement_id = None if held is None else await procurement_of(uow, bid_key, held.procurement_tag)
+    if held is None or procurement_id is None:
+        raise missing
+    found = await bidding(uow, bid_key, principal, procurement_id)
+    if not _bids_for(held.bidder, found, firm_id):
+        raise missing
+    row = found.row
+    tags = request_tags(found.dek, principal, idempotency_key, f"replace {bid_id}", request_body)
+    if tags is not None:
+        # a retry racing its first attempt waits for it here, then finds its receipt
+        await uow.session.execute(LOCK_BID, {"bid_id": bid_id})
     replay = await replayed(uow, row, tags)
     if replay is not None:
         return replay
     _check_open(terms, row, now)
-    _check_live(bid)
+    if held.withdrawn_at is not None:
+        raise _withdrawn(bid_id)
     draft = stored_terms(row)
     rules.check_quote(draft, quote)
     rules.check_attachments(terms.attachments, attachments)
-    await _check_may_bid(uow, vocabulary, terms, row, firm_id, now)
-    bid.current_version += 1
-    bid.confirmed_terms_version = await terms_version(uow, row.id)
-    bid.updated_at = now
-    version = await _seal_version(
-        uow, actor, dek, row, bid, firm_id, bid.current_version, quote, attachments, now, tags, "bid:replaced"
+    await _check_may_bid(uow, vocabulary, terms, draft, firm_id, now)
+    # The first write, and the bid's row lock (after the procurement's share lock, as
+    # everywhere): the new version number comes from the row itself, and a bid withdrawn
+    # meanwhile matches nothing, so nothing is written.
+    version = (
+        await uow.session.execute(
+            NEXT_VERSION, {"bid_id": bid_id, "confirmed": found.terms_version, "now": now}
+        )
+    ).scalar_one_or_none()
+    if version is None:
+        raise _withdrawn(bid_id)
+    digest = await seal_version(
+        uow, actor, found, bid_id, firm_id, version, found.terms_version, quote, attachments, now,
+        tags, "bid:replaced",
     )
-    return receipt_of(row, bid, version)
+    return receipt_from(
+        row, bid_id=bid_id, withdrawn_at=None, confirmed_terms_version=found.terms_version,
+        version=version, submitted_at=now, digest=digest,
+    )
+
+
+def _withdrawn(bid_id: int) -> Conflict:
+    return Conflict(f"bid {bid_id} was withdrawn; submit a new bid instead", bid_id=bid_id)
 
 
 def _check_live(bid: Bid) -> None:
     if bid.withdrawn_at is not None:
-        raise Conflict(f"bid {bid.id} was withdrawn; submit a new bid instead", bid_id=bid.id)
+        raise _withdrawn(bid.id)
 
 
 async def withdraw(
     uow: UnitOfWork, actor: Actor, principal: Principal, bid_key: KeyEncryptionKey, bid_id: int, now: datetime
 ) -> Receipt:
     """Withdraw the firm's live bid before the deadline; its versions stay, it no longer counts."""
-    row, _, bid = await _own_bid(uow, principal, bid_key, bid_id, lock=True)
+    found, bid = await _own_bid(uow, principal, bid_key, bid_id, lock=True)
+    row = found.row
     _check_open_for(row, now)
     _check_live(bid)
     bid.withdrawn_at = bid.updated_at = now
@@ -311,10 +294,11 @@ async def reconfirm(
     """Confirm the bid against the procurement's current terms after an amendment (the quote
     stays sealed: a quote the amended ceiling or floor no longer allows does not count at
     the opening, so replace it instead)."""
-    row, _, bid = await _own_bid(uow, principal, bid_key, bid_id, lock=True)
+    found, bid = await _own_bid(uow, principal, bid_key, bid_id, lock=True)
+    row = found.row
     _check_open_for(row, now)
     _check_live(bid)
-    bid.confirmed_terms_version = await terms_version(uow, row.id)
+    bid.confirmed_terms_version = found.terms_version
     bid.updated_at = now
     version = await version_of(uow, bid)
     await uow.session.flush()
@@ -338,8 +322,8 @@ def _check_open_for(row: Procurement, now: datetime) -> None:
 
 async def receipt(uow: UnitOfWork, principal: Principal, bid_key: KeyEncryptionKey, bid_id: int) -> Receipt:
     """The receipt of the firm's own bid (its current version); anyone else: 404."""
-    row, _, bid = await _own_bid(uow, principal, bid_key, bid_id, lock=False)
-    return receipt_of(row, bid, await version_of(uow, bid))
+    found, bid = await _own_bid(uow, principal, bid_key, bid_id, lock=False)
+    return receipt_of(found.row, bid, await version_of(uow, bid))
 
 
 async def my_bid(

@@ -11,10 +11,11 @@ new procurement costs one query the first time one of its bids is read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from market import policy
 from market.bidding import rules
@@ -27,7 +28,7 @@ from market.procurement.draft import DraftTerms
 from market.procurement.eligibility_count import requirements_of
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms
-from market.registry.eligibility import explain
+from market.registry.eligibility import explain, is_eligible
 from market.registry.records import InvalidRecord
 from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import DataKey, KeyEncryptionKey, WrappedKey, procurement_tag
@@ -49,6 +50,16 @@ class Receipt:
     """False once withdrawn, or while it waits to be re-confirmed after an amendment."""
     procurement_status: ProcurementStatus
     cancel_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bidding:
+    """A published procurement as a bid needs it, read in one statement under the share lock:
+    the row, its data key unwrapped, and its current terms version."""
+
+    row: Procurement
+    dek: DataKey
+    terms_version: int
 
 
 class _TagIndex:
@@ -82,6 +93,45 @@ async def data_key(uow: UnitOfWork, bid_key: KeyEncryptionKey, row: Procurement)
     return bid_key.unwrap(WrappedKey(stored.key_id, stored.wrapped), row.reference)
 
 
+_LATEST_TERMS_VERSION = (
+    select(func.max(ProcurementVersion.sequence))
+    .where(ProcurementVersion.procurement_id == Procurement.id)
+    .correlate(Procurement)
+    .scalar_subquery()
+)
+# built once, like the bid service's statements: a bid's hot path runs it every time
+_BIDDING = (
+    select(Procurement, ProcurementKey.key_id, ProcurementKey.wrapped, _LATEST_TERMS_VERSION)
+    .outerjoin(ProcurementKey, ProcurementKey.procurement_id == Procurement.id)
+    .where(Procurement.id == bindparam("procurement_id"))
+    .with_for_update(read=True, of=Procurement)
+)
+
+
+async def bidding(
+    uow: UnitOfWork,
+    bid_key: KeyEncryptionKey,
+    principal: Principal,
+    procurement_id: int,
+    *,
+    takes_bids: Callable[[Procurement], None] = lambda row: None,
+) -> Bidding:
+    """:func:`shared_procurement`, :func:`data_key` and :func:`terms_version` in one round
+    trip (a bid's hot path). ``takes_bids(row)`` runs before the key is looked at: it may
+    raise a better answer than "takes no bids" for a procurement without a data key."""
+    found = (await uow.session.execute(_BIDDING, {"procurement_id": procurement_id})).one_or_none()
+    if found is None or not policy.may_see_procurement(
+        principal, found[0].owner_organisation_id, found[0].status.public
+    ):
+        raise NotFound(f"there is no procurement {procurement_id}", procurement_id=procurement_id)
+    row, key_id, wrapped, latest = found
+    takes_bids(row)
+    if key_id is None or row.reference is None:
+        raise NotFound(f"procurement {row.id} takes no bids", procurement_id=row.id)
+    dek = bid_key.unwrap(WrappedKey(key_id, wrapped), row.reference)
+    return Bidding(row, dek, int(latest or 1))
+
+
 async def terms_version(uow: UnitOfWork, procurement_id: int) -> int:
     """The procurement's current terms version: its latest published version's number."""
     last = await uow.session.scalar(
@@ -104,16 +154,38 @@ def counts(bid: Bid, row: Procurement) -> bool:
 
 
 def receipt_of(row: Procurement, bid: Bid, version: BidVersion) -> Receipt:
+    return receipt_from(
+        row,
+        bid_id=bid.id,
+        withdrawn_at=bid.withdrawn_at,
+        confirmed_terms_version=bid.confirmed_terms_version,
+        version=version.version,
+        submitted_at=version.submitted_at,
+        digest=version.digest,
+    )
+
+
+def receipt_from(
+    row: Procurement,
+    *,
+    bid_id: int,
+    withdrawn_at: datetime | None,
+    confirmed_terms_version: int,
+    version: int,
+    submitted_at: datetime,
+    digest: str,
+) -> Receipt:
+    """The receipt of a version just written (no ORM objects needed for it)."""
     assert row.reference is not None  # only published procurements have bids
     return Receipt(
-        bid_id=bid.id,
-        version=version.version,
+        bid_id=bid_id,
+        version=version,
         procurement_id=row.id,
         reference=row.reference,
-        submitted_at=version.submitted_at.astimezone(UTC),
-        digest=version.digest,
-        withdrawn_at=bid.withdrawn_at.astimezone(UTC) if bid.withdrawn_at else None,
-        counts=counts(bid, row),
+        submitted_at=submitted_at.astimezone(UTC),
+        digest=digest,
+        withdrawn_at=withdrawn_at.astimezone(UTC) if withdrawn_at else None,
+        counts=withdrawn_at is None and confirmed_terms_version >= row.bids_valid_from,
         procurement_status=row.status,
         cancel_reason=row.cancel_reason,
     )
@@ -144,6 +216,29 @@ async def firm_reasons(
     except NotFound:
         return [Reason("not-a-firm", "your organisation is not a firm in the registries")]
     return [Reason(r.code, r.message) for r in explanation.reasons]
+
+
+async def refusal_reasons(
+    uow: UnitOfWork,
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+    draft: DraftTerms,
+    firm_id: int,
+    now: datetime,
+) -> list[Reason]:
+    """What keeps the firm from bidding now (empty: nothing): :func:`firm_reasons`, but an
+    eligible firm — nearly every bidder — costs one EXISTS; the reasons are listed only for
+    a firm the registries' query refuses. The avoidance list is part of the requirements
+    (:func:`requirements_of`), so the query refuses an avoided firm too."""
+    try:
+        requirements = requirements_of(vocabulary, terms, draft)
+    except InvalidRecord:
+        requirements = None  # firm_reasons names the problem
+    if requirements is not None and await is_eligible(uow, vocabulary, requirements, firm_id, now):
+        return []
+    # Empty only if the firm became eligible between the two reads (a licence approved just
+    # then): the later answer stands, as either is the firm's standing at submission.
+    return await firm_reasons(uow, vocabulary, terms, draft, firm_id, now)
 
 
 async def shared_procurement(

@@ -13,13 +13,14 @@ and check a bidder with the second. A test checks on random pools that the two a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, cast, func, or_, select, text, type_coerce
+from sqlalchemy import Integer, Select, and_, bindparam, cast, func, or_, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import NullType
 
@@ -43,6 +44,7 @@ __all__ = [
     "eligible_firms",
     "explain",
     "explain_to",
+    "is_eligible",
     "judge",
     "requirements_from",
 ]
@@ -100,7 +102,17 @@ def eligibility_query(
     vocabulary: Vocabulary, requirements: Requirements, at: datetime
 ) -> Select[int, str, Decimal]:
     """The SQL of :func:`eligible_firms` (exposed so that the bench can EXPLAIN it)."""
-    day = local_day(at)
+    return _eligibility_query(requirements, _local_divisions(vocabulary), at, local_day(at))
+
+
+def _local_divisions(vocabulary: Vocabulary) -> tuple[str, ...]:
+    return tuple(d.code for d in vocabulary.region.divisions)
+
+
+def _eligibility_query(
+    requirements: Requirements, local_divisions: tuple[str, ...], at: Any, day: Any
+) -> Select[int, str, Decimal]:
+    """``at`` and ``day`` are values, or bind parameters for a statement built once."""
     conditions: list[Any] = [
         Firm.kind == requirements.kind,
         or_(
@@ -115,7 +127,7 @@ def eligibility_query(
     if requirements.min_practitioners:
         conditions.append(Firm.practitioners >= requirements.min_practitioners)
     if requirements.local_only:
-        conditions.append(Firm.division_code.in_([d.code for d in vocabulary.region.divisions]))
+        conditions.append(Firm.division_code.in_(local_divisions))
     if requirements.min_credit is not None:
         conditions.append(Firm.credit_score >= requirements.min_credit)
     if requirements.avoid:
@@ -125,6 +137,16 @@ def eligibility_query(
     elif requirements.licences:
         conditions.append(_licence_holders(requirements.licences, day))
     return select(Firm.id, Firm.uscc, Firm.credit_score).where(*conditions)
+
+
+@functools.lru_cache(maxsize=256)
+def _one_firm_eligible(requirements: Requirements, local_divisions: tuple[str, ...]) -> Any:
+    """:func:`is_eligible`'s statement per requirements, built once: a procurement's bids all
+    ask the same, and building the statement and its cache key costs more than running it.
+    A pure function of its arguments (the time and the firm are bind parameters), so a kept
+    statement never goes stale."""
+    one = _eligibility_query(requirements, local_divisions, bindparam("at"), bindparam("day"))
+    return select(one.where(Firm.id == bindparam("firm_id")).exists())
 
 
 async def eligible_firms(
@@ -145,6 +167,17 @@ async def eligible_firms(
     row: Any = (await uow.session.execute(arrays)).one()
     ids, usccs, credits = row
     return EligiblePool(list(ids or ()), list(usccs or ()), list(credits or ()))
+
+
+async def is_eligible(
+    uow: UnitOfWork, vocabulary: Vocabulary, requirements: Requirements, firm_id: int, at: datetime
+) -> bool:
+    """Whether one firm meets ``requirements`` at ``at``: the list's own query restricted to
+    that firm, as one EXISTS. Cheaper than :func:`explain` (no rows loaded, no Python rules),
+    so a caller that needs the reasons only on a refusal asks this first."""
+    query = _one_firm_eligible(requirements, _local_divisions(vocabulary))
+    found = await uow.session.scalar(query, {"at": at, "day": local_day(at), "firm_id": firm_id})
+    return bool(found)
 
 
 # -- one firm, with reasons ---------------------------------------------------------------

@@ -4,6 +4,7 @@ writes nothing; Idempotency-Key retries; what the rows and the audit log show.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,7 @@ from tests.bid_data import (
     owner,
     published,
 )
+from tests.conftest import ClonedDatabase
 from tests.registry_data import VOCABULARY
 from tests.unit.procurement.conftest import service_draft
 
@@ -361,3 +363,32 @@ async def test_attachments_are_sealed_and_checked(database: Database) -> None:
         version = await session.get(BidVersion, (receipt.bid_id, 1))
     assert version is not None and len(version.attachments) == 1
     assert "报价单".encode() not in version.attachments[0]
+
+
+async def test_a_retried_replacement_racing_its_first_attempt_gets_the_same_receipt(
+    fresh_database: ClonedDatabase,
+) -> None:
+    """Both copies of one replacement (same Idempotency-Key and body) arrive together: the
+    second waits for the first and answers with its receipt; one version is written."""
+    database = fresh_database.database
+    row = await published(database, await owner(database))
+    firm = await bidder(database, 140)
+    first = await _submit(database, firm, row.id, amount("150000.00"))
+
+    async def replace_once() -> bids.Receipt:
+        async with database.unit_of_work() as uow:
+            receipt = await bids.replace(
+                uow, acting(firm), firm, BID_KEY, first.bid_id, amount("140000.00"), BEFORE,
+                vocabulary=VOCABULARY, terms=TERMS, idempotency_key="same", request_body=b"body",
+            )
+            await asyncio.sleep(0.2)  # still uncommitted while the copy arrives
+            await uow.commit()
+            return receipt
+
+    one, other = await asyncio.gather(replace_once(), replace_once())
+    assert one == other and one.version == 2
+    async with database.unit_of_work() as uow:
+        versions = await uow.session.scalar(
+            select(func.count()).select_from(BidVersion).where(BidVersion.bid_id == first.bid_id)
+        )
+    assert versions == 2

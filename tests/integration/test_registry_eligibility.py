@@ -14,7 +14,13 @@ from market.audit import Actor
 from market.db import Database
 from market.models import FirmStatus, MisconductSeverity
 from market.registry import admission, credit, firms, licences
-from market.registry.eligibility import Requirements, eligible_firms, explain, requirements_from
+from market.registry.eligibility import (
+    Requirements,
+    eligible_firms,
+    explain,
+    is_eligible,
+    requirements_from,
+)
 from market.registry.records import InvalidRecord, firm_input
 from tests.registry_data import (
     ADMIN,
@@ -60,6 +66,11 @@ async def test_a_licence_stops_counting_the_day_after_valid_until_without_any_jo
     assert await _ids(database, requirements, last_evening) == {firm}
     next_morning = last_evening + timedelta(hours=1)
     assert await _ids(database, requirements, next_morning) == set()
+    # the one-firm check keeps its statement per requirements, never the time it was built at
+    async with database.unit_of_work() as uow:
+        assert await is_eligible(uow, VOCABULARY, requirements, firm, last_evening)
+        assert not await is_eligible(uow, VOCABULARY, requirements, firm, next_morning)
+        assert await is_eligible(uow, VOCABULARY, requirements, firm, last_evening)
     async with database.unit_of_work() as uow:
         explanation = await explain(uow, VOCABULARY, requirements, firm, next_morning)
     assert not explanation.eligible
@@ -283,4 +294,5 @@ async def test_the_list_and_the_explanation_agree_on_random_pools(database: Data
         listed = await _ids(database, requirements, at)
         async with database.unit_of_work() as uow:
             explained = {f for f in ids if (await explain(uow, VOCABULARY, requirements, f, at)).eligible}
-        assert listed == explained, raw_req
+            one_by_one = {f for f in ids if await is_eligible(uow, VOCABULARY, requirements, f, at)}
+        assert listed == explained == one_by_one, raw_req

@@ -1,0 +1,95 @@
+"""Writing sealed bids: the statements of a bid's hot path (submitting and replacing), and
+sealing one version with its audit entry.
+
+Secrecy (docs/sealed-bids.md): the rows name neither the firm nor the procurement in clear,
+and the audit entry has the sealed actor and only {version, digest}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from market import audit
+from market.audit import Actor
+from market.bidding.idempotency import RequestTags
+from market.bidding.store import Bidding
+from market.db import UnitOfWork
+from market.models import Bid, BidVersion
+from market.sealed.bids import Attachment, BidIdentity, Envelope, Quote, seal_bid, seal_envelope
+
+SEALED_ACTOR = Actor(None, "投标人（开标前保密）")
+"""Who the audit log says acted on a bid before the opening; the opening's entry names the
+firm and the user of every version."""
+
+# The statements of the hot path (submitting and replacing), built once: building one and
+# its cache key costs more Python time than PostgreSQL spends on it. Table columns rather
+# than mapped attributes, so no ORM machinery runs for them.
+_BIDS = cast("Table", Bid.__table__)
+_VERSIONS = cast("Table", BidVersion.__table__)
+_BID = _BIDS.c
+HELD = select(_BID.procurement_tag, _BID.bidder, _BID.withdrawn_at).where(_BID.id == bindparam("bid_id"))
+LOCK_BID = select(_BID.id).where(_BID.id == bindparam("bid_id")).with_for_update()
+NEW_BID = (
+    insert(_BIDS)
+    .on_conflict_do_nothing(
+        index_elements=[_BID.procurement_tag, _BID.bidder], index_where=_BID.withdrawn_at.is_(None)
+    )
+    .returning(_BID.id)
+)
+NEXT_VERSION = (
+    update(_BIDS)
+    .where(_BID.id == bindparam("bid_id"), _BID.withdrawn_at.is_(None))
+    .values(
+        current_version=_BID.current_version + 1,
+        confirmed_terms_version=bindparam("confirmed"),
+        updated_at=bindparam("now"),
+    )
+    .returning(_BID.current_version)
+)
+_NEW_VERSION = insert(_VERSIONS)
+
+async def seal_version(
+    uow: UnitOfWork,
+    actor: Actor,
+    found: Bidding,
+    bid_id: int,
+    firm_id: int,
+    version: int,
+    confirmed_terms_version: int,
+    quote: Quote,
+    attachments: Sequence[Attachment],
+    now: datetime,
+    tags: RequestTags | None,
+    action: str,
+) -> str:
+    """Seal and store one version with its audit entry (two INSERTs); its digest."""
+    row, dek = found.row, found.dek
+    assert row.reference is not None
+    identity = BidIdentity(bid_id, row.reference, firm_id, version)
+    sealed = seal_bid(dek, identity, quote, now, attachments)
+    envelope = Envelope(identity.firm_id, actor.id or 0, actor.address)
+    await uow.session.execute(
+        _NEW_VERSION,
+        {
+            "bid_id": bid_id,
+            "version": version,
+            "nonce": sealed.nonce,
+            "ciphertext": sealed.ciphertext,
+            "attachments": list(sealed.attachments),
+            "envelope": seal_envelope(dek, identity, envelope),
+            "terms_version": confirmed_terms_version,
+            "digest": sealed.digest,
+            "submitted_at": now,
+            "idempotency_tag": tags.idempotency if tags else None,
+            "request_tag": tags.request if tags else None,
+        },
+    )
+    await audit.record(
+        uow, SEALED_ACTOR, action, "bid", bid_id, {"version": version, "digest": sealed.digest}
+    )
+    return sealed.digest
