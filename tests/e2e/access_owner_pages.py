@@ -23,6 +23,7 @@ from market.principal import Principal, Role
 from market.procurement import service
 from market.procurement.terms import load_procurement_terms
 from market.registry.vocabulary import load_vocabulary
+from tests import draw_data
 from tests.e2e.access_cells import SIGNED_IN, Expect, everyone, request
 from tests.e2e.access_world import ANONYMOUS, OTHER_OWNER, OWNER_P, PASSWORD, USERNAMES, World
 from web.state import AppState
@@ -88,7 +89,7 @@ async def _published(world: World) -> int:
     state = AppState.of(world.client.app)
     async with world.database.unit_of_work() as uow:
         now = datetime.now().astimezone()
-        await service.publish(
+        await draw_data.publish(
             uow, world.extras["owner_pages.actor"], owner, procurement_id, now, await Calendars().current(uow),
             TERMS, vocabulary=load_vocabulary(), eligible_count=5, bid_key=state.bid_key(),
         )  # fmt: skip
