@@ -41,7 +41,9 @@ async def test_the_page_commitment_is_the_specified_bytes(page: Page, live_app: 
     assert made == commitment("SGZJ-2026-0007", 1, "owner", secret)
 
 
-async def test_the_reveal_page_reads_the_secret_from_the_command_s_output(page: Page, live_app: LiveApp) -> None:
+async def test_the_reveal_page_reads_the_secret_from_the_command_s_output(
+    page: Page, live_app: LiveApp
+) -> None:
     printed = subprocess.run(
         [sys.executable, "-S", "-m", "selection.secret", "--reference", "SGZJ-2026-0001", "--round", "1",
          "--role", "owner"],
