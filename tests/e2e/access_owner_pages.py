@@ -124,7 +124,17 @@ async def _save(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
 
 
 async def _publish(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
-    return "POST", f"/my/procurements/{await _draft(world)}/publish", {"data": {}, **NO_REDIRECT}
+    procurement_id = await _draft(world)
+    owner = await _owner(world)
+    async with world.database.unit_of_work() as uow:  # the reference the owner commits over
+        reference = await service.reserve_reference(
+            uow, world.extras["owner_pages.actor"], owner, procurement_id, datetime.now().astimezone(), TERMS
+        )
+        await uow.commit()
+    declared = draw_data.publish_json(reference)
+    form = {"owner_commitment": declared["owner_commitment"]}
+    form.update({f"beacon_{k}": v for k, v in declared["beacon"].items()})
+    return "POST", f"/my/procurements/{procurement_id}/publish", {"data": form, **NO_REDIRECT}
 
 
 async def _amend(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
