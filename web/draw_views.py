@@ -34,8 +34,8 @@ def reveal_stage(view: draw.CeremonyView, party: str, now: datetime) -> str:
         return "revealed"
     if not any(c.party == party for c in view.commitments):
         return "not-committed"
-    if view.freeze is None:
-        return "ended" if view.status in ENDED else "not-frozen"
+    if view.freeze is None or now <= view.freeze.frozen_at:  # reveals come strictly after it
+        return "ended" if view.freeze is None and view.status in ENDED else "not-frozen"
     if view.window_closed or now > view.reveal_deadline:
         return "closed"
     return "open"
