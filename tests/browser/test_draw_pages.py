@@ -185,7 +185,9 @@ async def _make_secret(page: Page, tmp_path: Path, name: str) -> tuple[str, Path
 async def _advance(app: DrawApp, to: datetime, *steps_to_run: str) -> None:
     app.clock.current = to.astimezone(UTC)
     if "open" in steps_to_run:
-        await lifecycle.advance(app.database, app.bid_key, app.clock.now(), vocabulary=VOCABULARY, terms=TERMS)
+        await lifecycle.advance(
+            app.database, app.bid_key, app.clock.now(), vocabulary=VOCABULARY, terms=TERMS
+        )
     async with app.database.unit_of_work() as uow:
         row = await uow.session.get(Procurement, app.procurement_id)  # type: ignore[attr-defined]
         assert row is not None
@@ -207,7 +209,9 @@ async def test_a_draw_from_the_owner_s_commitment_to_the_record_through_the_page
         context.set_default_timeout(15_000)
     try:
         owner, supervisor, visitor = (
-            await owner_context.new_page(), await supervisor_context.new_page(), await visitor_context.new_page()
+            await owner_context.new_page(),
+            await supervisor_context.new_page(),
+            await visitor_context.new_page(),
         )
         # the publish step first reserves the reference the commitment binds
         edit = f"/my/procurements/{procurement_id}/edit"
@@ -221,7 +225,9 @@ async def test_a_draw_from_the_owner_s_commitment_to_the_record_through_the_page
         # publishing without a commitment: the problem beside the commitment, nothing published
         await owner.locator("#in-beacon_reference").fill(LOTTERY)
         await owner.locator("#publish-button").click()
-        await expect(owner.locator("#field-owner_commitment .field-error")).to_contain_text("64 lowercase hex")
+        await expect(owner.locator("#field-owner_commitment .field-error")).to_contain_text(
+            "64 lowercase hex"
+        )
         await expect(owner.locator("#in-beacon_reference")).to_have_value(LOTTERY)
 
         # the browser makes the secret; only the commitment goes into the form
@@ -306,7 +312,9 @@ async def test_a_draw_from_the_owner_s_commitment_to_the_record_through_the_page
         assert command.endswith(" record.json")
         winner = await visitor.locator("#winners a").first.inner_text()
         assert winner in {f.organisation_uscc for f in firms}
-        record = await visitor.request.get(await visitor.locator("#record-download").get_attribute("href") or "")
+        record = await visitor.request.get(
+            await visitor.locator("#record-download").get_attribute("href") or ""
+        )
         body = await record.body()
         assert hashlib.sha256(body).hexdigest() == digest
         (tmp_path / "record.json").write_bytes(body)

@@ -6,6 +6,8 @@ signing out."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
 
@@ -111,17 +113,34 @@ async def test_an_owner_drafts_publishes_and_amends_through_the_pages(
     await expect(page.locator("#eligible-count")).to_contain_text("现有 2 家企业符合条件")
     edit_url = page.url.split("?")[0]
 
+    # the publish step reserves the reference first; the owner's commitment over it is made
+    # with `python -m selection.secret` on the owner's computer and pasted
+    await page.locator("#reserve-button").click()
+    reference = await page.locator("#reserved-reference").inner_text()
+    assert re.fullmatch(r"SGZJ-\d{4}-\d{4,}", reference)
+    printed = subprocess.run(
+        [sys.executable, "-S", "-m", "selection.secret", "--reference", reference, "--round", "1", "--role", "owner"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    pasted = re.search(r"^commitment ([0-9a-f]{64})$", printed, re.M)
+    assert pasted
+
     # publishing checks everything: the ceiling above the budget, beside the ceiling
+    await page.locator("#in-commitment").fill(pasted[1])
+    await page.locator("#in-beacon_reference").fill("中国福利彩票3D 第2026318期")
     await page.locator("#publish-button").click()
     await expect(page.locator("#field-ceiling .field-error")).to_contain_text("above the budget")
     await expect(page.locator("#status")).to_have_text("草稿")
+    await expect(page.locator("#in-commitment")).to_have_value(pasted[1])
     await page.locator("#in-ceiling").fill("180000.00")
     await page.get_by_role("button", name="保存草稿").click()
     await expect(page.locator("#saved")).to_be_visible()
+    await page.locator("#in-commitment").fill(pasted[1])
+    await page.locator("#in-beacon_reference").fill("中国福利彩票3D 第2026318期")
     await page.locator("#publish-button").click()
     await expect(page.locator("#status")).to_have_text("已发布")
-    reference = await page.locator("#reference").inner_text()
-    assert re.fullmatch(r"SGZJ-\d{4}-\d{4,}", reference)
+    assert await page.locator("#reference").inner_text() == reference
+    await expect(page.locator("#commitments tr[data-party=owner]")).to_contain_text(pasted[1])
 
     # a visitor finds it in the public list and reads its terms
     visitor = await browser.new_context(base_url=live_app.url, locale="zh-CN")
