@@ -20,6 +20,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from market import policy
 from market.draw import service as draw
 from market.errors import Conflict, MarketError, NotFound, PermissionDenied
 from market.models import Procurement
@@ -125,6 +126,9 @@ class DrawPages(Controller):
         self, uow: UoW, app_state: State, principal: Principal, procurement_id: int, party: str, **extra: Any
     ) -> Template:
         now = app_state.clock.now()
+        row = await procurements.load(uow, principal, procurement_id)
+        if party == "owner" and not policy.acts_for_owner(principal, row.owner_organisation_id):
+            raise PermissionDenied("the owner's secret is revealed by the owner's organisation (业主)")
         view = await ceremony_or_none(uow, principal, procurement_id, now)
         stage = reveal_stage(view, party, now) if view is not None else "ended"
         committed = next((c for c in view.commitments if c.party == party), None) if view else None
