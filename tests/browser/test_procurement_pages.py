@@ -110,7 +110,9 @@ async def test_an_owner_drafts_publishes_and_amends_through_the_pages(
     await page.locator("#in-budget").fill("200000.00")
     await page.get_by_role("button", name="保存草稿").click()
     await expect(page.locator("#saved")).to_be_visible()
-    await expect(page.locator("#eligible-count")).to_contain_text("现有 2 家企业符合条件")
+    # its two firms at least: the session's database is shared, and the bidding pages' test
+    # admits cost consultants of the same district too
+    await expect(page.locator("#eligible-count")).to_contain_text(re.compile(r"现有 ([2-9]|\d\d+) 家企业符合条件"))
     edit_url = page.url.split("?")[0]
 
     # the publish step reserves the reference first; the owner's commitment over it is made
