@@ -38,6 +38,7 @@ from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.draw import DrawController
+from web.controllers.draw_pages import DrawPages, ReferencePages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
 from web.controllers.owner_pages import OwnerPages
@@ -85,6 +86,8 @@ ROUTE_HANDLERS: list[Any] = [
     ProcurementController,
     ProcurementAttachmentController,
     DrawController,
+    DrawPages,
+    ReferencePages,
     BidController,
     OpeningController,
     BiddingPages,

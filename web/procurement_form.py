@@ -260,6 +260,8 @@ def form_field(problem_field: str) -> str | None:
         )
     if problem_field == "variant":
         return "method"
+    if problem_field in ("owner_commitment", "beacon") or head == "beacon":
+        return problem_field.replace(".", "_")  # the publish step's draw fields
     if problem_field in PLAIN or problem_field in ("avoidance", "reason"):
         return problem_field
     return None

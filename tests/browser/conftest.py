@@ -26,6 +26,7 @@ from contracts import DocumentKind, canonical_json
 from contracts.samples import sample_document
 from market import accounts
 from market.audit import Actor
+from market.clock import Clock
 from market.db import Database
 from market.models import Role
 from market.settings import AuthSettings, Settings
@@ -82,13 +83,14 @@ class _ServerThread:
     """uvicorn on its own thread and event loop; the socket is bound before the thread
     starts so the port is known (for ``public_url``) and cannot be taken meanwhile."""
 
-    def __init__(self, settings_for: Callable[[int], Settings]) -> None:
+    def __init__(self, settings_for: Callable[[int], Settings], clock: Clock | None = None) -> None:
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
         self.port: int = self.socket.getsockname()[1]
         self.settings = settings_for(self.port)
-        config = uvicorn.Config(create_app(self.settings), log_level="warning", lifespan="on")
+        self.app = create_app(self.settings, clock=clock)
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, name="browser-tier-uvicorn", daemon=True

@@ -6,6 +6,8 @@ signing out."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
 
@@ -19,7 +21,6 @@ from market.clock import local
 from market.db import Database
 from market.models import OrganisationKind, Role
 from market.settings import AuthSettings
-from tests import draw_data
 from tests.browser.conftest import PASSWORD, LiveApp
 from tests.registry_data import admitted_firm, intermediary, uscc
 
@@ -54,31 +55,6 @@ async def _owner_and_firms(live_app: LiveApp) -> str:
 
 async def _field_error(page: Page, field: str) -> str:
     return await page.locator(f"#field-{field} .field-error").first.inner_text()
-
-
-async def _declare_draw(page: Page, edit_url: str) -> None:
-    """The draw's declaration the publish form sends: the owner's commitment over the reserved
-    reference and the beacon (made here as the page's commitment step makes them)."""
-    procurement_id = edit_url.rstrip("/").split("/")[-2]
-    csrf = next(c["value"] for c in await page.context.cookies() if c["name"] == "market_csrf")
-    reserved = await page.request.post(
-        f"/api/procurements/{procurement_id}/reference", headers={"X-CSRFToken": csrf}
-    )
-    assert reserved.ok, await reserved.text()
-    declared = draw_data.publish_json((await reserved.json())["reference"])
-    fields = {"owner_commitment": declared["owner_commitment"]}
-    fields.update({f"beacon_{k}": v for k, v in declared["beacon"].items()})
-    await page.evaluate(
-        """(fields) => {
-            const form = document.querySelector('form[action$="/publish"]');
-            for (const [name, value] of Object.entries(fields)) {
-                const input = document.createElement("input");
-                Object.assign(input, {type: "hidden", name, value});
-                form.appendChild(input);
-            }
-        }""",
-        fields,
-    )
 
 
 async def test_an_owner_drafts_publishes_and_amends_through_the_pages(
@@ -144,18 +120,34 @@ async def test_an_owner_drafts_publishes_and_amends_through_the_pages(
     assert eligible >= 2  # at least the two firms this test admitted
     await expect(page.locator("#eligible-count")).to_contain_text(f"现有 {eligible} 家企业符合条件")
 
+    # the publish step reserves the reference first; the owner's commitment over it is made
+    # with `python -m selection.secret` on the owner's computer and pasted
+    await page.locator("#reserve-button").click()
+    reference = await page.locator("#reserved-reference").inner_text()
+    assert re.fullmatch(r"SGZJ-\d{4}-\d{4,}", reference)
+    printed = subprocess.run(
+        [sys.executable, "-S", "-m", "selection.secret", "--reference", reference, "--round", "1", "--role", "owner"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    pasted = re.search(r"^commitment ([0-9a-f]{64})$", printed, re.M)
+    assert pasted
+
     # publishing checks everything: the ceiling above the budget, beside the ceiling
+    await page.locator("#in-commitment").fill(pasted[1])
+    await page.locator("#in-beacon_reference").fill("中国福利彩票3D 第2026318期")
     await page.locator("#publish-button").click()
     await expect(page.locator("#field-ceiling .field-error")).to_contain_text("above the budget")
     await expect(page.locator("#status")).to_have_text("草稿")
+    await expect(page.locator("#in-commitment")).to_have_value(pasted[1])
     await page.locator("#in-ceiling").fill("180000.00")
     await page.get_by_role("button", name="保存草稿").click()
     await expect(page.locator("#saved")).to_be_visible()
-    await _declare_draw(page, edit_url)
+    await page.locator("#in-commitment").fill(pasted[1])
+    await page.locator("#in-beacon_reference").fill("中国福利彩票3D 第2026318期")
     await page.locator("#publish-button").click()
     await expect(page.locator("#status")).to_have_text("已发布")
-    reference = await page.locator("#reference").inner_text()
-    assert re.fullmatch(r"SGZJ-\d{4}-\d{4,}", reference)
+    assert await page.locator("#reference").inner_text() == reference
+    await expect(page.locator("#commitments tr[data-party=owner]")).to_contain_text(pasted[1])
 
     # a visitor finds it in the public list and reads its terms
     visitor = await browser.new_context(base_url=live_app.url, locale="zh-CN")

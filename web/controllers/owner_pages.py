@@ -19,7 +19,6 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from market import policy
-from market.draw.declaration import BeaconDeclaration
 from market.errors import Conflict, InvalidInput, PermissionDenied
 from market.models import Procurement
 from market.principal import Principal
@@ -29,6 +28,7 @@ from market.procurement.draft_input import draft_from_input
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import procurement_terms_of
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.draw_views import declaration_of, publish_context
 from web.owner_form_context import form_choices, kind_choices
 from web.page_access import PAGE_EXCEPTION_HANDLERS, owner_pages_guard
 from web.params import Id
@@ -44,8 +44,6 @@ from web.procurement_form import (
 from web.procurement_page_views import summary_line
 
 NEW_DRAFT = {"winners": "1", "alternates": "0"}
-
-DRAW_FIELDS = ("owner_commitment", "beacon_source", "beacon_form", "beacon_reference")
 
 
 def _see_other(path: str) -> Redirect:
@@ -122,6 +120,7 @@ class OwnerPages(Controller):
                 )
         if row is not None and mode != "new":
             context["attachments"] = context["attachments"] or await listing.attachments_of(uow, row.id)
+        context.update(publish_context(terms, row, extra.get("typed_draw")))
         context.update(extra)
         return Template(template_name="owner_procurement.html", context=context, status_code=status)
 
@@ -236,10 +235,7 @@ class OwnerPages(Controller):
         now = app_state.clock.now()
         # the draw's declaration: the commitment the page made in the browser over the
         # reserved reference (the secret stays with the owner), and the beacon chosen
-        draw_fields = {k: str(posted.get(k) or "").strip() for k in DRAW_FIELDS}
-        beacon = BeaconDeclaration(
-            draw_fields["beacon_source"], draw_fields["beacon_form"], draw_fields["beacon_reference"]
-        )
+        draw_fields, beacon = declaration_of(posted)
         count = await listing.eligibility_now(
             uow, app_state.vocabulary, terms, service.stored_terms(row), now
         )
@@ -260,13 +256,14 @@ class OwnerPages(Controller):
                 bid_key=app_state.bid_key(),
                 expected_version=_version(form),
                 owner_commitment=draw_fields["owner_commitment"] or None,
-                beacon=beacon if draw_fields["beacon_source"] else None,
+                beacon=beacon,
             )
         except ProblemsFound as refused:
             stored = form_of_terms(row.terms)
             return await self._page(
-                uow, app_state, principal, row, stored, status=422, problems=place(refused.problems)
-            )
+                uow, app_state, principal, row, stored, status=422, problems=place(refused.problems),
+                typed_draw=draw_fields,
+            )  # fmt: skip
         except Conflict as exc:
             return await self._page(
                 uow, app_state, principal, row, form_of_terms(row.terms), status=409, conflict=exc.message

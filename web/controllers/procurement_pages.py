@@ -24,6 +24,7 @@ from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementKind, procurement_terms_of
 from web.auth import PUBLIC, signed_in_principal
 from web.dependencies import State, UoW
+from web.draw_views import ceremony_or_none, ceremony_page
 from web.paging import page_numbers
 from web.params import Id
 from web.procurement_page_views import detail_view, summary_line
@@ -149,6 +150,7 @@ class ProcurementPages(Controller):
         terms = procurement_terms_of(app_state.settings)
         view = detail_view(app_state.vocabulary, terms, detail)
         owns = principal is not None and principal.organisation_id == detail.summary.owner_organisation_id
+        ceremony = await ceremony_or_none(uow, principal, procurement_id, app_state.clock.now())
         return Template(
             template_name="procurement.html",
             context={
@@ -156,5 +158,6 @@ class ProcurementPages(Controller):
                 "p": view,
                 "owns": owns,
                 "takes_bids": terms.of(view.terms.kind).takes_bids,
+                "ceremony": ceremony_page(ceremony) if ceremony is not None else None,
             },
         )
