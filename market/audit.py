@@ -104,6 +104,8 @@ async def record(
     if action.count(":") != 1:
         raise ValueError(f"audit action {action!r} must look like 'subject:action'")
     uow.wrote_audit = True
+    if uow.audit_cause is not None:
+        payload = {**(payload or {}), "cause": uow.audit_cause}
     await uow.session.execute(
         text(
             "WITH entry AS ("

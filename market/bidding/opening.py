@@ -188,7 +188,6 @@ async def open_bids(
     uow.session.add(BidOpening(procurement_id=row.id, opened_at=now, entries=entries, list_sha256=digest))
     row.status = change.to
     row.updated_at = now
-    row.next_check = row.selection_time  # the draw (issue 12)
     await uow.session.flush()
     details = _details(dek, reference, bids, versions)
     await audit.record(

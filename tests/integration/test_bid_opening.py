@@ -235,7 +235,6 @@ async def test_a_cancelled_procurement_is_never_opened(database: Database) -> No
     async with database.unit_of_work() as uow:
         await procurements.cancel(uow, acting(buyer), buyer, row.id, BEFORE, reason="项目取消")
         await uow.commit()
-    async with database.unit_of_work() as uow:
-        assert await lifecycle.close_bidding(uow, TERMS, DEADLINE) == []
+    assert await _advance(database, DEADLINE) == lifecycle.Advanced([], [])
     with pytest.raises(SealedUntilOpening, match="cancelled before the opening"):
         await _read(database, Principal(1, "a", "管理员", frozenset({Role.ADMIN}), None), row.id)
