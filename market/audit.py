@@ -78,10 +78,19 @@ def _log_committed(session: Session) -> None:
     # places (collectors, tickets) where personal data should not.
     for actor, action, object_type, object_id in session.info.pop(_UNLOGGED, ()):
         log.info(
-            "%s %s %s", action, object_type, object_id,
-            extra={"event": "audit", "action": action, "object_type": object_type,
-                   "object_id": object_id, "actor_id": actor.id, "actor": actor.label,
-                   "client": actor.address or None},
+            "%s %s %s",
+            action,
+            object_type,
+            object_id,
+            extra={
+                "event": "audit",
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "actor_id": actor.id,
+                "actor": actor.label,
+                "client": actor.address or None,
+            },
         )
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "requirements_from",
 ]
 
+
 # -- the list -----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class EligibleFirm:
