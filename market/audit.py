@@ -107,22 +107,22 @@ async def record(
     object_type: str,
     object_id: object,
     payload: Mapping[str, Any] | None = None,
-) -> None:
-    """Append an entry in the caller's transaction (its commit wakes the sealer).
-    ``action`` is ``subject:verb``."""
+) -> int:
+    """Append an entry in the caller's transaction (its commit wakes the sealer) and return
+    its id (a record may cite it). ``action`` is ``subject:verb``."""
     if action.count(":") != 1:
         raise ValueError(f"audit action {action!r} must look like 'subject:action'")
     uow.wrote_audit = True
     if uow.audit_cause is not None:
         payload = {**(payload or {}), "cause": uow.audit_cause}
-    await uow.session.execute(
+    entry_id = await uow.session.scalar(
         text(
             "WITH entry AS ("
             " INSERT INTO audit_entry (actor_id, actor_label, action, object_type, object_id,"
             "  payload, client_address)"
             " VALUES (:actor_id, :actor_label, :action, :object_type, :object_id,"
             "  CAST(:payload AS jsonb), :address) RETURNING id)"
-            " INSERT INTO audit_unsealed (entry_id) SELECT id FROM entry"
+            " INSERT INTO audit_unsealed (entry_id) SELECT id FROM entry RETURNING entry_id"
         ),
         {
             "actor_id": actor.id,
@@ -135,6 +135,7 @@ async def record(
         },
     )
     _log_when_committed(uow, actor, [(action, object_type, object_id)])
+    return int(entry_id)
 
 
 async def record_many(
@@ -212,6 +213,15 @@ def _decode(row: Mapping[Any, Any]) -> dict[str, Any]:
     if isinstance(decoded["payload"], str):
         decoded["payload"] = json.loads(decoded["payload"])
     return decoded
+
+
+async def sealed_head(uow: UnitOfWork) -> tuple[int, str]:
+    """The chain's head as sealed now: ``(seq, hash hex)``, ``(0, genesis)`` when empty.
+    Read under the sealer's lock, so it is a head the sealer has finished writing."""
+    await uow.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEALER_LOCK_KEY})
+    latest = text("SELECT seq, hash FROM audit_seal ORDER BY seq DESC LIMIT 1")
+    head = (await uow.session.execute(latest)).first()
+    return (int(head[0]), bytes(head[1]).hex()) if head else (0, GENESIS_HASH.hex())
 
 
 async def seal_pending(database: Database, *, batch: int = 5000) -> int:

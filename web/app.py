@@ -38,6 +38,7 @@ from web.controllers.bidding_pages import BiddingPages
 from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
+from web.controllers.draw import DrawController
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
 from web.controllers.owner_pages import OwnerPages
@@ -84,6 +85,7 @@ ROUTE_HANDLERS: list[Any] = [
     OwnerPages,
     ProcurementController,
     ProcurementAttachmentController,
+    DrawController,
     BidController,
     OpeningController,
     BiddingPages,

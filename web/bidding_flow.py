@@ -30,7 +30,12 @@ from web.bidding_views import FieldError, attachment_limits, china, quote_from_t
 from web.params import INT64_MAX
 
 PER_PAGE = 20
-AFTER_BIDDING = (ProcurementStatus.BIDDING_CLOSED, ProcurementStatus.OPENED, ProcurementStatus.CANCELLED)
+AFTER_BIDDING = (
+    ProcurementStatus.BIDDING_CLOSED,
+    ProcurementStatus.OPENED,
+    ProcurementStatus.FROZEN,
+    ProcurementStatus.CANCELLED,
+)
 #: Reasons that are the procurement's, not the firm's: said as such beside the form.
 NOT_TAKING_BIDS = frozenset({"bidding-closed", "cancelled", "no-bids", "not-published"})
 

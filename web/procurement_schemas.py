@@ -61,8 +61,30 @@ class CancelBody(Struct, forbid_unknown_fields=True):
     expected_version: Version | None = None
 
 
+Commitment = Annotated[
+    str,
+    Meta(
+        max_length=64,
+        description='SHA-256 in 64 lowercase hex digits of ["market-draw/2/commitment", reference, '
+        "round, role, secret] (docs/draw-spec.md §3.1), made outside the platform",
+    ),
+]
+
+
+class BeaconBody(Struct, forbid_unknown_fields=True):
+    """The draw's beacon, declared at publication (docs/draw-spec.md §3.4)."""
+
+    source: Annotated[str, Meta(max_length=40, description="external or audit_head (reference data)")]
+    form: Annotated[str, Meta(max_length=20, description="digits:N, hex64 or audit_head")]
+    reference: Annotated[
+        str, Meta(max_length=limits.BEACON_REFERENCE, description="the public event (福利彩票3D 第2026318期)")
+    ]
+
+
 class PublishBody(Struct, forbid_unknown_fields=True):
     expected_version: Version | None = None
+    owner_commitment: Commitment | None = None
+    beacon: BeaconBody | None = None
 
 
 _ETAG = re.compile(r'(?:W/)?"?([0-9]{1,18})"?')

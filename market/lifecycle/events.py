@@ -22,13 +22,15 @@ from typing import Literal, get_args
 
 from market.procurement.states import ProcurementStatus
 
-Action = Literal["close_bidding", "open"]
+Action = Literal["close_bidding", "open", "freeze", "select"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 #: The time field each step falls due at: what an audit entry names as the rule.
 RULES: Mapping[Action, str] = {
     "close_bidding": "bid_deadline",
     "open": "bid_deadline",
+    "freeze": "bid_deadline",
+    "select": "selection_time",
 }
 
 
@@ -52,18 +54,26 @@ def events(p: ProcurementClock) -> list[tuple[datetime, Action]]:
     if not p.takes_bids or p.bid_deadline is None:
         return []
     deadline = p.bid_deadline
-    chain: list[tuple[datetime, Action]] = [(deadline, "close_bidding"), (deadline, "open")]
+    chain: list[tuple[datetime, Action]] = [
+        (deadline, "close_bidding"),
+        (deadline, "open"),
+        # the inputs are fixed right after the opening, before anyone reveals (draw-spec §3.2)
+        (deadline, "freeze"),
+        (max(p.selection_time, deadline), "select"),
+    ]
     first = _FIRST_STEP.get(p.status)
     if first is None:
         return []
     return chain[[action for _, action in chain].index(first) :]
 
 
-# Where in the chain a status stands; a status without a step (draft, opened until the draw
-# is timed, the final ones) has no entry.
+# Where in the chain a status stands; a status without a step (draft, the final ones) has
+# no entry.
 _FIRST_STEP: Mapping[ProcurementStatus, Action] = {
     ProcurementStatus.PUBLISHED: "close_bidding",
     ProcurementStatus.BIDDING_CLOSED: "open",
+    ProcurementStatus.OPENED: "freeze",
+    ProcurementStatus.FROZEN: "select",
 }
 
 

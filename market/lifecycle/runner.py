@@ -52,6 +52,10 @@ class Advanced:
     failed: list[int] = field(default_factory=list)  # left for the next pass, logged
 
 
+class StuckStep(Exception):
+    """A step that left its procurement where it was: a bug or inconsistent data, logged."""
+
+
 async def _next_due(uow: UnitOfWork, now: datetime, passed_over: set[int]) -> Procurement | None:
     query = (
         select(Procurement)
@@ -77,7 +81,7 @@ async def _advance_one(uow: UnitOfWork, row: Procurement, now: datetime, context
         result = await STEPS[action](uow, row, now, context)
         uow.audit_cause = None
         if row.status is before:  # a step that does not move the status would loop forever
-            raise RuntimeError(f"lifecycle step {action} left procurement {row.id} {before}")
+            raise StuckStep(f"lifecycle step {action} left procurement {row.id} {before.value}")
         taken.append(Taken(row.id, action, due_at, result))
     # also heals a stale next_check (written before a rule changed): nothing due, moved on
     reschedule(uow, row)
@@ -100,6 +104,7 @@ async def advance(
     taken: list[Taken] = []
     failed: list[int] = []
     while True:
+        procurement_id: int | None = None
         try:
             async with database.unit_of_work() as uow:
                 row = await _next_due(uow, now, set(failed))
@@ -108,8 +113,15 @@ async def advance(
                 procurement_id = row.id
                 steps = await _advance_one(uow, row, now, context)
                 await uow.commit()
-        except MarketError as exc:
-            log.error("advancing procurement %s failed: %s", procurement_id, exc.message)
+        except Exception as exc:
+            if procurement_id is None:  # the database itself: the caller logs and retries
+                raise
+            # one procurement that cannot advance (a missing key file, a bug, odd data) must
+            # not hold up the others: it is due first in every pass, so it is passed over
+            if isinstance(exc, MarketError):
+                log.error("advancing procurement %s failed: %s", procurement_id, exc.message)
+            else:
+                log.exception("advancing procurement %s failed", procurement_id)
             failed.append(procurement_id)
             continue
         taken += steps

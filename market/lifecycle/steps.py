@@ -1,4 +1,6 @@
-"""The steps time takes on a procurement, one function per :data:`~market.lifecycle.events.Action`.
+"""The steps time takes on a procurement, one function per :data:`~market.lifecycle.events.Action`:
+closing the bidding, the opening (:mod:`market.bidding.opening`), the draw's freeze and
+selection (:mod:`market.draw.steps`).
 
 Each gets the procurement row already locked (``FOR UPDATE``) and re-read by the runner,
 moves it by one status through :func:`market.procurement.states.transition` (which refuses
@@ -16,6 +18,7 @@ from market import audit
 from market.audit import Actor
 from market.bidding.opening import Opened, open_bids
 from market.db import UnitOfWork
+from market.draw import steps as draw
 from market.lifecycle.events import Action
 from market.models import Procurement
 from market.procurement.states import transition
@@ -57,9 +60,19 @@ async def open_bidding(uow: UnitOfWork, row: Procurement, now: datetime, context
 
 
 # a step returns what it made for the caller to see (the opening list), or None
+async def freeze(uow: UnitOfWork, row: Procurement, now: datetime, context: StepContext) -> None:
+    await draw.freeze(uow, context.bid_key, row, now, vocabulary=context.vocabulary, terms=context.terms)
+
+
+async def select(uow: UnitOfWork, row: Procurement, now: datetime, context: StepContext) -> None:
+    await draw.select(uow, context.bid_key, row, now, vocabulary=context.vocabulary, terms=context.terms)
+
+
 Step = Callable[[UnitOfWork, Procurement, datetime, StepContext], Awaitable[object]]
 
 STEPS: Mapping[Action, Step] = {
     "close_bidding": close_bidding,
     "open": open_bidding,
+    "freeze": freeze,
+    "select": select,
 }

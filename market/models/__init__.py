@@ -14,6 +14,7 @@ from market.models.base import Base
 from market.models.bids import Bid, BidOpening, BidVersion, ProcurementKey
 from market.models.calendar import ImportedCalendarYear
 from market.models.documents import DocumentStatus, DocumentTemplate, IssuedDocument
+from market.models.draw import DrawCommitment, DrawReveal, DrawRound, SelectionRecordRow
 from market.models.procurement import Procurement, ProcurementSequence, ProcurementVersion
 from market.models.procurement_extras import IdempotencyRecord, ProcurementAttachment
 from market.models.registry import (
@@ -46,6 +47,9 @@ __all__ = [
     "CreditEvent",
     "DocumentStatus",
     "DocumentTemplate",
+    "DrawCommitment",
+    "DrawReveal",
+    "DrawRound",
     "Firm",
     "FirmStatus",
     "FirmStatusChange",
@@ -66,6 +70,7 @@ __all__ = [
     "ProcurementVersion",
     "Registry",
     "Role",
+    "SelectionRecordRow",
     "ServiceEvaluation",
     "TrackRecord",
     "User",

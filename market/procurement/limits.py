@@ -31,3 +31,6 @@ PICKS = 50
 
 #: The largest amount a procurement may name, in yuan (two places fit NUMERIC(14, 2)).
 MAX_AMOUNT = Decimal("999999999999.99")
+
+#: Most characters naming a draw's beacon event (draw_round.beacon_reference).
+BEACON_REFERENCE = 200

@@ -14,7 +14,7 @@ service, which adds its own problems to the same list:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import contracts.uscc
@@ -176,7 +176,31 @@ def _times(draft: DraftTerms, kind: KindTerms, now: datetime, calendar: WorkingC
         problems.append(
             Problem("selection_time", "the selection (选取时间) comes after the bid deadline (报价截止)")
         )
+    elif draft.bid_deadline is not None and draft.selection_time < earliest_selection(
+        draft.bid_deadline, kind
+    ):
+        # the draw's reveal window runs from the freeze (at the deadline) to the reveal deadline
+        # (selection time − gap), and the beacon is entered in the gap: both need their time
+        problems.append(
+            Problem(
+                "selection_time",
+                f"the selection (选取时间) is at least {2 * kind.reveal_gap_minutes} minutes after the "
+                f"bid deadline: {kind.reveal_gap_minutes} for the parties to reveal their secrets, "
+                f"{kind.reveal_gap_minutes} for the beacon; "
+                f"{local(earliest_selection(draft.bid_deadline, kind)):%Y-%m-%d %H:%M} or later",
+            )
+        )
     return problems
+
+
+def reveal_deadline(selection_time: datetime, kind: KindTerms) -> datetime:
+    """When the draw's reveal window closes: the reveal gap before the selection."""
+    return selection_time - timedelta(minutes=kind.reveal_gap_minutes)
+
+
+def earliest_selection(bid_deadline: datetime, kind: KindTerms) -> datetime:
+    """The earliest selection time a bid deadline allows: a reveal window, then the gap."""
+    return bid_deadline + timedelta(minutes=2 * kind.reveal_gap_minutes)
 
 
 def static_problems(terms: ProcurementTerms, draft: DraftTerms) -> list[Problem]:

@@ -28,6 +28,8 @@ from market.audit import Actor
 from market.calendar import WorkingCalendar
 from market.clock import local
 from market.db import UnitOfWork
+from market.draw.declaration import BeaconDeclaration, beacon_problems, commitment_problem
+from market.draw.rounds import commitment_seen, prepare_round
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.lifecycle.schedule import reschedule
 from market.models import Procurement, ProcurementKey, ProcurementSequence, ProcurementVersion
@@ -258,12 +260,18 @@ async def publish(
     bid_key: KeyEncryptionKey,
     refusals: Mapping[str, int] | None = None,
     expected_version: int | None = None,
+    owner_commitment: str | None = None,
+    beacon: BeaconDeclaration | None = None,
 ) -> Procurement:
     """Publish a draft: every problem at once, or a reference number, the first version and
     an audit entry. ``eligible_count`` and ``refusals`` (firms kept out, per reason code) are
     the registries' eligibility for the draft's requirements, counted by the caller now.
     A kind that takes bids gets its data key now, wrapped by ``bid_key``: made at
-    publication, its row says nothing about whether anyone bids."""
+    publication, its row says nothing about whether anyone bids.
+
+    The draw's round opens too (:func:`market.draw.rounds.prepare_round`): ``beacon`` is
+    declared and ``owner_commitment`` — made outside the platform over the reference
+    :func:`reserve_reference` gave the draft — is required for every method that draws."""
     row = await _editable(uow, principal, procurement_id, expected_version)
     transition(row.status, "publish", now=now)
     draft, problems = vocabulary_problems(vocabulary, terms, stored_terms(row))
@@ -271,9 +279,12 @@ async def publish(
     shortage = shortage_problem(draft, eligible_count, refusals or {})
     if shortage is not None:
         problems.append(shortage)
+    problems += await _draw_problems(uow, terms, row, draft, owner_commitment, beacon)
     if problems:
         raise ProcurementRefused(problems)
-    row.reference = await next_reference(uow, terms.of(draft.kind).prefix, local(now).year)
+    assert beacon is not None  # _draw_problems listed it otherwise
+    if row.reference is None:
+        row.reference = await next_reference(uow, terms.of(draft.kind).prefix, local(now).year)
     _store_terms(row, draft)
     row.status = ProcurementStatus.PUBLISHED
     row.published_at = row.updated_at = now
@@ -284,6 +295,7 @@ async def publish(
         uow.session.add(
             ProcurementKey(procurement_id=row.id, key_id=wrapped.key_id, wrapped=wrapped.blob, created_at=now)
         )
+    await prepare_round(uow, actor, bid_key, row, owner_commitment, beacon, now, terms=terms)
     digest = terms_digest(draft)
     await _add_version(uow, actor, row, draft, now, {}, "")
     await audit.record(
@@ -295,6 +307,68 @@ async def publish(
         {"reference": row.reference, "kind": draft.kind, "terms_sha256": digest, "version": 1},
     )
     return row
+
+
+def _reference_problem(terms: ProcurementTerms, row: Procurement, draft: DraftTerms) -> Problem | None:
+    if row.reference is None:
+        return Problem(
+            "owner_commitment",
+            "reserve the procurement's reference first (预留编号): the commitment is made over it",
+        )
+    if not row.reference.startswith(terms.of(draft.kind).prefix + "-"):
+        return Problem("owner_commitment", f"{row.reference} was reserved for another kind; reserve again")
+    return None
+
+
+async def _draw_problems(
+    uow: UnitOfWork,
+    terms: ProcurementTerms,
+    row: Procurement,
+    draft: DraftTerms,
+    owner_commitment: str | None,
+    beacon: BeaconDeclaration | None,
+) -> list[Problem]:
+    """The draw's declaration: the beacon, and the owner's commitment (optional for a direct
+    selection, which draws nothing), over a reserved reference and never seen before."""
+    problems = beacon_problems(terms, beacon)
+    if owner_commitment is None and draft.method == "direct":
+        return problems
+    problem = commitment_problem("owner_commitment", owner_commitment)
+    problem = problem or _reference_problem(terms, row, draft)
+    if problem is None and await commitment_seen(uow, str(owner_commitment)):
+        problem = Problem("owner_commitment", "this commitment was used before; make a new secret")
+    return problems + ([problem] if problem is not None else [])
+
+
+async def reserve_reference(
+    uow: UnitOfWork,
+    actor: Actor,
+    principal: Principal,
+    procurement_id: int,
+    now: datetime,
+    terms: ProcurementTerms,
+    *,
+    expected_version: int | None = None,
+) -> str:
+    """The reference the draft will be published under, given now so that the owner can make
+    the draw's commitment over it (docs/draw-spec.md §3.1) before publishing. Asking again
+    gives the same one, unless the draft's kind changed (another prefix). A reserved number
+    that is never published is a gap in the sequence, said in the audit log."""
+    row = await _editable(uow, principal, procurement_id, expected_version)
+    if row.status is not ProcurementStatus.DRAFT:
+        raise Conflict(
+            f"procurement {row.reference} is {row.status.label}: its reference is fixed",
+            procurement_status=row.status.value,
+        )
+    prefix = terms.of(row.kind).prefix
+    if row.reference is None or not row.reference.startswith(prefix + "-"):
+        row.reference = await next_reference(uow, prefix, local(now).year)
+        row.updated_at = now
+        await uow.session.flush()
+        await audit.record(
+            uow, actor, "procurement:reference_reserved", "procurement", row.id, {"reference": row.reference}
+        )
+    return row.reference
 
 
 # -- after publication ----------------------------------------------------------------------------

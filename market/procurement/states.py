@@ -1,11 +1,11 @@
 """Where a procurement is, and what may move it.
 
     draft ──publish──▶ published ──amend──▶ published (a new version)
-                          │  ╲
-                          │   close_bidding ▶ bidding_closed ──open──▶ opened ──select──▶ selected
-                          │                        │                     ╲──fail────▶ failed (流标)
-                          │  (no bids: small works) ──select / fail─────────────────▶ selected | failed
-                          └──cancel (any time before the selection, with a reason)──▶ cancelled
+      │  ╲
+      │   close_bidding ▶ bidding_closed ──open──▶ opened ──freeze──▶ frozen ──select──▶ selected
+      │                        │                    ╲─fail (too few bids) ╲──fail──▶ failed (流标)
+      │  (no bids: small works) ──select / fail──────────────────────────▶ selected | failed
+      └──cancel (any time before the selection, with a reason)──▶ cancelled
 
 Publish, amend and cancel have a service now (issue 11); closing, opening and the
 selection belong to the lifecycle of the next issue and are in the table so that the
@@ -31,6 +31,7 @@ class ProcurementStatus(enum.StrEnum):
     PUBLISHED = "published"
     BIDDING_CLOSED = "bidding_closed"
     OPENED = "opened"
+    FROZEN = "frozen"  # the draw's inputs fixed (market-draw/2 freeze), before any reveal
     SELECTED = "selected"
     FAILED = "failed"  # 流标: too few eligible firms or bids
     CANCELLED = "cancelled"
@@ -50,12 +51,13 @@ _LABELS: Mapping[ProcurementStatus, str] = {
     ProcurementStatus.PUBLISHED: "已发布",
     ProcurementStatus.BIDDING_CLOSED: "报价已截止",
     ProcurementStatus.OPENED: "已开标",
+    ProcurementStatus.FROZEN: "已冻结",
     ProcurementStatus.SELECTED: "已选取",
     ProcurementStatus.FAILED: "流标",
     ProcurementStatus.CANCELLED: "已终止",
 }
 
-Action = Literal["publish", "amend", "cancel", "close_bidding", "open", "select", "fail"]
+Action = Literal["publish", "amend", "cancel", "close_bidding", "open", "freeze", "select", "fail"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 #: Per status, the actions allowed and where each leads.
@@ -74,6 +76,12 @@ TRANSITIONS: Mapping[ProcurementStatus, Mapping[Action, ProcurementStatus]] = {
         "cancel": ProcurementStatus.CANCELLED,
     },
     ProcurementStatus.OPENED: {
+        "freeze": ProcurementStatus.FROZEN,
+        # too few counted bids: fails at the freeze with its failure record
+        "fail": ProcurementStatus.FAILED,
+        "cancel": ProcurementStatus.CANCELLED,
+    },
+    ProcurementStatus.FROZEN: {
         "select": ProcurementStatus.SELECTED,
         "fail": ProcurementStatus.FAILED,
         "cancel": ProcurementStatus.CANCELLED,
@@ -92,6 +100,7 @@ _AUDIT: Mapping[Action, str] = {
     "cancel": "procurement:cancelled",
     "close_bidding": "procurement:bidding_closed",
     "open": "procurement:opened",
+    "freeze": "procurement:frozen",
     "select": "procurement:selected",
     "fail": "procurement:failed",
 }

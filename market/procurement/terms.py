@@ -23,6 +23,7 @@ from market.errors import ConfigurationError
 from market.reference_files import BUNDLED_REFERENCE_DIR
 from market.reference_files import read_reference_file as _read
 from market.settings import Settings
+from selection.ceremony import is_form
 from selection.combined import VARIANTS
 from selection.engine import METHODS
 
@@ -88,9 +89,26 @@ class KindTerms:
     value_below: Decimal
     quote_modes: tuple[QuoteMode, ...]
     methods: tuple[MethodOption, ...]
+    reveal_gap_minutes: int  # the draw's reveal window closes this long before the selection
 
     def method(self, method: str, variant: str | None) -> MethodOption | None:
         return next((m for m in self.methods if m.method == method and m.variant == variant), None)
+
+
+@dataclass(frozen=True, slots=True)
+class BeaconSource:
+    """A beacon a procurement may declare (docs/draw-spec.md §3.4): ``external`` (a public
+    value a supervisor enters) or ``audit_head`` (the platform's chain head, weaker); the
+    forms allowed, ``digits:N`` standing for any ``digits:1`` … ``digits:99``."""
+
+    code: str
+    name: str
+    forms: tuple[str, ...]
+
+    def allows(self, form: str) -> bool:
+        if form.startswith("digits:") and "digits:N" in self.forms:
+            return form != "digits:N"
+        return form in self.forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +144,10 @@ class ProcurementTerms:
     kinds: Mapping[ProcurementKind, KindTerms]
     credit_bands: tuple[CreditBand, ...]  # highest min_score first
     attachments: AttachmentTerms
+    beacon_sources: tuple[BeaconSource, ...] = ()
+
+    def beacon_source(self, code: str) -> BeaconSource | None:
+        return next((b for b in self.beacon_sources if b.code == code), None)
 
     def of(self, kind: ProcurementKind) -> KindTerms:
         return self.kinds[kind]
@@ -182,6 +204,9 @@ def _kind(kind: ProcurementKind, raw: Mapping[str, Any]) -> KindTerms:
     if takes_bids != bool(quote_modes):
         raise ValueError(f"{kind}: a kind that takes bids lists quote modes, one without bids none")
     methods = tuple(_method(m) for m in raw["method"])
+    gap = int(raw["reveal_gap_minutes"])
+    if gap < 1:
+        raise ValueError(f"{kind}: reveal_gap_minutes is at least 1")
     if not methods:
         raise ValueError(f"{kind} allows no selection method")
     return KindTerms(
@@ -195,6 +220,7 @@ def _kind(kind: ProcurementKind, raw: Mapping[str, Any]) -> KindTerms:
         value_below=_money(raw["value_below"]),
         quote_modes=quote_modes,
         methods=methods,
+        reveal_gap_minutes=gap,
     )
 
 
@@ -229,9 +255,23 @@ def load_procurement_terms(reference_dir: Path = BUNDLED_REFERENCE_DIR) -> Procu
                 for t in files["type"]
             ),
         )
+        beacons = tuple(
+            BeaconSource(str(b["code"]), str(b["name"]), tuple(str(f) for f in b["forms"]))
+            for b in data.get("beacon_source", ())
+        )
+        for beacon in beacons:
+            if beacon.code not in ("external", "audit_head") or not beacon.forms:
+                raise ValueError(f"beacon source {beacon.code!r}: external or audit_head, with forms")
+            for form in beacon.forms:
+                if form != "digits:N" and not is_form(form):
+                    raise ValueError(f"beacon form {form!r}: digits:N, digits:<1-99>, hex64 or audit_head")
+                if (form == "audit_head") != (beacon.code == "audit_head"):
+                    raise ValueError("the audit_head form belongs to the audit_head source alone")
     except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
         raise ConfigurationError(f"reference data in {reference_dir / FILE} is wrong: {exc!r}") from None
     prefixes = [k.prefix for k in kinds.values()]
     if len(set(prefixes)) != len(prefixes):
         raise ConfigurationError(f"two kinds of procurement share a reference prefix: {prefixes}")
-    return ProcurementTerms(kinds=kinds, credit_bands=tuple(bands), attachments=attachments)
+    return ProcurementTerms(
+        kinds=kinds, credit_bands=tuple(bands), attachments=attachments, beacon_sources=beacons
+    )

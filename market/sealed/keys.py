@@ -133,6 +133,24 @@ class KeyEncryptionKey:
             self._subkey(b"market fingerprint/1 " + purpose.encode()), data, hashlib.sha256
         ).hexdigest()
 
+    def seal(self, purpose: str, context: str, plaintext: bytes) -> bytes:
+        """nonce + AES-GCM ciphertext of a small secret (the platform's draw secret) under a key
+        derived for ``purpose``, bound to ``context`` (procurement and round): a dump of the
+        database shows nothing of it, and a blob moved to another row does not open."""
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        aad = _canonical({"purpose": purpose, "context": context, "key_id": self.key_id})
+        key = AESGCM(self._subkey(b"market seal/1 " + purpose.encode()))
+        return nonce + key.encrypt(nonce, plaintext, aad)
+
+    def unseal(self, purpose: str, context: str, blob: bytes) -> bytes:
+        """What :meth:`seal` sealed; :class:`SealBroken` when it was altered or moved."""
+        aad = _canonical({"purpose": purpose, "context": context, "key_id": self.key_id})
+        key = AESGCM(self._subkey(b"market seal/1 " + purpose.encode()))
+        try:
+            return key.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        except (InvalidTag, ValueError):
+            raise SealBroken(f"the sealed {purpose} of {context} does not open", context=context) from None
+
     def wrap(self, dek: DataKey, procurement: str) -> WrappedKey:
         """Wrap ``dek`` for the procurement whose platform reference is ``procurement``."""
         nonce = secrets.token_bytes(NONCE_BYTES)

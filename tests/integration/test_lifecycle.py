@@ -16,16 +16,19 @@ from sqlalchemy import select, text
 from market import lifecycle
 from market.clock import FixedClock
 from market.db import Database
-from market.models import AuditEntry, Procurement
+from market.models import AuditEntry, Procurement, SelectionRecordRow
 from market.principal import Principal
 from market.procurement.states import ProcurementStatus
 from market.scheduler import DeadlineAlarm
-from tests.bid_data import BID_KEY, DEADLINE, PUBLISHED_AT, TERMS, amount, bidder, owner, published
+from tests.bid_data import BID_KEY, DEADLINE, PUBLISHED_AT, TERMS, amount, bidder, owner
 from tests.conftest import ClonedDatabase
 from tests.integration.test_bid_opening import _submit
+from tests.lifecycle_data import owner_reveals, published_for_draw
 from tests.registry_data import VOCABULARY
 
-STEP_ACTIONS = ("procurement:bidding_closed", "procurement:opened")
+# without enough bids the freeze fails the procurement (流标): the chain at the deadline
+STEP_ACTIONS = ("procurement:bidding_closed", "procurement:opened", "procurement:failed")
+CHAIN = ("close_bidding", "open", "freeze")
 
 
 def _advancing(database: Database) -> Any:
@@ -38,7 +41,7 @@ def _advancing(database: Database) -> Any:
 async def _publish_due(database: Database, buyer: Principal, hours: list[int]) -> list[Procurement]:
     """Published procurements whose deadlines are DEADLINE + each of ``hours``."""
     return [
-        await published(
+        await published_for_draw(
             database,
             buyer,
             bid_deadline=DEADLINE + timedelta(hours=h),
@@ -64,12 +67,7 @@ async def test_due_procurements_advance_in_due_order_each_step_once(database: Da
 
     done = await advance(DEADLINE + timedelta(hours=3))
     assert [(t.procurement_id, t.action) for t in done.steps] == [
-        (first.id, "close_bidding"),
-        (first.id, "open"),
-        (middle.id, "close_bidding"),
-        (middle.id, "open"),
-        (late.id, "close_bidding"),
-        (late.id, "open"),
+        (p.id, action) for p in (first, middle, late) for action in CHAIN
     ]
     assert [o.procurement_id for o in done.opened] == [first.id, middle.id, late.id]
     # again at the same time, or later but before the next deadline: nothing moves twice
@@ -86,7 +84,7 @@ async def test_due_procurements_advance_in_due_order_each_step_once(database: Da
     assert datetime.fromisoformat(closed.payload["cause"]["due_at"]) == DEADLINE + timedelta(hours=1)
     async with database.sessions() as session:
         rows = {r.id: r for r in await session.scalars(select(Procurement))}
-    assert rows[middle.id].status is ProcurementStatus.OPENED and rows[middle.id].next_check is None
+    assert rows[middle.id].status is ProcurementStatus.FAILED and rows[middle.id].next_check is None
     assert rows[not_yet.id].status is ProcurementStatus.PUBLISHED
     assert rows[not_yet.id].next_check == DEADLINE + timedelta(hours=5)
 
@@ -111,10 +109,7 @@ async def test_a_procurement_another_process_holds_is_skipped_then_taken(
         await other.dispose()
     assert {t.procurement_id for t in while_held.steps} == {free.id}
     after = await advance(DEADLINE)
-    assert [(t.procurement_id, t.action) for t in after.steps] == [
-        (held.id, "close_bidding"),
-        (held.id, "open"),
-    ]
+    assert [(t.procurement_id, t.action) for t in after.steps] == [(held.id, action) for action in CHAIN]
 
 
 async def test_two_instances_on_one_database_advance_each_procurement_once(
@@ -143,7 +138,7 @@ async def test_two_instances_on_one_database_advance_each_procurement_once(
             await db.dispose()
 
     taken = [(t.procurement_id, t.action) for result in results for t in result.steps]
-    assert Counter(taken) == {(row.id, action): 1 for row in rows for action in ("close_bidding", "open")}
+    assert Counter(taken) == {(row.id, action): 1 for row in rows for action in CHAIN}
     entries = await _step_entries(seed)
     assert Counter((e.object_id, e.action) for e in entries) == {
         (str(row.id), action): 1 for row in rows for action in STEP_ACTIONS
@@ -172,10 +167,7 @@ async def test_missed_deadlines_are_caught_up_at_start_in_order(fresh_database: 
         alarm.start()
         await alarm.settled()
         assert [(t.procurement_id, t.action) for t in seen[0].steps] == [
-            (first.id, "close_bidding"),
-            (first.id, "open"),
-            (second.id, "close_bidding"),
-            (second.id, "open"),
+            (p.id, action) for p in (first, second) for action in CHAIN
         ]
         # armed for what is left
         job = scheduler.get_job(DeadlineAlarm.JOB)
@@ -207,3 +199,33 @@ async def test_the_alarm_re_arms_when_a_commit_brings_a_deadline_nearer(database
     finally:
         await alarm.stop()
         scheduler.shutdown(wait=False)
+
+
+async def test_the_whole_chain_runs_by_itself_from_the_deadline_to_the_selection(database: Database) -> None:
+    buyer = await owner(database)
+    [row] = await _publish_due(database, buyer, [0])
+    for n in range(3):
+        await _submit(database, await bidder(database, 600 + n), row.id, amount(f"{150000 + n * 1000}.00"))
+    advance = _advancing(database)
+
+    at_deadline = await advance(DEADLINE)
+    assert [t.action for t in at_deadline.steps] == list(CHAIN)
+    async with database.sessions() as session:
+        frozen = await session.get(Procurement, row.id, populate_existing=True)
+    assert frozen is not None and frozen.status is ProcurementStatus.FROZEN
+    assert frozen.next_check == frozen.selection_time
+    await owner_reveals(database, buyer, row, DEADLINE + timedelta(minutes=5))
+
+    selection_time = frozen.selection_time
+    assert await advance(selection_time - timedelta(seconds=1)) == lifecycle.Advanced()
+    at_selection = await advance(selection_time)
+    assert [(t.action, t.due_at) for t in at_selection.steps] == [("select", selection_time)]
+    assert await advance(selection_time + timedelta(hours=1)) == lifecycle.Advanced()
+    async with database.sessions() as session:
+        selected = await session.get(Procurement, row.id, populate_existing=True)
+        records = list(await session.scalars(select(SelectionRecordRow)))
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "procurement:selected"))
+    assert selected is not None and selected.status is ProcurementStatus.SELECTED
+    assert selected.next_check is None
+    assert [(r.procurement_id, r.outcome) for r in records] == [(row.id, "selected")]
+    assert entry is not None and entry.payload["cause"]["rule"] == "selection_time"

@@ -73,9 +73,18 @@ def test_a_step_is_due_exactly_when_the_next_check_has_passed(p: ProcurementCloc
     assert (due is not None) == (check is not None and check <= now)
 
 
-def test_a_service_procurement_closes_then_opens_at_its_deadline() -> None:
-    assert events(service(ProcurementStatus.PUBLISHED)) == [(DEADLINE, "close_bidding"), (DEADLINE, "open")]
-    assert events(service(ProcurementStatus.BIDDING_CLOSED)) == [(DEADLINE, "open")]
+def test_a_service_procurement_closes_opens_and_freezes_at_its_deadline_then_selects() -> None:
+    selection = DEADLINE + timedelta(days=1)
+    assert events(service(ProcurementStatus.PUBLISHED)) == [
+        (DEADLINE, "close_bidding"),
+        (DEADLINE, "open"),
+        (DEADLINE, "freeze"),
+        (selection, "select"),
+    ]
+    assert events(service(ProcurementStatus.BIDDING_CLOSED))[0] == (DEADLINE, "open")
+    assert events(service(ProcurementStatus.OPENED)) == [(DEADLINE, "freeze"), (selection, "select")]
+    assert events(service(ProcurementStatus.FROZEN)) == [(selection, "select")]
+    assert next_check(service(ProcurementStatus.FROZEN)) == selection
     assert due_now(service(ProcurementStatus.PUBLISHED), DEADLINE - timedelta(microseconds=1)) is None
     assert due_now(service(ProcurementStatus.PUBLISHED), DEADLINE) == (DEADLINE, "close_bidding")
 

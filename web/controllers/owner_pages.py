@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from market import policy
+from market.draw.declaration import BeaconDeclaration
 from market.errors import Conflict, InvalidInput, PermissionDenied
 from market.models import Procurement
 from market.principal import Principal
@@ -43,6 +44,8 @@ from web.procurement_form import (
 from web.procurement_page_views import summary_line
 
 NEW_DRAFT = {"winners": "1", "alternates": "0"}
+
+DRAW_FIELDS = ("owner_commitment", "beacon_source", "beacon_form", "beacon_reference")
 
 
 def _see_other(path: str) -> Redirect:
@@ -226,10 +229,17 @@ class OwnerPages(Controller):
         principal: CurrentPrincipal,
         actor: CurrentActor,
     ) -> Template | Redirect:
-        form = read_form(await request.form())
+        posted = await request.form()
+        form = read_form(posted)
         row = _editable(principal, await service.load(uow, principal, procurement_id))
         terms = procurement_terms_of(app_state.settings)
         now = app_state.clock.now()
+        # the draw's declaration: the commitment the page made in the browser over the
+        # reserved reference (the secret stays with the owner), and the beacon chosen
+        draw_fields = {k: str(posted.get(k) or "").strip() for k in DRAW_FIELDS}
+        beacon = BeaconDeclaration(
+            draw_fields["beacon_source"], draw_fields["beacon_form"], draw_fields["beacon_reference"]
+        )
         count = await listing.eligibility_now(
             uow, app_state.vocabulary, terms, service.stored_terms(row), now
         )
@@ -249,6 +259,8 @@ class OwnerPages(Controller):
                 refusals=count.refusals,
                 bid_key=app_state.bid_key(),
                 expected_version=_version(form),
+                owner_commitment=draw_fields["owner_commitment"] or None,
+                beacon=beacon if draw_fields["beacon_source"] else None,
             )
         except ProblemsFound as refused:
             stored = form_of_terms(row.terms)

@@ -19,6 +19,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from market import idempotency, policy
 from market.clock import user_time
+from market.draw.declaration import BeaconDeclaration
 from market.errors import PermissionDenied
 from market.idempotency import Answer
 from market.models import Role
@@ -293,7 +294,10 @@ class ProcurementController(Controller):
         summary="Publish a draft (发布)",
         description="Checks everything at once: a refusal (422) lists every problem in `problems`, "
         "and `eligibility` gives the firms eligible now and the reasons the others are kept out. "
-        "On success the procurement gets its reference (SGZJ-2026-0001). Idempotency-Key as for "
+        "The draw's declaration comes with it: `beacon` (source, form, reference as reference data "
+        "allows) and `owner_commitment`, made outside the platform over the reference reserved "
+        "with POST /api/procurements/{id}/reference (required unless the method is direct). "
+        "On success the procurement is published under that reference. Idempotency-Key as for "
         "creating; If-Match or expected_version.",
     )
     async def publish(
@@ -309,6 +313,8 @@ class ProcurementController(Controller):
     ) -> Response[ProcurementView]:
         now = app_state.clock.now()
         version = expected_version(if_match, data.expected_version if data is not None else None)
+        given = data.beacon if data is not None else None
+        beacon = None if given is None else BeaconDeclaration(given.source, given.form, given.reference)
 
         async def make() -> ProcurementView:
             row = await _owned(uow, principal, procurement_id)
@@ -333,6 +339,8 @@ class ProcurementController(Controller):
                     refusals=dict(count.refusals),
                     bid_key=app_state.bid_key(),
                     expected_version=version,
+                    owner_commitment=data.owner_commitment if data is not None else None,
+                    beacon=beacon,
                 )
             except ProcurementRefused as refused:
                 refused.details["eligibility"] = msgspec.to_builtins(EligibilityView.of(count))
@@ -346,7 +354,7 @@ class ProcurementController(Controller):
             user_id=principal.user_id,
             scope=f"procurement:publish:{procurement_id}",
             key=idempotency_key,
-            body={"expected_version": version},
+            body={**({} if data is None else msgspec.to_builtins(data)), "expected_version": version},
             now=now,
             act=_answering(200, make),
         )

@@ -1,0 +1,176 @@
+"""A procurement's draw round, stored: made at publication, read by every later step.
+
+:func:`prepare_round` is the publication hook. It records the owner's commitment (made
+outside the platform) and the platform's own: a fresh 32-byte secret whose commitment is
+published now and whose secret is sealed under a key derived from the key file, so that
+neither the database nor its dumps show it before the platform reveals it at the freeze.
+The platform cannot steer the draw with it: its commitment is fixed at publication, before
+the inputs exist, and the owner's secret (and the beacon) stay unknown to it until after the
+inputs are frozen.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from market import audit
+from market.audit import Actor
+from market.db import UnitOfWork
+from market.draw.declaration import ROUND, BeaconDeclaration
+from market.errors import Conflict, NotFound
+from market.models import DrawCommitment, DrawReveal, DrawRound, Procurement
+from market.procurement.publication import reveal_deadline
+from market.procurement.terms import ProcurementTerms
+from market.sealed.keys import KeyEncryptionKey
+from selection.ceremony import commitment as commitment_of
+
+SECRET_PURPOSE = "draw platform secret"  # noqa: S105 (a key-derivation label, not a secret)
+
+
+class CommitmentReused(Conflict):
+    """The commitment was seen before, in this or another procurement or round."""
+
+    code = "commitment-reused"
+
+
+def secret_context(reference: str, round_number: int) -> str:
+    return f"{reference}#{round_number}"
+
+
+async def commitment_seen(uow: UnitOfWork, value: str) -> bool:
+    found = await uow.session.scalar(select(DrawCommitment.id).where(DrawCommitment.commitment == value))
+    return found is not None
+
+
+async def add_commitment(
+    uow: UnitOfWork,
+    row: Procurement,
+    round_number: int,
+    party: str,
+    value: str,
+    by: int | None,
+    now: datetime,
+) -> None:
+    """Insert a commitment; the unique index refuses one seen before (also between two
+    requests racing with the same digest), and nothing else of the transaction is lost."""
+    if await commitment_seen(uow, value):
+        raise CommitmentReused(
+            "this commitment has been used before; make a new secret for this procurement and round",
+            party=party,
+        )
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(
+                DrawCommitment(
+                    procurement_id=row.id,
+                    round=round_number,
+                    party=party,
+                    commitment=value,
+                    committed_by=by,
+                    committed_at=now,
+                )
+            )
+            await uow.session.flush()
+    except IntegrityError:
+        raise CommitmentReused(
+            f"the {party} of {row.reference} has committed already, or this commitment was used before",
+            party=party,
+        ) from None
+
+
+async def prepare_round(
+    uow: UnitOfWork,
+    actor: Actor,
+    bid_key: KeyEncryptionKey,
+    row: Procurement,
+    owner_commitment: str | None,
+    beacon: BeaconDeclaration,
+    now: datetime,
+    *,
+    terms: ProcurementTerms,
+) -> None:
+    """Open round 1 of the draw of ``row`` (being published, with its reference): the
+    platform's commitment, the owner's (``None`` only for a direct selection, which draws
+    nothing) and the declared beacon; audited as ``draw:committed``. The caller commits."""
+    assert row.reference is not None
+    secret = secrets.token_hex(32)
+    uow.session.add(
+        DrawRound(
+            procurement_id=row.id,
+            round=ROUND,
+            reveal_deadline=reveal_deadline(row.selection_time, terms.of(row.kind)),
+            beacon_source=beacon.source,
+            beacon_reference=beacon.reference.strip(),
+            beacon_form=beacon.form,
+            platform_secret_sealed=bid_key.seal(
+                SECRET_PURPOSE, secret_context(row.reference, ROUND), secret.encode()
+            ),
+            platform_secret_key_id=bid_key.key_id,
+            created_at=now,
+        )
+    )
+    await uow.session.flush()
+    platform = commitment_of(row.reference, ROUND, "platform", secret)
+    await add_commitment(uow, row, ROUND, "platform", platform, None, now)
+    committed = {"platform": platform}
+    if owner_commitment is not None:
+        await add_commitment(uow, row, ROUND, "owner", owner_commitment, actor.id, now)
+        committed["owner"] = owner_commitment
+    await audit.record(
+        uow,
+        actor,
+        "draw:committed",
+        "procurement",
+        row.id,
+        {
+            "reference": row.reference,
+            "round": ROUND,
+            "commitments": committed,
+            "beacon": {"source": beacon.source, "form": beacon.form, "reference": beacon.reference.strip()},
+        },
+    )
+
+
+async def current_round(uow: UnitOfWork, procurement_id: int, *, lock: bool = False) -> DrawRound:
+    query = (
+        select(DrawRound)
+        .where(DrawRound.procurement_id == procurement_id)
+        .order_by(DrawRound.round.desc())
+        .limit(1)
+    )
+    if lock:
+        query = query.with_for_update()
+    found = await uow.session.scalar(query)
+    if found is None:
+        raise NotFound(f"procurement {procurement_id} has no draw", procurement_id=procurement_id)
+    return found
+
+
+async def commitments_of(uow: UnitOfWork, draw: DrawRound) -> list[DrawCommitment]:
+    return list(
+        await uow.session.scalars(
+            select(DrawCommitment)
+            .where(DrawCommitment.procurement_id == draw.procurement_id, DrawCommitment.round == draw.round)
+            .order_by(DrawCommitment.id)
+        )
+    )
+
+
+async def reveals_of(uow: UnitOfWork, draw: DrawRound) -> list[DrawReveal]:
+    return list(
+        await uow.session.scalars(
+            select(DrawReveal)
+            .where(DrawReveal.procurement_id == draw.procurement_id, DrawReveal.round == draw.round)
+            .order_by(DrawReveal.revealed_at)
+        )
+    )
+
+
+def platform_secret(bid_key: KeyEncryptionKey, reference: str, draw: DrawRound) -> str:
+    """The platform's secret, unsealed: only the freeze reveals it."""
+    blob = draw.platform_secret_sealed
+    return bid_key.unseal(SECRET_PURPOSE, secret_context(reference, draw.round), blob).decode("ascii")
