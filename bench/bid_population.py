@@ -22,6 +22,7 @@ from market.audit import Actor
 from market.calendar_years import Calendars
 from market.clock import SHANGHAI
 from market.db import Database
+from market.draw.declaration import BeaconDeclaration
 from market.passwords import hash_password
 from market.principal import Principal, Role
 from market.procurement import service
@@ -31,6 +32,7 @@ from market.procurement.terms import ProcurementKind, QuoteMode, load_procuremen
 from market.registry.demo_pool import pool_uscc
 from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import KeyEncryptionKey
+from selection.ceremony import commitment
 
 TERMS = load_procurement_terms()
 CEILING = Decimal("180000.00")
@@ -172,6 +174,8 @@ async def published(
     async with database.unit_of_work() as uow:
         row = await service.create_draft(uow, actor, owner, terms_json(draft_terms(title, deadline)), then)
         calendar = await Calendars().current(uow)
+        # the owner commits to the draw over the reserved reference; its secret stays outside
+        reference = await service.reserve_reference(uow, actor, owner, row.id, then, TERMS)
         row = await service.publish(
             uow,
             actor,
@@ -183,6 +187,8 @@ async def published(
             vocabulary=vocabulary,
             eligible_count=eligible,
             bid_key=kek,
+            owner_commitment=commitment(reference, 1, "owner", secrets.token_hex(32)),
+            beacon=BeaconDeclaration("audit_head", "audit_head", "平台审计链在选取时间的链头"),
         )
         await uow.commit()
         assert row.reference is not None

@@ -19,6 +19,7 @@ from market.procurement.draft_input import terms_json
 from market.procurement.terms import load_procurement_terms
 from market.sealed.bids import Quote
 from market.sealed.keys import KeyEncryptionKey
+from tests import draw_data
 from tests.registry_data import VOCABULARY, admitted_firm, intermediary
 from tests.unit.procurement.conftest import service_draft
 
@@ -78,7 +79,7 @@ async def published(database: Database, by: Principal, **changes: Any) -> Procur
             uow, acting(by), by, terms_json(service_draft(**changes)), PUBLISHED_AT
         )
         calendar = await CALENDARS.current(uow)
-        row = await service.publish(
+        row = await draw_data.publish(
             uow,
             acting(by),
             by,

@@ -21,6 +21,7 @@ from market.procurement.draft_input import terms_json
 from market.procurement.terms import load_procurement_terms
 from market.sealed.keys import KeyEncryptionKey
 from market.settings import AuthSettings
+from tests import draw_data
 from tests.registry_data import VOCABULARY, admitted_firm, intermediary, uscc
 from tests.unit.procurement.conftest import service_draft
 
@@ -96,7 +97,7 @@ async def publish(
     async with database.unit_of_work() as uow:
         draft = await service.create_draft(uow, actor, owner, terms_json(service_draft(**terms)), now)
         calendar = await Calendars().current(uow)
-        row = await service.publish(
+        row = await draw_data.publish(
             uow,
             actor,
             owner,

@@ -176,8 +176,10 @@ def _times(draft: DraftTerms, kind: KindTerms, now: datetime, calendar: WorkingC
         problems.append(
             Problem("selection_time", "the selection (选取时间) comes after the bid deadline (报价截止)")
         )
-    elif draft.bid_deadline is not None and draft.selection_time < earliest_selection(
-        draft.bid_deadline, kind
+    elif (
+        kind.takes_bids
+        and draft.bid_deadline is not None
+        and draft.selection_time < earliest_selection(draft.bid_deadline, kind)
     ):
         # the draw's reveal window runs from the freeze (at the deadline) to the reveal deadline
         # (selection time − gap), and the beacon is entered in the gap: both need their time

@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from market import audit, policy
 from market.audit import Actor
@@ -362,9 +363,12 @@ async def reserve_reference(
         )
     prefix = terms.of(row.kind).prefix
     if row.reference is None or not row.reference.startswith(prefix + "-"):
-        row.reference = await next_reference(uow, prefix, local(now).year)
-        row.updated_at = now
-        await uow.session.flush()
+        reserved = await next_reference(uow, prefix, local(now).year)
+        # not an edit of the terms: the version the owner read (and will publish with) stays
+        await uow.session.execute(
+            update(Procurement).where(Procurement.id == row.id).values(reference=reserved)
+        )
+        set_committed_value(row, "reference", reserved)
         await audit.record(
             uow, actor, "procurement:reference_reserved", "procurement", row.id, {"reference": row.reference}
         )

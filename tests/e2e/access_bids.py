@@ -29,6 +29,7 @@ from market.procurement.draft_input import terms_json
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import load_procurement_terms
 from market.sealed.bids import Quote
+from tests import draw_data
 from tests.e2e.access_cells import OFFICIALS, only, request
 from tests.e2e.access_world import INTERMEDIARY_P, OWNER_P, USERNAMES, World
 from tests.unit.procurement.conftest import service_draft
@@ -57,7 +58,7 @@ async def _publish(world: World, owner: Principal, now: datetime, deadline: date
     async with world.database.unit_of_work() as uow:
         row = await procurements.create_draft(uow, actor, owner, raw, now)
         calendar = await Calendars().current(uow)
-        await procurements.publish(
+        await draw_data.publish(
             uow,
             actor,
             owner,

@@ -23,6 +23,7 @@ from market.principal import Principal, Role
 from market.procurement import service
 from market.procurement.terms import load_procurement_terms
 from market.registry.vocabulary import load_vocabulary
+from tests import draw_data
 from tests.e2e.access_cells import SIGNED_IN, Expect, everyone, request
 from tests.e2e.access_world import ANONYMOUS, OTHER_OWNER, OWNER_P, PASSWORD, USERNAMES, World
 from web.state import AppState
@@ -88,7 +89,7 @@ async def _published(world: World) -> int:
     state = AppState.of(world.client.app)
     async with world.database.unit_of_work() as uow:
         now = datetime.now().astimezone()
-        await service.publish(
+        await draw_data.publish(
             uow, world.extras["owner_pages.actor"], owner, procurement_id, now, await Calendars().current(uow),
             TERMS, vocabulary=load_vocabulary(), eligible_count=5, bid_key=state.bid_key(),
         )  # fmt: skip
@@ -123,7 +124,17 @@ async def _save(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
 
 
 async def _publish(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
-    return "POST", f"/my/procurements/{await _draft(world)}/publish", {"data": {}, **NO_REDIRECT}
+    procurement_id = await _draft(world)
+    owner = await _owner(world)
+    async with world.database.unit_of_work() as uow:  # the reference the owner commits over
+        reference = await service.reserve_reference(
+            uow, world.extras["owner_pages.actor"], owner, procurement_id, datetime.now().astimezone(), TERMS
+        )
+        await uow.commit()
+    declared = draw_data.publish_json(reference)
+    form = {"owner_commitment": declared["owner_commitment"]}
+    form.update({f"beacon_{k}": v for k, v in declared["beacon"].items()})
+    return "POST", f"/my/procurements/{procurement_id}/publish", {"data": form, **NO_REDIRECT}
 
 
 async def _amend(world: World, who: str) -> tuple[str, str, dict[str, Any]]:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from market.procurement.draft_input import terms_json
+from tests import draw_data
 from tests.e2e.access_cells import Build, everyone, only, request
 from tests.e2e.access_world import OTHER_OWNER, OWNER_P, PRINCIPALS, World
 from tests.unit.procurement.conftest import service_draft
@@ -55,12 +56,21 @@ async def _new_draft(world: World) -> int:
 
 async def _new_published(world: World) -> int:
     procurement_id = await _new_draft(world)
-    await world.ok("POST", f"{URL}/{procurement_id}/publish", OWNER_P)
+    await world.ok(
+        "POST", f"{URL}/{procurement_id}/publish", OWNER_P, json=await _publish_body(world, procurement_id)
+    )
     return procurement_id
 
 
+async def _publish_body(world: World, procurement_id: int) -> dict[str, Any]:
+    """The draw's declaration: a commitment over the reference the owner reserved."""
+    reserved = await world.ok("POST", f"{URL}/{procurement_id}/reference", OWNER_P)
+    return draw_data.publish_json(reserved["reference"])
+
+
 async def _publish(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
-    return "POST", f"{URL}/{await _new_draft(world)}/publish", {}
+    procurement_id = await _new_draft(world)
+    return "POST", f"{URL}/{procurement_id}/publish", {"json": await _publish_body(world, procurement_id)}
 
 
 async def _amend(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
@@ -143,6 +153,6 @@ async def setup(world: World) -> None:
     published = await _new_draft(world)
     files = {"file": ("招标文件.pdf", PDF, "application/pdf")}
     added = await world.ok("POST", f"{URL}/{published}/attachments", OWNER_P, files=files)
-    await world.ok("POST", f"{URL}/{published}/publish", OWNER_P)
+    await world.ok("POST", f"{URL}/{published}/publish", OWNER_P, json=await _publish_body(world, published))
     world.extras["published"] = published
     world.extras["published_file"] = int(added["id"])

@@ -28,6 +28,7 @@ from market.procurement.draft_input import terms_json
 from market.procurement.terms import load_procurement_terms
 from market.sealed.keys import KeyEncryptionKey, load_kek
 from market.settings import AuthSettings, Settings
+from tests import draw_data
 from tests.registry_data import VOCABULARY, admitted_firm, intermediary, uscc
 from tests.unit.procurement.conftest import service_draft
 
@@ -173,7 +174,9 @@ def draft_json(deadline: datetime, **changes: Any) -> dict[str, Any]:
 
 async def published_procurement(world: BidWorld, deadline: datetime) -> dict[str, Any]:
     draft = await world.ok("POST", "/api/procurements", "owner", json=draft_json(deadline))
-    return dict(await world.ok("POST", f"/api/procurements/{draft['id']}/publish", "owner", json={}))
+    reserved = await world.ok("POST", f"/api/procurements/{draft['id']}/reference", "owner")
+    body = draw_data.publish_json(reserved["reference"])
+    return dict(await world.ok("POST", f"/api/procurements/{draft['id']}/publish", "owner", json=body))
 
 
 # -- bids --------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from market.clock import FixedClock
+from tests import draw_data
 from tests.conftest import ClonedDatabase
 from tests.e2e.bid_reading import READERS, about_bids, pg_dump, reachable_paths, read_everything
 from tests.e2e.bid_world import (
@@ -70,7 +71,9 @@ async def test_owner_publishes_and_amends_three_firms_bid_and_the_opening_holds_
     procurement_id = int(draft["id"])
     detail = await world.ok("GET", f"/api/procurements/{procurement_id}", "owner")
     assert detail["status"] == "draft"
-    published = await world.ok("POST", f"/api/procurements/{procurement_id}/publish", "owner", json={})
+    reserved = await world.ok("POST", f"/api/procurements/{procurement_id}/reference", "owner")
+    body = draw_data.publish_json(reserved["reference"])
+    published = await world.ok("POST", f"/api/procurements/{procurement_id}/publish", "owner", json=body)
     assert published["status"] == "published" and published["reference"].startswith("SGZJ-")
 
     # three firms bid while bidding is open

@@ -19,6 +19,7 @@ from market.clock import FixedClock
 from market.models import OrganisationKind, Procurement, ProcurementAttachment, Role
 from market.procurement.draft_input import terms_json
 from market.settings import AuthSettings
+from tests import draw_data
 from tests.conftest import ClonedDatabase
 from tests.e2e.conftest import PASSWORD, sign_in
 from tests.registry_data import admitted_firm, contractor, intermediary
@@ -66,6 +67,15 @@ async def _draft(client: Client, owner: dict[str, str], terms: dict[str, Any] = 
     return dict(response.json())
 
 
+async def _declared(
+    client: Client, owner: dict[str, str], procurement_id: int, **more: Any
+) -> dict[str, Any]:
+    """The publish body with the draw's declaration, over the reference reserved now."""
+    reserved = await client.post(f"{URL}/{procurement_id}/reference", headers=owner)
+    assert reserved.status_code == 200, reserved.text
+    return draw_data.publish_json(reserved.json()["reference"], **more)
+
+
 async def test_an_owner_drafts_edits_publishes_amends_and_cancels(
     client: Client, fresh_database: ClonedDatabase, clock: FixedClock
 ) -> None:
@@ -83,7 +93,8 @@ async def test_an_owner_drafts_edits_publishes_amends_and_cancels(
     eligibility = (await client.get(f"{path}/eligibility", headers=owner)).json()
     assert (eligibility["eligible"], eligibility["needed"], eligibility["enough"]) == (2, 2, True)
 
-    published = await client.post(f"{path}/publish", json={"expected_version": 2}, headers=owner)
+    body = await _declared(client, owner, draft["id"], expected_version=2)
+    published = await client.post(f"{path}/publish", json=body, headers=owner)
     assert published.status_code == 200, published.text
     body = published.json()
     assert body["reference"] == "SGZJ-2026-0001" and body["status"] == "published"
@@ -168,10 +179,11 @@ async def test_retries_with_an_idempotency_key_get_the_first_answer(
 
     publish = f"{URL}/{first.json()['id']}/publish"
     keyed = owner | {"Idempotency-Key": "publish-1"}
-    done = await client.post(publish, headers=keyed)
-    replay = await client.post(publish, headers=keyed)
+    body = await _declared(client, owner, first.json()["id"])
+    done = await client.post(publish, json=body, headers=keyed)
+    replay = await client.post(publish, json=body, headers=keyed)
     assert done.status_code == replay.status_code == 200 and replay.json() == done.json()
-    unkeyed = await client.post(publish, headers=owner)  # without the key it is a second act
+    unkeyed = await client.post(publish, json=body, headers=owner)  # without the key it is a second act
     assert unkeyed.status_code == 409
 
 
@@ -209,7 +221,8 @@ async def test_attachments_are_checked_by_type_size_and_content(
     removed = await client.delete(f"{files}/{spare['id']}", headers=owner)
     assert removed.status_code == 200 and [a["id"] for a in removed.json()["attachments"]] == [entry["id"]]
 
-    assert (await client.post(f"{URL}/{draft['id']}/publish", headers=owner)).status_code == 200
+    body = await _declared(client, owner, draft["id"])
+    assert (await client.post(f"{URL}/{draft['id']}/publish", json=body, headers=owner)).status_code == 200
     download = await client.get(f"{files}/{entry['id']}")  # public now, anonymous
     assert download.status_code == 200 and download.content == PDF
     assert download.headers["x-content-sha256"] == entry["sha256"]
@@ -234,7 +247,8 @@ async def test_the_public_list_filters_and_never_shows_a_draft(
     consulting = await _draft(client, owner)
     works = await _draft(client, owner, terms_json(works_draft()))
     for made in (consulting, works):
-        response = await client.post(f"{URL}/{made['id']}/publish", headers=owner)
+        body = await _declared(client, owner, made["id"])
+        response = await client.post(f"{URL}/{made['id']}/publish", json=body, headers=owner)
         assert response.status_code == 200, response.text
 
     async def ids(query: str, who: dict[str, str] | None = None) -> list[int]:

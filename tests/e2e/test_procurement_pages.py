@@ -19,6 +19,7 @@ from market.audit import Actor
 from market.clock import FixedClock
 from market.models import OrganisationKind, Role
 from market.settings import AuthSettings
+from tests import draw_data
 from tests.conftest import ClonedDatabase
 from tests.e2e.conftest import PASSWORD
 from tests.registry_data import admitted_firm, intermediary, uscc
@@ -205,9 +206,22 @@ async def test_publish_lists_every_problem_beside_its_field_then_the_fixed_draft
     edit = await client.get(f"/my/procurements/{procurement_id}/edit", headers=HTML)
     version = re.search(r'name="version" value="(\d+)"', edit.text)
     assert version
+    # the draw's declaration: the commitment the page makes in the browser over the reserved
+    # reference, and the beacon chosen
+    reserved = await client.post(
+        f"/api/procurements/{procurement_id}/reference", headers={"X-CSRFToken": _csrf(client)}
+    )
+    assert reserved.status_code == 200, reserved.text
+    declared = draw_data.publish_json(reserved.json()["reference"])
+    beacon = {f"beacon_{k}": v for k, v in declared["beacon"].items()}
     published = await client.post(
         f"/my/procurements/{procurement_id}/publish",
-        data={"version": version[1], "_csrf_token": _csrf(client)},
+        data={
+            "version": version[1],
+            "_csrf_token": _csrf(client),
+            "owner_commitment": declared["owner_commitment"],
+            **beacon,
+        },
         follow_redirects=False,
     )
     assert published.status_code == 303, published.text

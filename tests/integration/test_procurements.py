@@ -32,6 +32,7 @@ from market.procurement.problems import ProcurementRefused
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import load_procurement_terms
 from market.sealed.keys import KeyEncryptionKey
+from tests import draw_data
 from tests.registry_data import VOCABULARY
 from tests.unit.procurement.conftest import at, service_draft, works_draft
 
@@ -71,7 +72,7 @@ async def _draft(database: Database, owner: Principal, raw: dict[str, Any] | Non
 async def _publish(uow: UnitOfWork, owner: Principal, procurement_id: int, **kw: Any) -> Procurement:
     options: dict[str, Any] = {"vocabulary": VOCABULARY, "eligible_count": 5, "bid_key": BID_KEY, **kw}
     calendar = await CALENDARS.current(uow)
-    return await service.publish(uow, acting(owner), owner, procurement_id, NOW, calendar, TERMS, **options)
+    return await draw_data.publish(uow, acting(owner), owner, procurement_id, NOW, calendar, TERMS, **options)
 
 
 async def _published(database: Database, owner: Principal, raw: dict[str, Any] | None = None) -> Procurement:

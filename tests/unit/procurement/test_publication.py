@@ -138,12 +138,20 @@ def test_an_unknown_year_becomes_a_problem_naming_it() -> None:
     from market.calendar import WorkingCalendar
 
     found = fields(
-        service_draft(bid_deadline=at(2027, 1, 8, 10, 0), selection_time=at(2027, 1, 8, 11, 0)),
+        service_draft(bid_deadline=at(2027, 1, 8, 10, 0), selection_time=at(2027, 1, 8, 15, 0)),
         now=late,
         calendar=WorkingCalendar(years),
     )
     assert set(found) == {"bid_deadline"}
     assert "2027" in found["bid_deadline"]
+
+
+def test_the_selection_leaves_a_reveal_window_and_a_beacon_gap_after_the_deadline() -> None:
+    # reveal_gap_minutes = 60: the reveal window and then the beacon each get an hour
+    too_soon = fields(service_draft(selection_time=at(2026, 11, 9, 11, 59)))
+    assert set(too_soon) == {"selection_time"}
+    assert "120 minutes" in too_soon["selection_time"] and "2026-11-09 12:00" in too_soon["selection_time"]
+    assert fields(service_draft(selection_time=at(2026, 11, 9, 12, 0))) == {}
 
 
 def test_the_eligible_firms_hook_names_the_shortage_and_reasons() -> None:

@@ -17,9 +17,12 @@ ALLOWED = {
     (S.PUBLISHED, "close_bidding"): S.BIDDING_CLOSED,
     (S.BIDDING_CLOSED, "open"): S.OPENED,
     (S.BIDDING_CLOSED, "cancel"): S.CANCELLED,
-    (S.OPENED, "select"): S.SELECTED,
-    (S.OPENED, "fail"): S.FAILED,
+    (S.OPENED, "freeze"): S.FROZEN,
+    (S.OPENED, "fail"): S.FAILED,  # too few counted bids: fails at the freeze
     (S.OPENED, "cancel"): S.CANCELLED,
+    (S.FROZEN, "select"): S.SELECTED,
+    (S.FROZEN, "fail"): S.FAILED,
+    (S.FROZEN, "cancel"): S.CANCELLED,
 }
 LATER = at(2026, 11, 9, 10, 0)
 
