@@ -20,9 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from market import audit
 from market.audit import Actor
 from market.db import UnitOfWork
-from market.draw.declaration import ROUND, BeaconDeclaration
+from market.draw.declaration import ROUND, BeaconDeclaration, beacon_problems, commitment_problem
 from market.errors import Conflict, NotFound
 from market.models import DrawCommitment, DrawReveal, DrawRound, Procurement
+from market.procurement.draft import DraftTerms
+from market.procurement.problems import Problem
 from market.procurement.publication import reveal_deadline
 from market.procurement.terms import ProcurementTerms
 from market.sealed.keys import KeyEncryptionKey
@@ -80,6 +82,37 @@ async def add_commitment(
             f"the {party} of {row.reference} has committed already, or this commitment was used before",
             party=party,
         ) from None
+
+
+def _reference_problem(terms: ProcurementTerms, row: Procurement, draft: DraftTerms) -> Problem | None:
+    if row.reference is None:
+        return Problem(
+            "owner_commitment",
+            "reserve the procurement's reference first (预留编号): the commitment is made over it",
+        )
+    if not row.reference.startswith(terms.of(draft.kind).prefix + "-"):
+        return Problem("owner_commitment", f"{row.reference} was reserved for another kind; reserve again")
+    return None
+
+
+async def draw_problems(
+    uow: UnitOfWork,
+    terms: ProcurementTerms,
+    row: Procurement,
+    draft: DraftTerms,
+    owner_commitment: str | None,
+    beacon: BeaconDeclaration | None,
+) -> list[Problem]:
+    """The draw's declaration: the beacon, and the owner's commitment (optional for a direct
+    selection, which draws nothing), over a reserved reference and never seen before."""
+    problems = beacon_problems(terms, beacon)
+    if owner_commitment is None and draft.method == "direct":
+        return problems
+    problem = commitment_problem("owner_commitment", owner_commitment)
+    problem = problem or _reference_problem(terms, row, draft)
+    if problem is None and await commitment_seen(uow, str(owner_commitment)):
+        problem = Problem("owner_commitment", "this commitment was used before; make a new secret")
+    return problems + ([problem] if problem is not None else [])
 
 
 async def prepare_round(

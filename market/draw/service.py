@@ -205,7 +205,7 @@ async def enter_beacon(
     """The external beacon's value, by a supervisor, after the reveal deadline and before the
     selection, for the event declared at publication and exactly in its declared form."""
     _supervisor(principal)
-    row, reference = await _procurement(uow, principal, procurement_id)
+    row, _ = await _procurement(uow, principal, procurement_id)
     draw = await current_round(uow, row.id, lock=True)
     if draw.beacon_source != "external":
         raise BeaconRefused(

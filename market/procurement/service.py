@@ -29,8 +29,8 @@ from market.audit import Actor
 from market.calendar import WorkingCalendar
 from market.clock import local
 from market.db import UnitOfWork
-from market.draw.declaration import BeaconDeclaration, beacon_problems, commitment_problem
-from market.draw.rounds import commitment_seen, prepare_round
+from market.draw.declaration import BeaconDeclaration
+from market.draw.rounds import draw_problems, prepare_round
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.lifecycle.schedule import reschedule
 from market.models import Procurement, ProcurementKey, ProcurementSequence, ProcurementVersion
@@ -280,10 +280,10 @@ async def publish(
     shortage = shortage_problem(draft, eligible_count, refusals or {})
     if shortage is not None:
         problems.append(shortage)
-    problems += await _draw_problems(uow, terms, row, draft, owner_commitment, beacon)
+    problems += await draw_problems(uow, terms, row, draft, owner_commitment, beacon)
     if problems:
         raise ProcurementRefused(problems)
-    assert beacon is not None  # _draw_problems listed it otherwise
+    assert beacon is not None  # draw_problems listed it otherwise
     if row.reference is None:
         row.reference = await next_reference(uow, terms.of(draft.kind).prefix, local(now).year)
     _store_terms(row, draft)
@@ -310,37 +310,6 @@ async def publish(
     return row
 
 
-def _reference_problem(terms: ProcurementTerms, row: Procurement, draft: DraftTerms) -> Problem | None:
-    if row.reference is None:
-        return Problem(
-            "owner_commitment",
-            "reserve the procurement's reference first (预留编号): the commitment is made over it",
-        )
-    if not row.reference.startswith(terms.of(draft.kind).prefix + "-"):
-        return Problem("owner_commitment", f"{row.reference} was reserved for another kind; reserve again")
-    return None
-
-
-async def _draw_problems(
-    uow: UnitOfWork,
-    terms: ProcurementTerms,
-    row: Procurement,
-    draft: DraftTerms,
-    owner_commitment: str | None,
-    beacon: BeaconDeclaration | None,
-) -> list[Problem]:
-    """The draw's declaration: the beacon, and the owner's commitment (optional for a direct
-    selection, which draws nothing), over a reserved reference and never seen before."""
-    problems = beacon_problems(terms, beacon)
-    if owner_commitment is None and draft.method == "direct":
-        return problems
-    problem = commitment_problem("owner_commitment", owner_commitment)
-    problem = problem or _reference_problem(terms, row, draft)
-    if problem is None and await commitment_seen(uow, str(owner_commitment)):
-        problem = Problem("owner_commitment", "this commitment was used before; make a new secret")
-    return problems + ([problem] if problem is not None else [])
-
-
 async def reserve_reference(
     uow: UnitOfWork,
     actor: Actor,
@@ -362,17 +331,16 @@ async def reserve_reference(
             procurement_status=row.status.value,
         )
     prefix = terms.of(row.kind).prefix
-    if row.reference is None or not row.reference.startswith(prefix + "-"):
-        reserved = await next_reference(uow, prefix, local(now).year)
-        # not an edit of the terms: the version the owner read (and will publish with) stays
-        await uow.session.execute(
-            update(Procurement).where(Procurement.id == row.id).values(reference=reserved)
-        )
-        set_committed_value(row, "reference", reserved)
-        await audit.record(
-            uow, actor, "procurement:reference_reserved", "procurement", row.id, {"reference": row.reference}
-        )
-    return row.reference
+    if row.reference is not None and row.reference.startswith(prefix + "-"):
+        return row.reference
+    reserved = await next_reference(uow, prefix, local(now).year)
+    # not an edit of the terms: the version the owner read (and will publish with) stays
+    await uow.session.execute(update(Procurement).where(Procurement.id == row.id).values(reference=reserved))
+    set_committed_value(row, "reference", reserved)
+    await audit.record(
+        uow, actor, "procurement:reference_reserved", "procurement", row.id, {"reference": reserved}
+    )
+    return reserved
 
 
 # -- after publication ----------------------------------------------------------------------------
