@@ -14,6 +14,7 @@ from market.models import Procurement
 from market.principal import Principal
 from market.procurement import service
 from market.procurement.draft_input import terms_json
+from market.sealed.keys import KeyEncryptionKey
 from tests import draw_data
 from tests.bid_data import BID_KEY, CALENDARS, PUBLISHED_AT, TERMS, acting
 from tests.registry_data import VOCABULARY
@@ -21,7 +22,12 @@ from tests.unit.procurement.conftest import service_draft
 
 
 async def published_for_draw(
-    database: Database, by: Principal, *, now: datetime = PUBLISHED_AT, **changes: Any
+    database: Database,
+    by: Principal,
+    *,
+    now: datetime = PUBLISHED_AT,
+    bid_key: KeyEncryptionKey = BID_KEY,
+    **changes: Any,
 ) -> Procurement:
     """A published intermediary-service procurement (service_draft with ``changes``)."""
     async with database.unit_of_work() as uow:
@@ -38,7 +44,7 @@ async def published_for_draw(
             beacon=AUDIT_HEAD,
             vocabulary=VOCABULARY,
             eligible_count=5,
-            bid_key=BID_KEY,
+            bid_key=bid_key,
         )
         await uow.commit()
     async with database.sessions() as session:

@@ -144,6 +144,7 @@ def create_app(
         )
         if run_background:
             work.start()
+            state.background = work
         try:
             yield
         finally:
