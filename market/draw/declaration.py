@@ -66,6 +66,8 @@ def beacon_problems(terms: ProcurementTerms, beacon: BeaconDeclaration | None) -
         problems.append(
             Problem("beacon.reference", "name the public event whose value is used (e.g. 第2026318期)")
         )
+    elif any(ord(c) < 32 or ord(c) == 127 for c in reference):
+        problems.append(Problem("beacon.reference", "one line of text, without control characters"))
     elif len(reference) > limits.BEACON_REFERENCE:
         problems.append(Problem("beacon.reference", f"at most {limits.BEACON_REFERENCE} characters"))
     return problems

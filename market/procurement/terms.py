@@ -107,7 +107,7 @@ class BeaconSource:
 
     def allows(self, form: str) -> bool:
         if form.startswith("digits:") and "digits:N" in self.forms:
-            return form != "digits:N"
+            return is_form(form)  # digits:1 … digits:99, no leading zero
         return form in self.forms
 
 

@@ -19,6 +19,7 @@ from market.clock import local
 from market.db import Database
 from market.models import OrganisationKind, Role
 from market.settings import AuthSettings
+from tests import draw_data
 from tests.browser.conftest import PASSWORD, LiveApp
 from tests.registry_data import admitted_firm, intermediary, uscc
 
@@ -53,6 +54,31 @@ async def _owner_and_firms(live_app: LiveApp) -> str:
 
 async def _field_error(page: Page, field: str) -> str:
     return await page.locator(f"#field-{field} .field-error").first.inner_text()
+
+
+async def _declare_draw(page: Page, edit_url: str) -> None:
+    """The draw's declaration the publish form sends: the owner's commitment over the reserved
+    reference and the beacon (made here as the page's commitment step makes them)."""
+    procurement_id = edit_url.rstrip("/").split("/")[-2]
+    csrf = next(c["value"] for c in await page.context.cookies() if c["name"] == "market_csrf")
+    reserved = await page.request.post(
+        f"/api/procurements/{procurement_id}/reference", headers={"X-CSRFToken": csrf}
+    )
+    assert reserved.ok, await reserved.text()
+    declared = draw_data.publish_json((await reserved.json())["reference"])
+    fields = {"owner_commitment": declared["owner_commitment"]}
+    fields.update({f"beacon_{k}": v for k, v in declared["beacon"].items()})
+    await page.evaluate(
+        """(fields) => {
+            const form = document.querySelector('form[action$="/publish"]');
+            for (const [name, value] of Object.entries(fields)) {
+                const input = document.createElement("input");
+                Object.assign(input, {type: "hidden", name, value});
+                form.appendChild(input);
+            }
+        }""",
+        fields,
+    )
 
 
 async def test_an_owner_drafts_publishes_and_amends_through_the_pages(
@@ -118,6 +144,7 @@ async def test_an_owner_drafts_publishes_and_amends_through_the_pages(
     await page.locator("#in-ceiling").fill("180000.00")
     await page.get_by_role("button", name="保存草稿").click()
     await expect(page.locator("#saved")).to_be_visible()
+    await _declare_draw(page, edit_url)
     await page.locator("#publish-button").click()
     await expect(page.locator("#status")).to_have_text("已发布")
     reference = await page.locator("#reference").inner_text()

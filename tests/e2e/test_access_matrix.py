@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from market.models import DocumentStatus, Firm, IssuedDocument
 from market.settings import Settings
 from tests.conftest import PgServer
-from tests.e2e import access_bidder_pages, access_bids, access_owner_pages, access_procurements
+from tests.e2e import access_bidder_pages, access_bids, access_draw, access_owner_pages, access_procurements
 from tests.e2e.access_cells import OFFICIALS, SIGNED_IN, Build, Expect, everyone, only, request
 from tests.e2e.access_world import (
     ADMIN,
@@ -337,7 +337,7 @@ MATRIX: dict[str, tuple[Build, dict[str, Expect]]] = {
     "GET /firms/{firm_id:int}": (request("GET", "/firms/{w.contractor_firm}"), everyone(200)),
 }
 # each area's rows live beside it, with the objects they need (issue 11 onwards)
-ROW_MODULES = (access_procurements, access_bids, access_owner_pages, access_bidder_pages)
+ROW_MODULES = (access_procurements, access_bids, access_owner_pages, access_bidder_pages, access_draw)
 for _module in ROW_MODULES:
     assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats a row"
     MATRIX.update(_module.ROWS)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 from msgspec import Meta, Struct
 
@@ -26,6 +27,30 @@ from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.params import Id
 
 Hex64 = Annotated[str, Meta(max_length=64, description="64 lowercase hex digits")]
+
+
+class RecordDocument(Struct):
+    """The selection record (docs/draw-spec.md §6), as documented; the answer is its exact
+    canonical bytes, so that its SHA-256 is the published digest."""
+
+    format: str
+    algorithm: str
+    method: str
+    procurement_ref: str
+    params: dict[str, Any]
+    rules: dict[str, Any]
+    inputs: dict[str, Any]
+    ceremony: dict[str, Any] | None
+    seed: dict[str, Any]
+    exclusions: list[dict[str, Any]]
+    eligible_count: int
+    draws: list[dict[str, Any]]
+    ranking: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+    winners: list[str]
+    alternates: list[str]
+    outcome: str
+    failure: dict[str, Any] | None
 
 
 class ReferenceView(Struct):
@@ -253,6 +278,9 @@ class DrawController(Controller):
         description="Exactly the bytes the engine wrote; its SHA-256 is the digest on the "
         "ceremony. Re-compute it with `python -S -m selection.verify --frozen … record.json`.",
         media_type="application/json",
+        responses={
+            200: ResponseSpec(data_container=RecordDocument, description="the record")
+        },
     )
     async def record(self, request: Request[Any, Any, Any], procurement_id: Id, uow: UoW) -> Response[bytes]:
         body = await service.record_of(uow, signed_in_principal(request), procurement_id)
