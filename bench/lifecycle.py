@@ -348,6 +348,12 @@ async def measure(url: str, dsn: str, count: int, bid_range: tuple[int, int]) ->
             f"{count} procurements, close+open+freeze, goal <= 60",
         )
         figure("lifecycle_deadline_exactly_once", 1 if once else 0, "bool", "goal = 1")
+        figure(
+            "lifecycle_deadline_ms_per_procurement",
+            sum(r["cpu_s"] for r in reports) * 1000 / count,
+            "ms",
+            "process time of close+open+freeze, info",
+        )
 
         # 2. the owners reveal; both processes started again before the selection time
         started = time.perf_counter()
