@@ -78,10 +78,19 @@ def _log_committed(session: Session) -> None:
     # places (collectors, tickets) where personal data should not.
     for actor, action, object_type, object_id in session.info.pop(_UNLOGGED, ()):
         log.info(
-            "%s %s %s", action, object_type, object_id,
-            extra={"event": "audit", "action": action, "object_type": object_type,
-                   "object_id": object_id, "actor_id": actor.id, "actor": actor.label,
-                   "client": actor.address or None},
+            "%s %s %s",
+            action,
+            object_type,
+            object_id,
+            extra={
+                "event": "audit",
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "actor_id": actor.id,
+                "actor": actor.label,
+                "client": actor.address or None,
+            },
         )
 
 
@@ -116,6 +125,8 @@ async def record(
     if action.count(":") != 1:
         raise ValueError(f"audit action {action!r} must look like 'subject:action'")
     uow.wrote_audit = True
+    if uow.audit_cause is not None:
+        payload = {**(payload or {}), "cause": uow.audit_cause}
     entry_id = await uow.session.scalar(
         _RECORD,
         {

@@ -49,6 +49,50 @@ class FixedClock:
         return self.current
 
 
+@dataclass(frozen=True, slots=True)
+class TimeAnchor:
+    """Where sandbox time was pinned: at the real time ``real`` the platform's clock read
+    ``virtual``, and since then it runs ``factor`` times faster. Every process that uses
+    the same anchor reads the same time (:mod:`market.sandbox_time` keeps one per database)."""
+
+    real: datetime
+    virtual: datetime
+    factor: float
+
+    def virtual_at(self, real: datetime) -> datetime:
+        return self.virtual + (real - self.real) * self.factor
+
+    def real_at(self, virtual: datetime) -> datetime:
+        return self.real + (virtual - self.virtual) / self.factor
+
+
+class AcceleratedClock:
+    """Sandbox time for training and demo installs (MARKET_TIME_ACCELERATION): deadlines a
+    week away pass in minutes. Never in production (:class:`market.settings.Settings`
+    refuses it). Anchored once before use, so that processes agree on the time."""
+
+    def __init__(self, factor: float, anchor: TimeAnchor | None = None, real: Clock | None = None) -> None:
+        self.factor = factor
+        self.anchor = anchor
+        self.real = real or SystemClock()
+
+    def now(self) -> datetime:
+        if self.anchor is None:
+            raise RuntimeError("the accelerated clock is read before it was anchored")
+        return self.anchor.virtual_at(self.real.now())
+
+    def wall_time(self, at: datetime) -> datetime:
+        """The real time at which this clock will read ``at``."""
+        if self.anchor is None:
+            raise RuntimeError("the accelerated clock is read before it was anchored")
+        return self.anchor.real_at(at)
+
+
+def wall_time(clock: Clock, at: datetime) -> datetime:
+    """When a real timer (the scheduler's) has to fire for ``clock`` to read ``at``."""
+    return clock.wall_time(at) if isinstance(clock, AcceleratedClock) else at
+
+
 def local(moment: datetime) -> datetime:
     """Show a stored UTC time in Asia/Shanghai."""
     return moment.astimezone(SHANGHAI)
@@ -76,8 +120,7 @@ def user_time(value: datetime | str | None, field: str) -> datetime | None:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             raise InvalidInput(
-                f"{field} must be a time like 2026-03-02T09:30 (China time) or with a zone, "
-                f"not {value!r}",
+                f"{field} must be a time like 2026-03-02T09:30 (China time) or with a zone, not {value!r}",
                 field=field,
             ) from None
     if value.tzinfo is None:

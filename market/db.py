@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -76,6 +77,7 @@ class Database:
         # Tests pass sessions bound to one connection inside a transaction they roll back.
         self.sessions = sessions or async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._after_audit_commit: list[Callable[[], None]] = []
+        self._after_next_check: list[Callable[[datetime], None]] = []
 
     @classmethod
     def connect(
@@ -90,6 +92,15 @@ class Database:
     def audit_committed(self) -> None:
         for callback in self._after_audit_commit:
             callback()
+
+    def on_next_check(self, callback: Callable[[datetime], None]) -> None:
+        """Call ``callback(earliest)`` (cheap, non-blocking) after each commit that stored a
+        procurement's next check: the scheduler re-arms when a deadline comes nearer."""
+        self._after_next_check.append(callback)
+
+    def next_check_committed(self, earliest: datetime) -> None:
+        for callback in self._after_next_check:
+            callback(earliest)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self)
@@ -119,6 +130,11 @@ class UnitOfWork:
         self.database = database
         self.session: AsyncSession = database.sessions()
         self.wrote_audit = False
+        # the earliest procurement.next_check this transaction wrote (market.lifecycle.schedule)
+        self.earliest_check: datetime | None = None
+        # set by the lifecycle while it runs a step: every audit entry of the step names
+        # the rule and the due time that caused it
+        self.audit_cause: Mapping[str, Any] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         return self
@@ -134,12 +150,20 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
+    def note_next_check(self, at: datetime) -> None:
+        if self.earliest_check is None or at < self.earliest_check:
+            self.earliest_check = at
+
     async def commit(self) -> None:
         await self.session.commit()
         if self.wrote_audit:
             self.wrote_audit = False
             self.database.audit_committed()
+        if self.earliest_check is not None:
+            earliest, self.earliest_check = self.earliest_check, None
+            self.database.next_check_committed(earliest)
 
     async def rollback(self) -> None:
         await self.session.rollback()
         self.wrote_audit = False
+        self.earliest_check = None

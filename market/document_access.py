@@ -81,7 +81,6 @@ def ensure_may_read(principal: Principal | None, row: IssuedDocument) -> None:
 def ensure_may_revoke(principal: Principal, row: IssuedDocument) -> None:
     if not policy.may_revoke_document(principal, facts_of(row)):
         raise PermissionDenied(
-            "only the organisation that issued this document, a supervisor or an administrator "
-            "may revoke it",
+            "only the organisation that issued this document, a supervisor or an administrator may revoke it",
             document_id=row.id,
         )

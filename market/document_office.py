@@ -103,7 +103,11 @@ class DocumentOffice:
             pool = await self.pool()
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
-                pool.executor, contracts.render_unsigned, document, self.render_settings, template,
+                pool.executor,
+                contracts.render_unsigned,
+                document,
+                self.render_settings,
+                template,
                 document_id,
             )
 

@@ -48,6 +48,7 @@ def build_document(kind: contracts.DocumentKind, data: dict[str, Any]) -> contra
 
 # -- templates --------------------------------------------------------------------------
 
+
 async def upload_template(
     uow: UnitOfWork, actor: Actor, *, kind: contracts.DocumentKind, name: str, source: str
 ) -> DocumentTemplate:

@@ -1,6 +1,11 @@
-"""Background work of one service process: APScheduler for timed jobs, plus a sealer that
+"""Background work of one service process: APScheduler for timed jobs, a sealer that
 wakes right after commits that wrote audit entries (and on the scheduler's tick as a
-backstop, e.g. for entries written by another process)."""
+backstop, e.g. for entries written by another process), and the deadline alarm that runs
+:func:`market.lifecycle.advance` at the earliest ``next_check``.
+
+Every process runs all of it; several processes on one database are safe because each
+step of :func:`market.lifecycle.advance` takes its procurement ``FOR UPDATE SKIP LOCKED``
+and re-reads it (docs/deployment.md)."""
 
 from __future__ import annotations
 
@@ -8,13 +13,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from market import audit
-from market.clock import Clock, SystemClock
+from market.clock import Clock, SystemClock, wall_time
 from market.db import Database
+from market.lifecycle.runner import Advanced, earliest_check
 from market.registry import admission
 
 log = logging.getLogger("market.scheduler")
@@ -55,6 +61,113 @@ class AuditSealer:
             await audit.seal_pending(self.database)
 
 
+class DeadlineAlarm:
+    """One APScheduler date job armed at the earliest ``next_check`` this process knows of,
+    plus a periodic sweep for times written by other processes.
+
+    The jobs only wake a task (like :class:`AuditSealer`), so a wake-up during a pass is
+    never lost to APScheduler's one-instance rule: the task makes another pass. A commit in
+    this process that stores an earlier ``next_check`` (publish, amend, a lifecycle step)
+    re-arms the job through :meth:`market.db.Database.on_next_check`. Each pass runs
+    everything due, then arms at the earliest time left; the first pass, at start, catches
+    up deadlines passed while no process ran.
+    """
+
+    JOB = "deadline-alarm"
+    RETRY_JOB = "deadline-retry"
+
+    def __init__(
+        self,
+        scheduler: AsyncIOScheduler,
+        database: Database,
+        clock: Clock,
+        advance: Callable[[datetime], Awaitable[Advanced]],
+        *,
+        sweep_seconds: float = 15,
+        retry_seconds: float = 2,
+    ) -> None:
+        self.scheduler = scheduler
+        self.database = database
+        self.clock = clock
+        self.advance = advance
+        self.retry_seconds = retry_seconds
+        self.armed_at: datetime | None = None  # in the platform's (possibly accelerated) time
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        scheduler.add_job(
+            self.wake, "interval", seconds=sweep_seconds, id="deadline-sweep", max_instances=1, coalesce=True
+        )
+
+    def wake(self) -> None:
+        self._wake.set()
+        self._idle.clear()
+
+    async def settled(self) -> None:
+        """Wait until no pass runs or is asked for (tests await this instead of sleeping)."""
+        await self._idle.wait()
+
+    def poke(self, at: datetime) -> None:
+        """A ``next_check`` of ``at`` was committed: arm for it if it is earlier."""
+        if self.armed_at is not None and self.armed_at <= at:
+            return
+        self.armed_at = at
+        if at <= self.clock.now():
+            self.wake()
+            return
+        self.scheduler.add_job(
+            self.wake,
+            "date",
+            run_date=wall_time(self.clock, at),
+            id=self.JOB,
+            replace_existing=True,
+            misfire_grace_time=None,  # late (a busy loop, a suspended laptop) still runs
+        )
+
+    async def pass_once(self) -> Advanced:
+        """Advance everything due now, then arm at the earliest time left."""
+        now = self.clock.now()
+        self.armed_at = None  # this pass covers everything up to now
+        result = await self.advance(now)
+        earliest = await earliest_check(self.database)
+        if earliest is not None and earliest > now:
+            self.poke(earliest)
+        elif earliest is not None and not result.failed:
+            # still due: another process holds it, or a bid holds it FOR SHARE a moment
+            self.scheduler.add_job(
+                self.wake,
+                "date",
+                run_date=datetime.now(UTC) + timedelta(seconds=self.retry_seconds),
+                id=self.RETRY_JOB,
+                replace_existing=True,
+            )
+        # otherwise a step fails (logged by advance): the sweep tries again
+        return result
+
+    async def _run(self) -> None:
+        while True:
+            if not self._wake.is_set():
+                self._idle.set()
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.pass_once()
+            except Exception:  # the sweep tries again
+                log.exception("advancing procurements failed")
+                await asyncio.sleep(1)
+
+    def start(self) -> None:
+        self.database.on_next_check(self.poke)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="deadline-alarm")
+        self.wake()  # catch up at start
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
 class BackgroundWork:
     def __init__(
         self,
@@ -62,7 +175,7 @@ class BackgroundWork:
         *,
         seal_interval_seconds: int,
         clock: Clock | None = None,
-        advance: Callable[[datetime], Awaitable[object]] | None = None,
+        advance: Callable[[datetime], Awaitable[Advanced]] | None = None,
     ) -> None:
         self.database = database
         self.clock = clock or SystemClock()
@@ -87,27 +200,12 @@ class BackgroundWork:
             coalesce=True,
         )
 
-        # Closing bidding and opening the bids (market.lifecycle). A bid's timeliness never
-        # waits for this job (the bid service checks the deadline itself); a tick only sets
-        # how soon after the deadline the opening list appears.
-        self.advance = advance
-        if advance is not None:
-            self.scheduler.add_job(
-                self.advance_procurements,
-                "interval",
-                seconds=15,
-                id="advance-procurements",
-                max_instances=1,
-                coalesce=True,
-            )
-
-    async def advance_procurements(self) -> None:
-        if self.advance is None:
-            return
-        try:
-            await self.advance(self.clock.now())
-        except Exception:  # the next tick tries again
-            log.exception("advancing procurements failed")
+        # The chronograph (market.lifecycle): closing the bidding, the opening … at their
+        # times. A bid's timeliness never waits for it (the bid service checks the deadline
+        # itself); the alarm only sets how soon after the deadline the step is taken.
+        self.alarm = (
+            DeadlineAlarm(self.scheduler, database, self.clock, advance) if advance is not None else None
+        )
 
     async def lift_expired_suspensions(self) -> list[int]:
         try:
@@ -124,7 +222,11 @@ class BackgroundWork:
     def start(self) -> None:
         self.sealer.start()
         self.scheduler.start()
+        if self.alarm is not None:
+            self.alarm.start()
 
     async def stop(self) -> None:
         self.scheduler.shutdown(wait=False)
+        if self.alarm is not None:
+            await self.alarm.stop()
         await self.sealer.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from market.errors import ConfigurationError
@@ -66,6 +67,30 @@ def _metrics_token(value: str | None) -> str | None:
 
 
 DEFAULT_PLATFORM_NAME = "韶关市公共资源交易中心 电子交易平台"
+
+ENVIRONMENTS = ("development", "training", "production")
+
+
+def _time_settings(env: Mapping[str, str]) -> tuple[str, float, datetime | None]:
+    environment = (env.get("MARKET_ENVIRONMENT") or "development").strip().lower()
+    raw = env.get("MARKET_TIME_ACCELERATION") or "1"
+    try:
+        factor = float(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"MARKET_TIME_ACCELERATION={raw!r} is not a number (1440: a day per minute)"
+        ) from None
+    origin: datetime | None = None
+    if raw_origin := env.get("MARKET_TIME_ORIGIN"):
+        try:
+            origin = datetime.fromisoformat(raw_origin.strip())
+        except ValueError:
+            raise ConfigurationError(
+                f"MARKET_TIME_ORIGIN={raw_origin!r} is not a time like 2026-11-30T08:00+08:00"
+            ) from None
+        if origin.tzinfo is None:
+            raise ConfigurationError(f"MARKET_TIME_ORIGIN={raw_origin!r} needs a zone, e.g. +08:00")
+    return environment, factor, origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +200,42 @@ class Settings:
     (MARKET_METRICS_TOKEN, at least 16 characters). Unset: ``/metrics`` answers 404 to
     everyone, since behind a reverse proxy every client would look local."""
 
+    environment: str = "development"
+    """What this install is for (MARKET_ENVIRONMENT): ``development`` (the default),
+    ``training`` or ``production``. Production refuses sandbox time."""
+
+    time_acceleration: float = 1
+    """How many times faster than real time the platform's clock runs
+    (MARKET_TIME_ACCELERATION), for training and demo installs: 1440 passes a day per
+    minute, so a whole procurement can be watched from publication to opening. 1 is real
+    time; anything else is refused in production, where deadlines are legal times."""
+
+    time_origin: datetime | None = None
+    """The real time at which sandbox time starts running fast (MARKET_TIME_ORIGIN, ISO 8601
+    with a zone); give every process the same one. Unset: the first process to start
+    stores an anchor in the database (an audit entry) and the others read it."""
+
+    def __post_init__(self) -> None:
+        if self.environment not in ENVIRONMENTS:
+            raise ConfigurationError(
+                f"MARKET_ENVIRONMENT={self.environment!r}: use one of {', '.join(ENVIRONMENTS)}"
+            )
+        if not self.time_acceleration > 0:
+            raise ConfigurationError(
+                f"MARKET_TIME_ACCELERATION={self.time_acceleration:g} must be above 0 (1 is real time)"
+            )
+        if self.environment == "production" and self.time_acceleration != 1:
+            raise ConfigurationError(
+                f"MARKET_TIME_ACCELERATION={self.time_acceleration:g} is refused in production "
+                "(MARKET_ENVIRONMENT=production): deadlines there are legal times and run on the "
+                "server's real clock. Unset MARKET_TIME_ACCELERATION, or use MARKET_ENVIRONMENT=training"
+            )
+
+    @property
+    def sandbox_time(self) -> bool:
+        """True when the platform's clock runs faster than real time."""
+        return self.time_acceleration != 1
+
     @property
     def served_over_https(self) -> bool:
         """True when people reach the platform over TLS (MARKET_PUBLIC_URL is https): the
@@ -209,6 +270,7 @@ class Settings:
         verify_rate = _int("MARKET_VERIFY_RATE", env.get("MARKET_VERIFY_RATE"), 30)
         if verify_rate < 0:
             raise ConfigurationError(f"MARKET_VERIFY_RATE={verify_rate} must be 0 (no limit) or more")
+        environment, acceleration, origin = _time_settings(env)
         return cls(
             home=Path(env.get("MARKET_HOME") or "var"),
             database_url=normalise_database_url(url) if url else None,
@@ -235,4 +297,7 @@ class Settings:
                 cookie_secure=_optional_flag(env.get("MARKET_COOKIE_SECURE")),
             ),
             metrics_token=_metrics_token(env.get("MARKET_METRICS_TOKEN")),
+            environment=environment,
+            time_acceleration=acceleration,
+            time_origin=origin,
         )

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from market import lifecycle
 from market.bidding import service as bids
 from market.db import Database
 from market.draw import service as draw
 from market.draw import steps
+from market.lifecycle import steps as lifecycle_steps
+from market.lifecycle.steps import StepContext
 from market.models import Procurement
 from market.principal import Principal, Role
 from tests.bid_data import BEFORE, BID_KEY, DEADLINE, TERMS, acting, amount, bidder, owner, published
@@ -52,7 +53,15 @@ async def procurement_with_bids(
 
 
 async def opened(database: Database, row: Procurement) -> None:
-    await lifecycle.advance(database, BID_KEY, DEADLINE, vocabulary=VOCABULARY, terms=TERMS)
+    """Closed and opened at the deadline, not yet frozen: the two steps by themselves, since
+    market.lifecycle.advance goes on to the freeze due at the same deadline."""
+    context = StepContext(BID_KEY, VOCABULARY, TERMS)
+    async with database.unit_of_work() as uow:
+        locked = await uow.session.get(Procurement, row.id, with_for_update=True)
+        assert locked is not None
+        await lifecycle_steps.close_bidding(uow, locked, DEADLINE, context)
+        await lifecycle_steps.open_bidding(uow, locked, DEADLINE, context)
+        await uow.commit()
 
 
 async def reload(database: Database, row: Procurement) -> Procurement:

@@ -20,13 +20,14 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from market import lifecycle
-from market.clock import Clock, SystemClock
+from market.clock import Clock
 from market.db import Database
 from market.document_check import MAX_UPLOAD_BYTES
 from market.document_office import DocumentOffice
 from market.errors import ConfigurationError
 from market.procurement.terms import procurement_terms_of
 from market.registry.vocabulary import vocabulary_of
+from market.sandbox_time import anchor, clock_for
 from market.scheduler import BackgroundWork
 from market.settings import Settings
 from web.api_docs import OfflineSwaggerUI
@@ -121,7 +122,7 @@ def create_app(
     state = AppState(
         settings=settings,
         database=database,
-        clock=clock or SystemClock(),
+        clock=clock or clock_for(settings),
         documents=DocumentOffice(settings),
         vocabulary=vocabulary_of(settings),
     )
@@ -131,6 +132,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         state.bid_key()  # a missing or exposed key file stops the start, before any bid
+        await anchor(state.clock, settings, database)  # sandbox time: before any request reads it
         work = BackgroundWork(
             database,
             seal_interval_seconds=settings.audit_seal_interval_seconds,
@@ -145,6 +147,7 @@ def create_app(
         )
         if run_background:
             work.start()
+            state.background = work
         try:
             yield
         finally:

@@ -56,6 +56,37 @@ def _load_demo(ready: Settings) -> None:
             click.echo(f"    {account.username:<11} {account.role.value:<13} {account.display_name}")
     else:
         click.echo("market: demo accounts already present (admin, supervisor, owner, agent1, builder1 …)")
+    _load_demo_procurements(ready)
+
+
+def _load_demo_procurements(ready: Settings) -> None:
+    """Procurements in every state, two reaching their deadline minutes from now (once)."""
+    from datetime import UTC, datetime
+
+    from market.demo import DEMO_PASSWORD
+    from market.demo_procurements import demo_owner_secret, load_demo_procurements
+    from market.procurement.terms import procurement_terms_of
+    from market.registry.vocabulary import vocabulary_of
+    from market.runtime import run_with_database
+    from market.sealed.keys import load_kek
+
+    assert ready.database_url is not None
+    watched = run_with_database(
+        ready.database_url,
+        lambda database: load_demo_procurements(
+            database,
+            vocabulary=vocabulary_of(ready),
+            terms=procurement_terms_of(ready),
+            bid_key=load_kek(ready.home, ready.bid_key_file),
+            now=datetime.now(UTC),
+            auth=ready.auth,
+            password=DEMO_PASSWORD,
+        ),
+    )
+    if watched:
+        click.echo("market: demo procurements loaded; the owner's secrets to reveal in the window:")
+        for reference in watched:
+            click.echo(f"    {reference}  {demo_owner_secret(reference)}")
 
 
 @main.command()

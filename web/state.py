@@ -10,6 +10,7 @@ from market.clock import Clock
 from market.db import Database
 from market.document_office import DocumentOffice
 from market.registry.vocabulary import Vocabulary
+from market.scheduler import BackgroundWork
 from market.sealed.keys import KeyEncryptionKey, load_kek
 from market.settings import Settings
 
@@ -24,6 +25,8 @@ class AppState:
     # working days: `await calendars.current(uow)` gives the WorkingCalendar (market.calendar)
     calendars: Calendars = field(default_factory=Calendars)
     _bid_key: KeyEncryptionKey | None = field(default=None, repr=False)
+    # the background work while the lifespan runs it (the deadline alarm, the audit sealer …)
+    background: BackgroundWork | None = field(default=None, repr=False)
 
     def bid_key(self) -> KeyEncryptionKey:
         """The key file that wraps every procurement's bid data key (market.sealed.keys): read

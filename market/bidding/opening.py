@@ -29,7 +29,7 @@ from market import audit
 from market.audit import Actor
 from market.bidding import rules
 from market.bidding.rules import Reason
-from market.bidding.store import data_key, firm_reasons
+from market.bidding.store import data_key, eligible_among, firm_reasons
 from market.db import UnitOfWork
 from market.errors import NotFound
 from market.models import Bid, BidOpening, BidVersion, Organisation, Procurement
@@ -114,8 +114,12 @@ async def _reason(
     terms: ProcurementTerms,
     row: Procurement,
     opening: _Opening,
+    eligible: set[int],
+    uscc: str,
 ) -> Reason | None:
-    """Why a bid that opened does not count, or None when it counts."""
+    """Why a bid that opened does not count, or None when it counts. ``eligible``: the bid
+    firms that meet the requirements at the deadline, found in one query; only the others
+    are explained one by one (the reasons come from the same rules)."""
     if opening.broken or opening.quote is None or opening.firm_id is None:
         return Reason("seal-broken", opening.broken or "the sealed bid does not open")
     if opening.bid.confirmed_terms_version < row.bids_valid_from:
@@ -124,6 +128,8 @@ async def _reason(
     quoted = rules.quote_reason(draft, opening.quote)
     if quoted is not None:
         return quoted
+    if opening.firm_id in eligible:
+        return rules.avoidance_reason(draft, uscc)
     at = row.bid_deadline or row.updated_at
     reasons = await firm_reasons(uow, vocabulary, terms, draft, opening.firm_id, at)
     return reasons[0] if reasons else None
@@ -163,11 +169,14 @@ async def open_bids(
         for bid in bids
         if bid.withdrawn_at is None
     ]
-    firms = await _firms(uow, {o.firm_id for o in live if o.firm_id is not None})
+    firm_ids = {o.firm_id for o in live if o.firm_id is not None}
+    firms = await _firms(uow, firm_ids)
+    at = row.bid_deadline or row.updated_at
+    eligible = await eligible_among(uow, vocabulary, terms, stored_terms(row), firm_ids, at)
     entries: list[dict[str, Any]] = []
     for opening in live:
-        reason = await _reason(uow, vocabulary, terms, row, opening)
         name, uscc = firms.get(opening.firm_id or 0, ("", ""))
+        reason = await _reason(uow, vocabulary, terms, row, opening, eligible, uscc)
         quote = opening.quote
         entries.append(
             {
@@ -188,7 +197,6 @@ async def open_bids(
     uow.session.add(BidOpening(procurement_id=row.id, opened_at=now, entries=entries, list_sha256=digest))
     row.status = change.to
     row.updated_at = now
-    row.next_check = row.selection_time  # the draw (issue 12)
     await uow.session.flush()
     details = _details(dek, reference, bids, versions)
     await audit.record(

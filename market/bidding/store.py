@@ -28,7 +28,7 @@ from market.procurement.draft import DraftTerms
 from market.procurement.eligibility_count import requirements_of
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms
-from market.registry.eligibility import explain, is_eligible
+from market.registry.eligibility import eligibility_query, explain, is_eligible
 from market.registry.records import InvalidRecord
 from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import DataKey, KeyEncryptionKey, WrappedKey, procurement_tag
@@ -239,6 +239,27 @@ async def refusal_reasons(
     # Empty only if the firm became eligible between the two reads (a licence approved just
     # then): the later answer stands, as either is the firm's standing at submission.
     return await firm_reasons(uow, vocabulary, terms, draft, firm_id, now)
+
+
+async def eligible_among(
+    uow: UnitOfWork,
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+    draft: DraftTerms,
+    firm_ids: set[int],
+    now: datetime,
+) -> set[int]:
+    """Which of ``firm_ids`` meet what the procurement asks at ``now``, in one query (the one
+    :func:`market.registry.eligibility.eligible_firms` runs): the opening asks
+    :func:`firm_reasons` only about the others, instead of explaining every bid's firm."""
+    if not firm_ids:
+        return set()
+    try:
+        requirements = requirements_of(vocabulary, terms, draft)
+    except InvalidRecord:
+        return set()  # firm_reasons says why, per bid
+    found = eligibility_query(vocabulary, requirements, now).subquery()
+    return set(await uow.session.scalars(select(found.c.id).where(found.c.id.in_(firm_ids))))
 
 
 async def shared_procurement(

@@ -21,9 +21,7 @@ def check_attachment(
     if not head.startswith(kind.magic):
         raise InvalidInput(f"{filename!r} is not a {kind.name} inside", field="file")
     if size > terms.max_bytes:
-        raise InvalidInput(
-            f"{filename!r} is {size} bytes; a file is at most {terms.max_bytes}", field="file"
-        )
+        raise InvalidInput(f"{filename!r} is {size} bytes; a file is at most {terms.max_bytes}", field="file")
     if files + 1 > terms.max_files:
         raise InvalidInput(f"a procurement carries at most {terms.max_files} files", field="file")
     if total + size > terms.max_total_bytes:

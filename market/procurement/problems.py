@@ -11,4 +11,3 @@ class ProcurementRefused(ProblemsFound):
     """One or more fields of a procurement are wrong; ``problems`` lists every one."""
 
     code = "procurement-invalid"
-

@@ -32,6 +32,7 @@ from market.db import UnitOfWork
 from market.draw.declaration import BeaconDeclaration
 from market.draw.rounds import draw_problems, prepare_round
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from market.lifecycle.schedule import reschedule
 from market.models import Procurement, ProcurementKey, ProcurementSequence, ProcurementVersion
 from market.principal import Principal, Role
 from market.procurement.amendment import AmendmentEffect, amendment_effect
@@ -288,7 +289,7 @@ async def publish(
     _store_terms(row, draft)
     row.status = ProcurementStatus.PUBLISHED
     row.published_at = row.updated_at = now
-    row.next_check = draft.closes_at
+    reschedule(uow, row)
     await uow.session.flush()
     if terms.of(draft.kind).takes_bids:
         wrapped = bid_key.wrap(DataKey.generate(), row.reference)
@@ -385,7 +386,7 @@ async def amend(
         raise ProcurementRefused(problems)
     _store_terms(row, effect.amended)
     row.updated_at = now
-    row.next_check = effect.amended.closes_at
+    reschedule(uow, row)
     if effect.reconfirm_bids:
         # bids confirmed against an earlier version no longer count until re-confirmed; no bid
         # row is touched, so the amendment's writes do not tell how many bids there are
@@ -430,7 +431,7 @@ async def cancel(
     row.status = change.to
     row.cancelled_at = row.updated_at = now
     row.cancel_reason = change.reason
-    row.next_check = None
+    reschedule(uow, row)
     await uow.session.flush()
     # bidders are told through their receipts and bid pages, which show the status and this
     # reason (market.bidding); no bid row is touched, so the act says nothing about bids

@@ -49,6 +49,7 @@ __all__ = [
     "requirements_from",
 ]
 
+
 # -- the list -----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class EligibleFirm:

@@ -159,7 +159,9 @@ async def test_the_opening_lists_exactly_the_counting_bids_with_the_receipts_dig
 
     async with database.sessions() as session:
         stored = await session.get(Procurement, row.id)
-        assert stored is not None and stored.status is ProcurementStatus.OPENED
+        # the lifecycle goes on to the freeze at the same deadline, where two counted bids
+        # fail this procurement (流标)
+        assert stored is not None and stored.status is ProcurementStatus.FAILED
         entries = {e.action: e for e in await session.scalars(select(AuditEntry))}
         refused = list(
             await session.scalars(select(AuditEntry).where(AuditEntry.action == "bid:early_read_refused"))
@@ -235,7 +237,34 @@ async def test_a_cancelled_procurement_is_never_opened(database: Database) -> No
     async with database.unit_of_work() as uow:
         await procurements.cancel(uow, acting(buyer), buyer, row.id, BEFORE, reason="项目取消")
         await uow.commit()
-    async with database.unit_of_work() as uow:
-        assert await lifecycle.close_bidding(uow, TERMS, DEADLINE) == []
+    assert await _advance(database, DEADLINE) == lifecycle.Advanced([], [])
     with pytest.raises(SealedUntilOpening, match="cancelled before the opening"):
         await _read(database, Principal(1, "a", "管理员", frozenset({Role.ADMIN}), None), row.id)
+
+
+async def test_a_firm_no_longer_eligible_at_the_deadline_is_listed_with_the_registry_reason(
+    database: Database,
+) -> None:
+    """The opening finds the eligible firms in one query and explains only the others: a firm
+    suspended after it bid is listed, not counted, with the reason the registry gives."""
+    from market.models import Firm
+
+    row = await published(database, await owner(database))
+    kept, suspended = await bidder(database, 231), await bidder(database, 232)
+    good = await _submit(database, kept, row.id, amount("150000.00"))
+    gone = await _submit(database, suspended, row.id, amount("140000.00"))
+    async with database.unit_of_work() as uow:
+        await uow.session.execute(
+            update(Firm)
+            .where(Firm.id == suspended.organisation_id)
+            .values(status="suspended", suspended_until=DEADLINE + timedelta(days=30))
+        )
+        await uow.commit()
+    await _advance(database, DEADLINE)
+    async with database.sessions() as session:
+        opening = await session.get(BidOpening, row.id)
+    assert opening is not None
+    by_bid = {e["bid_id"]: e for e in opening.entries}
+    assert by_bid[good.bid_id]["counted"] is True and by_bid[good.bid_id]["reason"] is None
+    assert by_bid[gone.bid_id]["counted"] is False
+    assert by_bid[gone.bid_id]["reason"]["code"] == "suspended"

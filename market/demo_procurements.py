@@ -1,0 +1,255 @@
+"""Demo procurements for ``market serve --demo``: one in each state, dated relative to now,
+and two whose bid deadline falls a few minutes after the start, so that one can watch the
+platform close the bidding, open the bids and freeze the draw by itself (with
+MARKET_TIME_ACCELERATION the selection follows within minutes too).
+
+Everything goes through the services — drafting, publication with the owner's commitment,
+bids, the reveal, the lifecycle for the ones already past their times — so the demo's
+audit log and records are what a real procurement leaves. Loaded once: recognised by a
+procurement of the demo owner's organisation.
+
+The demo owner's secrets are derived from the reference (:func:`demo_owner_secret`), so that
+the person trying the demo can reveal them on the reveal page; a real owner makes a random
+secret outside the platform and keeps it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from market import accounts, lifecycle
+from market.audit import Actor
+from market.bidding import service as bids
+from market.calendar_years import Calendars
+from market.db import Database, UnitOfWork
+from market.draw import service as draw
+from market.draw.declaration import AUDIT_HEAD, ROUND
+from market.models import Organisation, Procurement, Role
+from market.principal import Principal
+from market.procurement import service
+from market.procurement.draft import DraftTerms
+from market.procurement.draft_input import terms_json
+from market.procurement.eligibility_count import eligibility_now, requirements_of
+from market.procurement.terms import ProcurementKind, ProcurementTerms, QuoteMode
+from market.registry.eligibility import eligible_firms
+from market.registry.vocabulary import Vocabulary
+from market.sealed.bids import Quote
+from market.sealed.keys import KeyEncryptionKey
+from market.settings import AuthSettings
+from selection.ceremony import commitment
+
+ADDRESS = "127.0.0.1"
+
+
+def demo_owner_secret(reference: str) -> str:
+    """The demo owner's secret for ``reference`` (demo installs only)."""
+    return hashlib.sha256(f"market-demo-owner/{reference}".encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    title: str
+    published: timedelta | None  # before now; None: a draft
+    deadline: timedelta  # from now
+    bidders: int  # how many of the demo bidders bid
+    cancelled: bool = False
+
+
+PLANS = [
+    Plan("【演示】浈江区市政道路改造工程造价咨询（草稿）", None, timedelta(days=10), 0),
+    Plan("【演示】武江区学校维修工程造价咨询", timedelta(days=10), timedelta(days=7), 1),
+    Plan("【演示】曲江区农田水利工程造价咨询（3 分钟后截止）", timedelta(days=14), timedelta(minutes=3), 3),
+    Plan("【演示】乐昌市供水管网工程造价咨询（10 分钟后截止）", timedelta(days=14), timedelta(minutes=10), 1),
+    Plan("【演示】仁化县道路养护造价咨询（已截止，待揭示）", timedelta(days=20), -timedelta(minutes=30), 3),
+    Plan("【演示】始兴县卫生院改造造价咨询（已选取）", timedelta(days=30), -timedelta(days=3), 3),
+    Plan("【演示】翁源县文化站修缮造价咨询（流标）", timedelta(days=30), -timedelta(days=2), 1),
+    Plan(
+        "【演示】南雄市广场改造造价咨询（已终止）", timedelta(days=12), timedelta(days=5), 1, cancelled=True
+    ),
+]
+GAP = timedelta(hours=2)  # selection after the deadline: the reveal window and the beacon's gap
+
+
+def _draft(plan: Plan, deadline: datetime) -> DraftTerms:
+    return DraftTerms(
+        kind=ProcurementKind.INTERMEDIARY_SERVICE,
+        title=plan.title,
+        description="编制工程量清单及招标控制价，提交成果报告。",
+        division="440203",
+        service_type="cost_consulting",
+        budget=Decimal("200000.00"),
+        ceiling=Decimal("180000.00"),
+        floor=Decimal("100000.00"),
+        quote_mode=QuoteMode.AMOUNT,
+        method="lowest_price",
+        winners=1,
+        alternates=1,
+        bid_deadline=deadline,
+        selection_time=deadline + GAP,
+        contact_name="李华",
+        contact_phone="0751-8880001",
+    )
+
+
+async def _principal(uow: UnitOfWork, username: str) -> Principal | None:
+    user = await accounts.find_user(uow, username)
+    if user is None:
+        return None
+    uscc = await uow.session.scalar(select(Organisation.uscc).where(Organisation.id == user.organisation_id))
+    roles = frozenset(Role(r.role) for r in user.roles)
+    return Principal(user.id, user.username, user.display_name, roles, user.organisation_id, uscc)
+
+
+#: agent1's firm and two cost-consulting firms of the demo pool, whose accounts are made here:
+#: a draw needs at least three bids
+BIDDERS = ("agent1", "agent4", "agent5")
+
+
+async def _bidders(
+    uow: UnitOfWork,
+    auth: AuthSettings,
+    password: str,
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+    now: datetime,
+) -> list[Principal]:
+    agent1 = await _principal(uow, BIDDERS[0])
+    if agent1 is None:
+        return []
+    pool = await eligible_firms(
+        uow, vocabulary, requirements_of(vocabulary, terms, _draft(PLANS[0], now)), now
+    )
+    firms = [firm for firm in pool.firm_ids if firm != agent1.organisation_id][: len(BIDDERS) - 1]
+    for username, firm in zip(BIDDERS[1:], firms, strict=False):
+        if await accounts.find_user(uow, username) is None:
+            await accounts.create_user(
+                uow,
+                Actor.system("demo-loader"),
+                username=username,
+                display_name=f"造价咨询 演示{username[-1]}",
+                password=password,
+                roles=[Role.INTERMEDIARY],
+                organisation_id=firm,
+                auth=auth,
+            )
+    await uow.session.flush()
+    found = [await _principal(uow, name) for name in BIDDERS]
+    return [p for p in found if p is not None]
+
+
+def _acting(principal: Principal) -> Actor:
+    return Actor(principal.user_id, principal.username, ADDRESS)
+
+
+async def _publish(
+    database: Database,
+    owner: Principal,
+    plan: Plan,
+    now: datetime,
+    *,
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+    bid_key: KeyEncryptionKey,
+) -> Procurement:
+    deadline = now + plan.deadline
+    draft = _draft(plan, deadline)
+    at = now - (plan.published or timedelta(days=1))
+    async with database.unit_of_work() as uow:
+        row = await service.create_draft(uow, _acting(owner), owner, terms_json(draft), at)
+        if plan.published is not None:
+            reference = await service.reserve_reference(uow, _acting(owner), owner, row.id, at, terms)
+            count = await eligibility_now(uow, vocabulary, terms, draft, at)
+            row = await service.publish(
+                uow,
+                _acting(owner),
+                owner,
+                row.id,
+                at,
+                await Calendars().current(uow),
+                terms,
+                vocabulary=vocabulary,
+                eligible_count=count.eligible,
+                bid_key=bid_key,
+                owner_commitment=commitment(reference, ROUND, "owner", demo_owner_secret(reference)),
+                beacon=AUDIT_HEAD,
+            )
+        await uow.commit()
+        return row
+
+
+async def load_demo_procurements(
+    database: Database,
+    *,
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+    bid_key: KeyEncryptionKey,
+    now: datetime,
+    auth: AuthSettings,
+    password: str,
+) -> list[str]:
+    """The demo procurements, unless the demo owner has some already; the references of
+    those still to be revealed or watched (empty when nothing was loaded)."""
+    async with database.unit_of_work() as uow:
+        owner = await _principal(uow, "owner")
+        if owner is None:
+            return []
+        present = await uow.session.scalar(
+            select(Procurement.id).where(Procurement.owner_organisation_id == owner.organisation_id).limit(1)
+        )
+        if present is not None:
+            return []
+        bidders = await _bidders(uow, auth, password, vocabulary, terms, now)
+        await uow.commit()
+    rows = []
+    for n, plan in enumerate(PLANS):
+        row = await _publish(database, owner, plan, now, vocabulary=vocabulary, terms=terms, bid_key=bid_key)
+        rows.append((plan, row))
+        if plan.published is None:
+            continue
+        bid_at = now - plan.published + timedelta(days=1)
+        for k, bidder in enumerate(bidders[: plan.bidders]):
+            async with database.unit_of_work() as uow:
+                quote = Quote("amount", Decimal(150_000 + 7_000 * k + 1_000 * n))
+                await bids.submit(
+                    uow,
+                    _acting(bidder),
+                    bidder,
+                    bid_key,
+                    row.id,
+                    quote,
+                    bid_at,
+                    vocabulary=vocabulary,
+                    terms=terms,
+                )
+                await uow.commit()
+        if plan.cancelled:
+            async with database.unit_of_work() as uow:
+                await service.cancel(
+                    uow, _acting(owner), owner, row.id, bid_at, reason="项目资金未落实（演示）"
+                )
+                await uow.commit()
+    # the past: the lifecycle runs at the times it would have, the owner reveals in the window
+    for plan, row in rows:
+        if plan.deadline >= timedelta(0) or plan.published is None or row.bid_deadline is None:
+            continue
+        await lifecycle.advance(database, bid_key, row.bid_deadline, vocabulary=vocabulary, terms=terms)
+        if plan.deadline > -GAP:
+            continue  # its reveal window is open now: left to the person trying the demo
+        assert row.reference is not None
+        async with database.unit_of_work() as uow:
+            stored = await uow.session.get(Procurement, row.id)
+            if stored is not None and stored.status.value == "frozen":
+                reveal_at = row.bid_deadline + timedelta(minutes=10)
+                await draw.reveal(
+                    uow, _acting(owner), owner, row.id, "owner", demo_owner_secret(row.reference), reveal_at
+                )
+                await uow.commit()
+        await lifecycle.advance(database, bid_key, row.selection_time, vocabulary=vocabulary, terms=terms)
+    return [
+        row.reference for plan, row in rows if row.reference and -GAP < plan.deadline < timedelta(hours=1)
+    ]
