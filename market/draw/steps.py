@@ -34,6 +34,7 @@ from market.audit import Actor
 from market.db import UnitOfWork
 from market.draw.inputs import inputs_of_frozen, method_inputs
 from market.draw.rounds import commitments_of, current_round, platform_secret, reveals_of
+from market.lifecycle.schedule import reschedule
 from market.models import DrawReveal, DrawRound, Procurement, SelectionRecordRow
 from market.outside_errors import RefusedBySelection, SelectionFailed, translated_errors
 from market.procurement.publication import reveal_deadline
@@ -135,7 +136,7 @@ async def freeze(
     change = transition(row.status, "freeze", now=now)
     row.status = change.to
     row.updated_at = now
-    row.next_check = row.selection_time
+    reschedule(uow, row)
     await uow.session.flush()
     await audit.record(
         uow,
@@ -155,7 +156,7 @@ async def _fail_without_record(
     change = transition(row.status, "fail", now=now)
     row.status = change.to
     row.updated_at = now
-    row.next_check = None
+    reschedule(uow, row)
     await uow.session.flush()
     await audit.record(
         uow,
@@ -227,7 +228,7 @@ async def _store(
     change = transition(row.status, "select" if record.outcome == "selected" else "fail", now=now)
     row.status = change.to
     row.updated_at = now
-    row.next_check = None
+    reschedule(uow, row)
     await uow.session.flush()
     await audit.record(
         uow,
@@ -294,7 +295,7 @@ async def _fail_refused(
     change = transition(row.status, "fail", now=now)
     row.status = change.to
     row.updated_at = now
-    row.next_check = None
+    reschedule(uow, row)
     await uow.session.flush()
     await audit.record(
         uow,
