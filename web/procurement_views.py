@@ -25,20 +25,6 @@ from market.procurement.service import Amended
 Yuan = Annotated[Decimal, Meta(description='yuan, e.g. "180000.00"')]
 
 
-def _identity(s: ProcurementSummary) -> dict[str, Any]:
-    """What names a procurement and its state, the same in a list line and in the full view."""
-    return {
-        "id": s.id,
-        "reference": s.reference,
-        "kind": s.kind.value,
-        "kind_label": s.kind.label,
-        "status": s.status.value,
-        "status_label": s.status.label,
-        "owner_organisation_id": s.owner_organisation_id,
-        "owner_name": s.owner_name,
-    }
-
-
 class ProcurementLine(Struct):
     """One procurement in a list."""
 
@@ -65,8 +51,15 @@ class ProcurementLine(Struct):
     @classmethod
     def of(cls, s: ProcurementSummary) -> ProcurementLine:
         return cls(
-            **_identity(s),
+            id=s.id,
+            reference=s.reference,
+            kind=s.kind.value,
+            kind_label=s.kind.label,
+            status=s.status.value,
+            status_label=s.status.label,
             title=s.title,
+            owner_organisation_id=s.owner_organisation_id,
+            owner_name=s.owner_name,
             division_code=s.division_code,
             service_type=s.service_type,
             work_field=s.work_field,
@@ -231,7 +224,14 @@ class ProcurementView(Struct):
     def of(cls, d: ProcurementDetail) -> ProcurementView:
         s = d.summary
         return cls(
-            **_identity(s),
+            id=s.id,
+            reference=s.reference,
+            kind=s.kind.value,
+            kind_label=s.kind.label,
+            status=s.status.value,
+            status_label=s.status.label,
+            owner_organisation_id=s.owner_organisation_id,
+            owner_name=s.owner_name,
             version=s.version,
             published_at=s.published_at,
             cancelled_at=d.cancelled_at,
