@@ -275,17 +275,7 @@ async def withdraw(
     _check_open_for(row, now)
     _check_live(bid)
     bid.withdrawn_at = bid.updated_at = now
-    version = await version_of(uow, bid)
-    await uow.session.flush()
-    await audit.record(
-        uow,
-        SEALED_ACTOR,
-        "bid:withdrawn",
-        "bid",
-        bid.id,
-        {"version": bid.current_version, "digest": version.digest},
-    )
-    return receipt_of(row, bid, version)
+    return await _audited(uow, row, bid, "bid:withdrawn")
 
 
 async def reconfirm(
@@ -300,16 +290,16 @@ async def reconfirm(
     _check_live(bid)
     bid.confirmed_terms_version = found.terms_version
     bid.updated_at = now
+    return await _audited(uow, row, bid, "bid:reconfirmed")
+
+
+async def _audited(uow: UnitOfWork, row: Procurement, bid: Bid, action: str) -> Receipt:
+    """The receipt for a withdrawn or re-confirmed bid, audited as the other sealed-bid acts
+    are: under SEALED_ACTOR, with the version and its digest."""
     version = await version_of(uow, bid)
     await uow.session.flush()
-    await audit.record(
-        uow,
-        SEALED_ACTOR,
-        "bid:reconfirmed",
-        "bid",
-        bid.id,
-        {"version": bid.current_version, "digest": version.digest},
-    )
+    details = {"version": bid.current_version, "digest": version.digest}
+    await audit.record(uow, SEALED_ACTOR, action, "bid", bid.id, details)
     return receipt_of(row, bid, version)
 
 

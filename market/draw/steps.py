@@ -38,7 +38,7 @@ from market.lifecycle.schedule import reschedule
 from market.models import DrawReveal, DrawRound, Procurement, SelectionRecordRow
 from market.outside_errors import RefusedBySelection, SelectionFailed, translated_errors
 from market.procurement.publication import reveal_deadline
-from market.procurement.states import ProcurementStatus, transition
+from market.procurement.states import Action, ProcurementStatus, transition
 from market.procurement.terms import ProcurementTerms
 from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import KeyEncryptionKey
@@ -133,11 +133,7 @@ async def freeze(
             counted=True,
         )
     )
-    change = transition(row.status, "freeze", now=now)
-    row.status = change.to
-    row.updated_at = now
-    reschedule(uow, row)
-    await uow.session.flush()
+    await _move(uow, row, "freeze", now)
     await audit.record(
         uow,
         DRAW_ACTOR,
@@ -153,23 +149,8 @@ async def _fail_without_record(
 ) -> None:
     """Fewer counted bids than winners and alternates: the engine refuses such inputs rather
     than failing them, so there is no record to make; the failure is audited with its counts."""
-    change = transition(row.status, "fail", now=now)
-    row.status = change.to
-    row.updated_at = now
-    reschedule(uow, row)
-    await uow.session.flush()
-    await audit.record(
-        uow,
-        DRAW_ACTOR,
-        change.audit_action,
-        "procurement",
-        row.id,
-        {
-            "reference": row.reference,
-            "round": draw.round,
-            "failure": {"code": "insufficient_respondents", "eligible": counted, "minimum": needed},
-            "record_sha256": None,
-        },
+    await _fail(
+        uow, row, draw, now, {"code": "insufficient_respondents", "eligible": counted, "minimum": needed}
     )
 
 
@@ -225,15 +206,11 @@ async def _store(
             created_at=now,
         )
     )
-    change = transition(row.status, "select" if record.outcome == "selected" else "fail", now=now)
-    row.status = change.to
-    row.updated_at = now
-    reschedule(uow, row)
-    await uow.session.flush()
+    action = await _move(uow, row, "select" if record.outcome == "selected" else "fail", now)
     await audit.record(
         uow,
         DRAW_ACTOR,
-        change.audit_action,
+        action,
         "procurement",
         row.id,
         {
@@ -292,21 +269,24 @@ async def _fail_refused(
     """Too few independent contributions were revealed (the outside parties withheld and no
     outside beacon counted): no draw may be made, and none is; the procurement fails, audited
     with the engine's reason."""
-    change = transition(row.status, "fail", now=now)
+    await _fail(uow, row, draw, now, {"code": "insufficient_contributions", "reason": refused.message})
+
+
+async def _move(uow: UnitOfWork, row: Procurement, event: Action, now: datetime) -> str:
+    """Apply the lifecycle ``event`` to the locked row (status, next check) and flush, so the
+    audit entry that follows sees it; the audit action the transition names."""
+    change = transition(row.status, event, now=now)
     row.status = change.to
     row.updated_at = now
     reschedule(uow, row)
     await uow.session.flush()
-    await audit.record(
-        uow,
-        DRAW_ACTOR,
-        change.audit_action,
-        "procurement",
-        row.id,
-        {
-            "reference": row.reference,
-            "round": draw.round,
-            "failure": {"code": "insufficient_contributions", "reason": refused.message},
-            "record_sha256": None,
-        },
-    )
+    return change.audit_action
+
+
+async def _fail(
+    uow: UnitOfWork, row: Procurement, draw: DrawRound, now: datetime, failure: dict[str, Any]
+) -> None:
+    """The procurement fails without a selection record, audited with the failure's reason."""
+    action = await _move(uow, row, "fail", now)
+    details = {"reference": row.reference, "round": draw.round, "failure": failure, "record_sha256": None}
+    await audit.record(uow, DRAW_ACTOR, action, "procurement", row.id, details)

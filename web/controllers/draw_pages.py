@@ -11,6 +11,7 @@ receive a commitment, and a secret at its reveal.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -66,6 +67,18 @@ def _text(value: Any, most: int) -> str:
 
 def _status(exc: MarketError) -> int:
     return 409 if isinstance(exc, Conflict) else 422
+
+
+async def _refusal(act: Awaitable[object]) -> MarketError | None:
+    """None if the act went through, else the refusal to show on the page; a procurement
+    that is not there or a party that may not act stays the error page."""
+    try:
+        await act
+    except (NotFound, PermissionDenied):
+        raise
+    except MarketError as exc:
+        return exc
+    return None
 
 
 class DrawPages(Controller):
@@ -149,17 +162,12 @@ class DrawPages(Controller):
         party = party_of(principal, _text(posted.get("party"), 20))
         secret = _text(posted.get("secret"), 200)
         now = app_state.clock.now()
-        try:
-            await draw.reveal(uow, actor, principal, procurement_id, party, secret, now)
-        except (NotFound, PermissionDenied):
-            raise
-        except MarketError as exc:
+        exc = await _refusal(draw.reveal(uow, actor, principal, procurement_id, party, secret, now))
+        if exc is not None:
             view = await ceremony_or_none(uow, principal, procurement_id, now)
             refusal = refusal_of(exc, reveal_stage(view, party, now) if view else "ended")
-            page = await self._reveal(uow, app_state, principal, procurement_id, party, refusal=refusal,
-                                      typed={"secret": secret})  # fmt: skip
-            page.status_code = _status(exc)
-            return page
+            return await self._reveal(uow, app_state, principal, procurement_id, party, refusal=refusal,
+                                      typed={"secret": secret}, status=_status(exc))  # fmt: skip
         await uow.commit()
         return _see_other(f"/draw/{procurement_id}/reveal?party={party}&done=1")
 
@@ -199,18 +207,13 @@ class DrawPages(Controller):
         posted = await request.form()
         value = _text(posted.get("commitment"), 200)
         now = app_state.clock.now()
-        try:
-            await draw.commit(uow, actor, principal, procurement_id, value, now)
-        except (NotFound, PermissionDenied):
-            raise
-        except MarketError as exc:
+        exc = await _refusal(draw.commit(uow, actor, principal, procurement_id, value, now))
+        if exc is not None:
             refusal = refusal_of(exc, "closed")
             if refusal.field == "form" and isinstance(exc, draw.CommitmentsClosed):
                 refusal = Refusal("commit-closed", "commitment")
-            page = await self._commit(uow, app_state, principal, procurement_id, refusal=refusal,
-                                      typed={"commitment": value})  # fmt: skip
-            page.status_code = _status(exc)
-            return page
+            return await self._commit(uow, app_state, principal, procurement_id, refusal=refusal,
+                                      typed={"commitment": value}, status=_status(exc))  # fmt: skip
         await uow.commit()
         return _see_other(f"/draw/{procurement_id}/commit?done=1")
 
@@ -247,18 +250,14 @@ class DrawPages(Controller):
         posted = await request.form()
         typed = {"value": _text(posted.get("value"), 200), "reference": _text(posted.get("reference"), 400)}
         now = app_state.clock.now()
-        try:
-            await draw.enter_beacon(
-                uow, actor, principal, procurement_id, typed["value"], typed["reference"], now
-            )
-        except (NotFound, PermissionDenied):
-            raise
-        except MarketError as exc:
+        exc = await _refusal(
+            draw.enter_beacon(uow, actor, principal, procurement_id, typed["value"], typed["reference"], now)
+        )
+        if exc is not None:
             view = await ceremony_or_none(uow, principal, procurement_id, now)
             refusal = refusal_of(exc, beacon_stage(view, now) if view else "late")
-            page = await self._beacon(uow, app_state, principal, procurement_id, refusal=refusal, typed=typed)
-            page.status_code = _status(exc)
-            return page
+            return await self._beacon(uow, app_state, principal, procurement_id, refusal=refusal,
+                                      typed=typed, status=_status(exc))  # fmt: skip
         await uow.commit()
         return _see_other(f"/draw/{procurement_id}/beacon?done=1")
 

@@ -51,7 +51,10 @@ def _see_other(path: str) -> Redirect:
 
 
 def _version(form: FormValues) -> int | None:
-    value = form.get("version").strip()
+    return _version_of(form.get("version").strip())
+
+
+def _version_of(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
@@ -124,6 +127,23 @@ class OwnerPages(Controller):
         context.update(extra)
         return Template(template_name="owner_procurement.html", context=context, status_code=status)
 
+    async def _refused(
+        self,
+        uow: UoW,
+        app_state: State,
+        principal: Principal,
+        row: Procurement | None,
+        form: FormValues,
+        exc: ProblemsFound | Conflict,
+        **extra: Any,
+    ) -> Template:
+        """The form again: each problem beside its field (422), or the stale/wrong-state notice (409)."""
+        if isinstance(exc, ProblemsFound):
+            extra.update(status=422, problems=place(exc.problems))
+        else:
+            extra.update(status=409, conflict=exc.message)
+        return await self._page(uow, app_state, principal, row, form, **extra)
+
     @get("/", summary="My organisation's procurements (我的采购项目)")
     async def my_list(
         self,
@@ -168,9 +188,7 @@ class OwnerPages(Controller):
         try:
             row = await service.create_draft(uow, actor, principal, raw, app_state.clock.now())
         except ProblemsFound as refused:
-            return await self._page(
-                uow, app_state, principal, None, form, status=422, problems=place(refused.problems)
-            )
+            return await self._refused(uow, app_state, principal, None, form, refused)
         await uow.commit()
         return _see_other(f"/my/procurements/{row.id}/edit?saved=1")
 
@@ -209,12 +227,8 @@ class OwnerPages(Controller):
                 app_state.clock.now(),
                 expected_version=_version(form),
             )
-        except ProblemsFound as refused:
-            return await self._page(
-                uow, app_state, principal, row, form, status=422, problems=place(refused.problems)
-            )
-        except Conflict as exc:
-            return await self._page(uow, app_state, principal, row, form, status=409, conflict=exc.message)
+        except (ProblemsFound, Conflict) as refused:
+            return await self._refused(uow, app_state, principal, row, form, refused)
         await uow.commit()
         return _see_other(f"/my/procurements/{procurement_id}/edit?saved=1")
 
@@ -260,14 +274,11 @@ class OwnerPages(Controller):
             )
         except ProblemsFound as refused:
             stored = form_of_terms(row.terms)
-            return await self._page(
-                uow, app_state, principal, row, stored, status=422, problems=place(refused.problems),
-                typed_draw=draw_fields,
-            )  # fmt: skip
-        except Conflict as exc:
-            return await self._page(
-                uow, app_state, principal, row, form_of_terms(row.terms), status=409, conflict=exc.message
+            return await self._refused(
+                uow, app_state, principal, row, stored, refused, typed_draw=draw_fields
             )
+        except Conflict as exc:
+            return await self._refused(uow, app_state, principal, row, form_of_terms(row.terms), exc)
         await attachment_store.stamp_published(uow, procurement_id)
         await uow.commit()
         return _see_other(f"/procurements/{procurement_id}")
@@ -300,15 +311,11 @@ class OwnerPages(Controller):
                 vocabulary=app_state.vocabulary,
                 expected_version=_version(form),
             )
-        except ProblemsFound as refused:
-            return await self._page(
-                uow, app_state, principal, row, form, status=422, problems=place(refused.problems)
-            )
-        except InvalidInput as exc:
-            problems = place([Problem(exc.field or "reason", exc.message)])
-            return await self._page(uow, app_state, principal, row, form, status=422, problems=problems)
-        except Conflict as exc:
-            return await self._page(uow, app_state, principal, row, form, status=409, conflict=exc.message)
+        except (ProblemsFound, Conflict) as refused:
+            return await self._refused(uow, app_state, principal, row, form, refused)
+        except InvalidInput as exc:  # the reason, checked by the service on its own
+            reason = ProblemsFound([Problem(exc.field or "reason", exc.message)])
+            return await self._refused(uow, app_state, principal, row, form, reason)
         await uow.commit()
         return _see_other(f"/procurements/{procurement_id}#amendments")
 
@@ -334,24 +341,16 @@ class OwnerPages(Controller):
                 procurement_id,
                 app_state.clock.now(),
                 reason=reason,
-                expected_version=int(version) if version.isdigit() and len(version) < 10 else None,
+                expected_version=_version_of(version),
             )
         except InvalidInput as exc:
             form = form_of_terms(row.terms)
             return await self._page(
-                uow,
-                app_state,
-                principal,
-                row,
-                form,
-                status=422,
-                cancel_problem=exc.message,
-                cancel_reason=reason,
-            )
+                uow, app_state, principal, row, form,
+                status=422, cancel_problem=exc.message, cancel_reason=reason,
+            )  # fmt: skip
         except Conflict as exc:
-            return await self._page(
-                uow, app_state, principal, row, form_of_terms(row.terms), status=409, conflict=exc.message
-            )
+            return await self._refused(uow, app_state, principal, row, form_of_terms(row.terms), exc)
         await uow.commit()
         return _see_other(f"/procurements/{procurement_id}")
 

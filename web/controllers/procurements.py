@@ -10,20 +10,15 @@ organisation. Nothing here reads or tells anything about bids.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from market import idempotency, policy
 from market.clock import user_time
 from market.draw.declaration import BeaconDeclaration
-from market.errors import PermissionDenied
-from market.idempotency import Answer
 from market.models import Role
-from market.principal import Principal
 from market.procurement import listing, service
 from market.procurement.attachment_store import stamp_published
 from market.procurement.draft_input import changes_json
@@ -33,6 +28,7 @@ from market.procurement.terms import ProcurementKind, procurement_terms_of
 from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.params import Id, Page, PerPage
+from web.procurement_answers import answered_once, owned, view_of
 from web.procurement_schemas import (
     AmendmentBody,
     CancelBody,
@@ -56,38 +52,6 @@ from web.procurement_views import (
 )
 
 owners = requires(Role.OWNER)
-
-
-async def _view(uow: UoW, principal: Principal | None, procurement_id: int) -> ProcurementView:
-    await uow.session.flush()  # the session does not autoflush: a version just added is pending
-    return ProcurementView.of(await listing.detail(uow, principal, procurement_id))
-
-
-def _answer(answer: Answer) -> Response[ProcurementView]:
-    headers = {"ETag": etag(int(answer.body["version"]))} if "version" in answer.body else {}
-    if answer.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return Response(answer.body, status_code=answer.status_code, headers=headers)  # type: ignore[arg-type]
-
-
-def _answering(
-    status: int, make: Callable[[], Awaitable[ProcurementView]]
-) -> Callable[[], Awaitable[Answer]]:
-    async def act() -> Answer:
-        return Answer(status, msgspec.to_builtins(await make()))
-
-    return act
-
-
-async def _owned(uow: UoW, principal: Principal, procurement_id: int) -> Any:
-    """The procurement if the principal acts for its owner: a draft of another organisation
-    is a 404, a published procurement of another one a 403."""
-    row = await service.load(uow, principal, procurement_id)
-    if not policy.may_edit_procurement(principal, row.owner_organisation_id):
-        raise PermissionDenied(
-            "only the owner's organisation (业主) acts on its procurement", procurement_id=procurement_id
-        )
-    return row
 
 
 class ProcurementController(Controller):
@@ -166,7 +130,7 @@ class ProcurementController(Controller):
     async def one(
         self, request: Request[Any, Any, Any], procurement_id: Id, uow: UoW
     ) -> Response[ProcurementView]:
-        view = await _view(uow, signed_in_principal(request), procurement_id)
+        view = await view_of(uow, signed_in_principal(request), procurement_id)
         return Response(view, headers={"ETag": etag(view.version)})
 
     @get(
@@ -223,20 +187,12 @@ class ProcurementController(Controller):
 
         async def make() -> ProcurementView:
             row = await service.create_draft(uow, actor, principal, data, now)
-            return await _view(uow, principal, row.id)
+            return await view_of(uow, principal, row.id)
 
-        answer = await idempotency.once(
-            uow,
-            app_state.bid_key(),
-            user_id=principal.user_id,
-            scope="procurement:create",
-            key=idempotency_key,
-            body=data,
-            now=now,
-            act=_answering(201, make),
-        )
-        await uow.commit()
-        return _answer(answer)
+        return await answered_once(
+            uow, app_state, principal,
+            scope="procurement:create", key=idempotency_key, body=data, now=now, status=201, make=make,
+        )  # fmt: skip
 
     @put(
         "/{procurement_id:int}",
@@ -265,7 +221,7 @@ class ProcurementController(Controller):
             app_state.clock.now(),
             expected_version=expected_version(if_match, in_body),
         )
-        view = await _view(uow, principal, procurement_id)
+        view = await view_of(uow, principal, procurement_id)
         await uow.commit()
         return Response(view, headers={"ETag": etag(view.version)})
 
@@ -280,7 +236,7 @@ class ProcurementController(Controller):
     async def eligibility(
         self, procurement_id: Id, uow: UoW, principal: CurrentPrincipal, app_state: State
     ) -> EligibilityView:
-        row = await _owned(uow, principal, procurement_id)
+        row = await owned(uow, principal, procurement_id)
         terms = procurement_terms_of(app_state.settings)
         count = await listing.eligibility_now(
             uow, app_state.vocabulary, terms, service.stored_terms(row), app_state.clock.now()
@@ -317,7 +273,7 @@ class ProcurementController(Controller):
         beacon = None if given is None else BeaconDeclaration(given.source, given.form, given.reference)
 
         async def make() -> ProcurementView:
-            row = await _owned(uow, principal, procurement_id)
+            row = await owned(uow, principal, procurement_id)
             terms = procurement_terms_of(app_state.settings)
             count = await listing.eligibility_now(
                 uow, app_state.vocabulary, terms, service.stored_terms(row), now
@@ -346,20 +302,15 @@ class ProcurementController(Controller):
                 refused.details["eligibility"] = msgspec.to_builtins(EligibilityView.of(count))
                 raise
             await stamp_published(uow, procurement_id)
-            return await _view(uow, principal, procurement_id)
+            return await view_of(uow, principal, procurement_id)
 
-        answer = await idempotency.once(
-            uow,
-            app_state.bid_key(),
-            user_id=principal.user_id,
+        return await answered_once(
+            uow, app_state, principal,
             scope=f"procurement:publish:{procurement_id}",
             key=idempotency_key,
             body={**({} if data is None else msgspec.to_builtins(data)), "expected_version": version},
-            now=now,
-            act=_answering(200, make),
-        )
-        await uow.commit()
-        return _answer(answer)
+            now=now, status=200, make=make,
+        )  # fmt: skip
 
     @post(
         "/{procurement_id:int}/amendments",
@@ -422,6 +373,6 @@ class ProcurementController(Controller):
             reason=data.reason,
             expected_version=expected_version(if_match, data.expected_version),
         )
-        view = await _view(uow, principal, procurement_id)
+        view = await view_of(uow, principal, procurement_id)
         await uow.commit()
         return view
