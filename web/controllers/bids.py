@@ -29,7 +29,7 @@ from web.bid_schemas import (
     ReceiptFile,
     ReceiptView,
 )
-from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, caller_of
 from web.params import Id
 
 SEALED = {"sealed": True}
@@ -64,15 +64,14 @@ class BidController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[BidCreate],
         uow: UoW,
-        actor: CurrentActor,
-        principal: CurrentPrincipal,
-        app_state: State,
         idempotency_key: IdempotencyKey = None,
     ) -> ReceiptView:
+        caller = caller_of(request)  # not as dependencies: see Caller
+        app_state = caller.state
         receipt = await service.submit(
             uow,
-            actor,
-            principal,
+            caller.actor,
+            caller.principal,
             app_state.bid_key(),
             data.procurement_id,
             data.quote.quote(),
@@ -134,15 +133,14 @@ class BidController(Controller):
         bid_id: Id,
         data: JSONBody[BidReplace],
         uow: UoW,
-        actor: CurrentActor,
-        principal: CurrentPrincipal,
-        app_state: State,
         idempotency_key: IdempotencyKey = None,
     ) -> ReceiptView:
+        caller = caller_of(request)  # not as dependencies: see Caller
+        app_state = caller.state
         receipt = await service.replace(
             uow,
-            actor,
-            principal,
+            caller.actor,
+            caller.principal,
             app_state.bid_key(),
             bid_id,
             data.quote.quote(),
