@@ -17,8 +17,7 @@ from market.db import UnitOfWork
 from market.errors import Conflict, InvalidInput
 from market.models import Bid, BidVersion, Procurement
 from market.principal import Principal
-from market.sealed.bids import canonical_json
-from market.sealed.keys import DataKey
+from market.sealed.keys import DataKey, canonical_json
 
 IDEMPOTENCY_KEY_MOST = 200
 

@@ -41,12 +41,11 @@ from market.sealed.bids import (
     BidIdentity,
     Quote,
     SealedBid,
-    canonical_json,
     open_envelope,
     open_quote,
     utc_text,
 )
-from market.sealed.keys import DataKey, KeyEncryptionKey, SealBroken, procurement_tag
+from market.sealed.keys import DataKey, KeyEncryptionKey, SealBroken, canonical_json, procurement_tag
 
 log = logging.getLogger("market.opening")
 

@@ -21,7 +21,7 @@ from typing import Literal, get_args
 from cryptography.exceptions import InvalidTag
 
 from market.errors import InvalidInput
-from market.sealed.keys import NONCE_BYTES, DataKey, SealBroken
+from market.sealed.keys import NONCE_BYTES, DataKey, SealBroken, canonical_json
 
 SEALED_BID_FORMAT = "market-sealed-bid/1"
 QUOTE_PLAINTEXT_BYTES = 64
@@ -30,11 +30,6 @@ tell how many digits the quote has."""
 
 QuoteMode = Literal["amount", "discount_rate"]
 QUOTE_MODES: tuple[str, ...] = get_args(QuoteMode)
-
-
-def canonical_json(value: object) -> bytes:
-    """Sorted keys, no spaces, ASCII only: the bytes a bidder can rebuild with any JSON library."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
 def _positive(name: str, value: int) -> int:

@@ -54,7 +54,9 @@ def key_id_of(key: bytes) -> str:
     return hashlib.sha256(b"market bid-kek id\x00" + key).hexdigest()[:16]
 
 
-def _canonical(value: object) -> bytes:
+def canonical_json(value: object) -> bytes:
+    """Sorted keys, no spaces, ASCII only: the bytes a bidder can rebuild with any JSON library
+    (associated data, the canonical sealed bid)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
@@ -120,7 +122,7 @@ class KeyEncryptionKey:
     # unwrap), and the bids use the same primitive. Its limit (2**32 random nonces per key) is
     # far beyond one wrap per procurement.
     def _aad(self, procurement: str) -> bytes:
-        return _canonical({"format": WRAP_FORMAT, "key_id": self.key_id, "procurement": procurement})
+        return canonical_json({"format": WRAP_FORMAT, "key_id": self.key_id, "procurement": procurement})
 
     def _subkey(self, label: bytes) -> bytes:
         # HMAC-SHA-256(KEK, label): never equal to the KEK, one per purpose
@@ -133,19 +135,22 @@ class KeyEncryptionKey:
             self._subkey(b"market fingerprint/1 " + purpose.encode()), data, hashlib.sha256
         ).hexdigest()
 
+    def _sealing(self, purpose: str, context: str) -> tuple[AESGCM, bytes]:
+        # the cipher of ``purpose`` and the associated data binding ``context``, for seal/unseal
+        key = AESGCM(self._subkey(b"market seal/1 " + purpose.encode()))
+        return key, canonical_json({"purpose": purpose, "context": context, "key_id": self.key_id})
+
     def seal(self, purpose: str, context: str, plaintext: bytes) -> bytes:
         """nonce + AES-GCM ciphertext of a small secret (the platform's draw secret) under a key
         derived for ``purpose``, bound to ``context`` (procurement and round): a dump of the
         database shows nothing of it, and a blob moved to another row does not open."""
         nonce = secrets.token_bytes(NONCE_BYTES)
-        aad = _canonical({"purpose": purpose, "context": context, "key_id": self.key_id})
-        key = AESGCM(self._subkey(b"market seal/1 " + purpose.encode()))
+        key, aad = self._sealing(purpose, context)
         return nonce + key.encrypt(nonce, plaintext, aad)
 
     def unseal(self, purpose: str, context: str, blob: bytes) -> bytes:
         """What :meth:`seal` sealed; :class:`SealBroken` when it was altered or moved."""
-        aad = _canonical({"purpose": purpose, "context": context, "key_id": self.key_id})
-        key = AESGCM(self._subkey(b"market seal/1 " + purpose.encode()))
+        key, aad = self._sealing(purpose, context)
         try:
             return key.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
         except (InvalidTag, ValueError):
