@@ -45,7 +45,8 @@ IdempotencyKey = Annotated[
         name="Idempotency-Key",
         required=False,
         description="1-200 printable ASCII characters (a UUID): a retry with the same key and body "
-        "gets the first answer again; the same key with another body is a 409",
+        "gets the first answer (a bid: its first receipt) again; the same key with another body "
+        "is a 409",
     ),
 ]
 

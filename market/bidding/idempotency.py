@@ -14,12 +14,11 @@ from sqlalchemy import select
 
 from market.bidding.store import Receipt, receipt_of
 from market.db import UnitOfWork
-from market.errors import Conflict, InvalidInput
+from market.errors import Conflict
+from market.idempotency import check_key
 from market.models import Bid, BidVersion, Procurement
 from market.principal import Principal
 from market.sealed.keys import DataKey, canonical_json
-
-IDEMPOTENCY_KEY_MOST = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +34,7 @@ def request_tags(
     finds its first answer, and the row shows neither who sent it nor what."""
     if key is None:
         return None
-    if not key or len(key) > IDEMPOTENCY_KEY_MOST or not key.isascii() or not key.isprintable():
-        raise InvalidInput(
-            f"an Idempotency-Key is 1 to {IDEMPOTENCY_KEY_MOST} printable ASCII characters",
-            field="Idempotency-Key",
-        )
+    check_key(key)  # the same rule as every other Idempotency-Key
     subkey = dek.subkey(b"market bid idempotency/1")
     ident = hmac.new(subkey, canonical_json(["key", principal.user_id, key]), hashlib.sha256).hexdigest()
     request = hmac.new(subkey, canonical_json(["request", operation]) + b"\0" + body, hashlib.sha256)

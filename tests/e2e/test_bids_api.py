@@ -121,6 +121,9 @@ async def test_an_intermediary_bids_over_http_and_the_list_opens_only_at_the_dea
     supervisor = await sign_in(client, "sup.one")
     body = {"procurement_id": row.id, "quote": {"mode": "amount", "value": "152000.00"}}
 
+    # the key follows the platform's one rule for Idempotency-Keys, as on procurements
+    long_key = await client.post("/api/bids", json=body, headers={**one, "Idempotency-Key": "k" * 201})
+    assert long_key.status_code == 422 and long_key.json()["field"] == "Idempotency-Key"
     created = await client.post("/api/bids", json=body, headers={**one, "Idempotency-Key": "first-try"})
     assert created.status_code == 201, created.text
     receipt = created.json()

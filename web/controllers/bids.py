@@ -9,10 +9,10 @@ the access log cannot tie a user to a bid (web.observability).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import HeaderParameter, JSONBody
+from litestar.params import JSONBody
 
 from market.bidding import service
 from market.bidding.opening_list import SealedUntilOpening, opening_list
@@ -31,16 +31,9 @@ from web.bid_schemas import (
 )
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW, caller_of
 from web.params import Id
+from web.procurement_schemas import IdempotencyKey
 
 SEALED = {"sealed": True}
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        max_length=200,
-        description="a retry with the same key and body gets the first receipt; another body 409",
-    ),
-]
 
 
 class BidController(Controller):
