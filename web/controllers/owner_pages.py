@@ -263,9 +263,7 @@ class OwnerPages(Controller):
                 await app_state.calendars.current(uow),
                 terms,
                 vocabulary=app_state.vocabulary,
-                # requirements that cannot be read are listed as problems of their own; a
-                # count of 0 beside them would only add a misleading "too few firms"
-                eligible_count=count.eligible if count.counted else count.needed,
+                eligible_count=count.for_publication,
                 refusals=count.refusals,
                 bid_key=app_state.bid_key(),
                 expected_version=_version(form),

@@ -278,9 +278,6 @@ class ProcurementController(Controller):
             count = await listing.eligibility_now(
                 uow, app_state.vocabulary, terms, service.stored_terms(row), now
             )
-            # requirements that cannot be read are listed by publish itself; a count of 0
-            # beside them would blame the registries for the owner's typing
-            eligible = count.eligible if count.counted else count.needed
             try:
                 await service.publish(
                     uow,
@@ -291,7 +288,7 @@ class ProcurementController(Controller):
                     await app_state.calendars.current(uow),
                     terms,
                     vocabulary=app_state.vocabulary,
-                    eligible_count=eligible,
+                    eligible_count=count.for_publication,
                     refusals=dict(count.refusals),
                     bid_key=app_state.bid_key(),
                     expected_version=version,
