@@ -13,8 +13,10 @@ from market.models.audit import AuditEntry, AuditSeal, AuditUnsealed
 from market.models.base import Base
 from market.models.bids import Bid, BidOpening, BidVersion, ProcurementKey
 from market.models.calendar import ImportedCalendarYear
+from market.models.direct import DirectRequest
 from market.models.documents import DocumentStatus, DocumentTemplate, IssuedDocument
 from market.models.draw import DrawCommitment, DrawReveal, DrawRound, SelectionRecordRow
+from market.models.offers import ContractorOffer
 from market.models.procurement import Procurement, ProcurementSequence, ProcurementVersion
 from market.models.procurement_extras import IdempotencyRecord, ProcurementAttachment
 from market.models.registry import (
@@ -32,6 +34,7 @@ from market.models.registry import (
     ServiceEvaluation,
     TrackRecord,
 )
+from market.models.review import ProcurementReviewer, ReviewScore
 from market.principal import Role  # pure, so that the access rules need no ORM
 
 __all__ = [
@@ -43,8 +46,10 @@ __all__ = [
     "Bid",
     "BidOpening",
     "BidVersion",
+    "ContractorOffer",
     "CreditCause",
     "CreditEvent",
+    "DirectRequest",
     "DocumentStatus",
     "DocumentTemplate",
     "DrawCommitment",
@@ -66,9 +71,11 @@ __all__ = [
     "Procurement",
     "ProcurementAttachment",
     "ProcurementKey",
+    "ProcurementReviewer",
     "ProcurementSequence",
     "ProcurementVersion",
     "Registry",
+    "ReviewScore",
     "Role",
     "SelectionRecordRow",
     "ServiceEvaluation",

@@ -67,6 +67,11 @@ class Procurement(Timestamped, Base):
     # the terms version from which a bid must have been confirmed to count: an amendment
     # bidders rely on raises it to its own version (bids before it must be re-confirmed)
     bids_valid_from: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # re-publication after 流标 (issue 12): the failed attempt this one follows, and its number
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("procurement.id", ondelete="RESTRICT"))
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # scored methods with technical scores: the reviewers score until then; the freeze follows
+    review_deadline: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -75,6 +80,14 @@ class Procurement(Timestamped, Base):
         Index("ix_procurement_next_check", "next_check", postgresql_where=text("next_check IS NOT NULL")),
         CheckConstraint("reference IS NOT NULL OR status = 'draft'", name="published_has_reference"),
         CheckConstraint("floor IS NULL OR floor > 0", name="floor_positive"),
+        CheckConstraint("attempt >= 1", name="attempt_positive"),
+        # a failed procurement is followed by at most one next attempt
+        Index(
+            "uq_procurement_previous_id",
+            "previous_id",
+            unique=True,
+            postgresql_where=text("previous_id IS NOT NULL"),
+        ),
     )
 
 
