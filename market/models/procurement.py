@@ -72,6 +72,9 @@ class Procurement(Timestamped, Base):
     attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # scored methods with technical scores: the reviewers score until then; the freeze follows
     review_deadline: Mapped[datetime | None]
+    # small works: when the open offer to a drawn contractor lapses (the lifecycle's clock
+    # reads it from the row, like every other due time); NULL when no offer is open
+    offer_due_at: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

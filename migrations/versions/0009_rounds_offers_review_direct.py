@@ -29,6 +29,7 @@ def upgrade() -> None:
     op.add_column("procurement", sa.Column("previous_id", sa.BigInteger(), nullable=True))
     op.add_column("procurement", sa.Column("attempt", sa.Integer(), server_default="1", nullable=False))
     op.add_column("procurement", sa.Column("review_deadline", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("procurement", sa.Column("offer_due_at", sa.DateTime(timezone=True), nullable=True))
     op.create_foreign_key(
         op.f("fk_procurement_previous_id_procurement"),
         "procurement",
@@ -214,6 +215,7 @@ def downgrade() -> None:
     op.drop_index("uq_procurement_previous_id", table_name="procurement")
     op.drop_constraint(op.f("ck_procurement_attempt_positive"), "procurement", type_="check")
     op.drop_constraint(op.f("fk_procurement_previous_id_procurement"), "procurement", type_="foreignkey")
+    op.drop_column("procurement", "offer_due_at")
     op.drop_column("procurement", "review_deadline")
     op.drop_column("procurement", "attempt")
     op.drop_column("procurement", "previous_id")
