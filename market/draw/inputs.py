@@ -25,7 +25,7 @@ from market.procurement.draft import DraftTerms
 from market.procurement.methods import engine_inputs
 from market.procurement.service import stored_terms
 from market.procurement.terms import ProcurementTerms
-from market.review.service import FrozenReview, evaluation_scores, frozen_review
+from market.review.published import FrozenReview, evaluation_scores, frozen_review
 
 #: Methods (method or method/variant) whose candidates carry their quotes and bid digests.
 QUOTED = frozenset({"lowest_price", "scored", "combined/top_n", "combined/shortlist_price"})

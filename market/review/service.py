@@ -1,5 +1,5 @@
-"""The review step, stored (评审): naming reviewers, entering and submitting scores, the
-sheets as each party may see them, and the scores the freeze takes.
+"""The review step, stored (评审): naming reviewers, entering and submitting scores, and a
+reviewer's own sheet (what follows the deadline is :mod:`.published`).
 
 Who may do what: the owner's organisation (its owner accounts) names reviewers among its own
 owner accounts, until the bid deadline; a named reviewer enters and submits its own scores
@@ -16,7 +16,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import delete, select
 
@@ -32,7 +31,6 @@ from market.models import (
     ProcurementReviewer,
     ReviewScore,
     Role,
-    ServiceEvaluation,
     User,
 )
 from market.principal import Principal
@@ -78,26 +76,6 @@ class ReviewSheet:
     open: bool  # scores may still be changed now
 
 
-@dataclass(frozen=True, slots=True)
-class PublicScores:
-    """Every submitted score, once frozen; ``reviewers`` in the order the record uses."""
-
-    criteria: tuple[ReviewCriterion, ...]
-    firms: tuple[Firm, ...]
-    reviewers: tuple[Reviewer, ...]
-    left_out: tuple[Reviewer, ...]
-    sheets: Mapping[int, Sheet]
-
-
-@dataclass(frozen=True, slots=True)
-class FrozenReview:
-    """What the freeze takes: the engine's ``technical_scores`` and who counted."""
-
-    technical_scores: dict[str, list[str]]
-    counted: tuple[int, ...]
-    left_out: tuple[int, ...]
-
-
 def _review_terms(row: Procurement) -> DraftTerms:
     draft = stored_terms(row)
     if not needs_review(draft) or row.review_deadline is None:
@@ -127,7 +105,7 @@ async def reviewers_of(uow: UnitOfWork, procurement_id: int) -> list[Reviewer]:
     return [Reviewer(user_id, name, at) for user_id, name, at in rows]
 
 
-async def _frozen(uow: UnitOfWork, row: Procurement) -> bool:
+async def is_frozen(uow: UnitOfWork, row: Procurement) -> bool:
     if row.status in (ProcurementStatus.DRAFT, ProcurementStatus.PUBLISHED):
         return False
     draw = await current_round(uow, row.id)
@@ -199,6 +177,20 @@ async def name_reviewers(
     return await reviewers_of(uow, row.id)
 
 
+async def reviewer_candidates(uow: UnitOfWork, principal: Principal, procurement_id: int) -> list[Reviewer]:
+    """The accounts the owner may name: active owner accounts of its organisation (the
+    owner's page lists them to choose from)."""
+    row = await load(uow, principal, procurement_id)
+    if not policy.acts_for_owner(principal, row.owner_organisation_id):
+        raise PermissionDenied("only the owner's organisation (业主) names the reviewers of its procurement")
+    users = await uow.session.scalars(
+        select(User)
+        .where(User.organisation_id == row.owner_organisation_id, User.is_active.is_(True))
+        .order_by(User.id)
+    )
+    return [Reviewer(u.id, u.display_name, None) for u in users if Role.OWNER in {r.role for r in u.roles}]
+
+
 async def reviewers_view(uow: UnitOfWork, principal: Principal, procurement_id: int) -> list[Reviewer]:
     """Who reviews and who has submitted: for the owner's organisation, the officials and
     the reviewers themselves."""
@@ -235,7 +227,7 @@ async def _reviewer(
     return reviewer
 
 
-async def _sheet(uow: UnitOfWork, procurement_id: int, reviewer_id: int) -> Sheet:
+async def sheet_of(uow: UnitOfWork, procurement_id: int, reviewer_id: int) -> Sheet:
     opening = await uow.session.get(BidOpening, procurement_id)
     entries = opening.entries if opening else []
     uscc_of = {int(e["firm_id"]): e["uscc"] for e in entries}
@@ -259,7 +251,7 @@ async def _window(uow: UnitOfWork, row: Procurement, reviewer: ProcurementReview
     )
     return Window(
         opened=opened and row.status is not ProcurementStatus.CANCELLED,
-        frozen=await _frozen(uow, row),
+        frozen=await is_frozen(uow, row),
         review_deadline=row.review_deadline,
         submitted_at=reviewer.submitted_at,
     )
@@ -285,7 +277,7 @@ async def sheet_view(
         title=row.title,
         criteria=draft.review_criteria,
         firms=await counted_firms(uow, row.id),
-        scores=await _sheet(uow, row.id, principal.user_id),
+        scores=await sheet_of(uow, row.id, principal.user_id),
         window=window,
         open=still_open,
     )
@@ -346,65 +338,10 @@ async def submit(
     reviewer = await _reviewer(uow, principal, row, lock=True)
     rules.check_open(await _window(uow, row, reviewer), now)
     firms = [f.uscc for f in await counted_firms(uow, row.id)]
-    sheet = await _sheet(uow, row.id, principal.user_id)
+    sheet = await sheet_of(uow, row.id, principal.user_id)
     rules.check_complete(sheet, draft.review_criteria, firms)
     reviewer.submitted_at = now
     await uow.session.flush()
     details = {"reference": row.reference, "sheet_sha256": _sheet_digest(sheet)}
     await audit.record(uow, actor, "review:submitted", "procurement", row.id, details)
     return await sheet_view(uow, principal, procurement_id, now)
-
-
-# -- after the freeze ---------------------------------------------------------------------------
-async def public_scores(
-    uow: UnitOfWork, principal: Principal | None, procurement_id: int
-) -> PublicScores | None:
-    """Every submitted score once the inputs are frozen; None before (or without a review)."""
-    row = await load(uow, principal, procurement_id)
-    draft = stored_terms(row)
-    if not needs_review(draft) or not await _frozen(uow, row):
-        return None
-    named = await reviewers_of(uow, row.id)
-    counted = tuple(r for r in named if r.submitted_at is not None)
-    return PublicScores(
-        criteria=draft.review_criteria,
-        firms=await counted_firms(uow, row.id),
-        reviewers=counted,
-        left_out=tuple(r for r in named if r.submitted_at is None),
-        sheets={r.user_id: await _sheet(uow, row.id, r.user_id) for r in counted},
-    )
-
-
-async def frozen_review(uow: UnitOfWork, row: Procurement, firms: Sequence[str]) -> FrozenReview:
-    """The submitted reviewers' totals for the freeze (``technical_scores``), and who was
-    left out for not submitting."""
-    named = await reviewers_of(uow, row.id)
-    counted = [r.user_id for r in named if r.submitted_at is not None]
-    sheets = {r: await _sheet(uow, row.id, r) for r in counted}
-    return FrozenReview(
-        technical_scores=rules.technical_scores(sheets, firms) if counted else {},
-        counted=tuple(counted),
-        left_out=tuple(r.user_id for r in named if r.submitted_at is None),
-    )
-
-
-async def evaluation_scores(
-    uow: UnitOfWork,
-    firm_ids: Mapping[str, int],
-    points: Mapping[int, Decimal],
-    without: Decimal,
-    before: datetime,
-) -> dict[str, str]:
-    """``evaluation_scores`` for the engine: each firm's owners' ratings before ``before``
-    mapped to 0–100 (:class:`market.procurement.terms.EvaluationScale`)."""
-    rows = await uow.session.execute(
-        select(ServiceEvaluation.firm_id, ServiceEvaluation.rating).where(
-            ServiceEvaluation.firm_id.in_(list(firm_ids.values())), ServiceEvaluation.evaluated_at < before
-        )
-    )
-    ratings: dict[int, list[int]] = {}
-    for firm_id, rating in rows:
-        ratings.setdefault(firm_id, []).append(int(rating))
-    return {
-        uscc: str(rules.mean_points(ratings.get(fid, []), points, without)) for uscc, fid in firm_ids.items()
-    }

@@ -19,7 +19,7 @@ from litestar.params import JSONBody
 from msgspec import Meta, Struct
 
 from market.models import Role
-from market.review import rules, service
+from market.review import published, rules, service
 from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.params import INT64_MAX, Id
@@ -132,7 +132,7 @@ class PublicScoresOut(Struct):
     technical_scores: dict[str, list[str]]
 
     @classmethod
-    def of(cls, procurement_id: int, p: service.PublicScores | None) -> PublicScoresOut:
+    def of(cls, procurement_id: int, p: published.PublicScores | None) -> PublicScoresOut:
         if p is None:
             return cls(procurement_id, False, [], [], [], [], [], {})
         cells = [
@@ -249,5 +249,5 @@ class ReviewController(Controller):
         "technical_scores, and the reviewers left out for not submitting.",
     )
     async def public(self, request: Request[Any, Any, Any], procurement_id: Id, uow: UoW) -> PublicScoresOut:
-        scores = await service.public_scores(uow, signed_in_principal(request), procurement_id)
+        scores = await published.public_scores(uow, signed_in_principal(request), procurement_id)
         return PublicScoresOut.of(procurement_id, scores)
