@@ -51,6 +51,7 @@ from web.controllers.registry_admin import RegistryAdministration
 from web.controllers.registry_import import RegistryImportController
 from web.controllers.registry_pages import RegistryPages
 from web.controllers.review import ReviewController
+from web.controllers.review_pages import ReviewPages
 from web.controllers.sessions import SessionController
 from web.controllers.sign_in_pages import SignInPages
 from web.dependencies import DEPENDENCIES
@@ -89,6 +90,7 @@ ROUTE_HANDLERS: list[Any] = [
     ProcurementAttachmentController,
     DrawController,
     ReviewController,
+    ReviewPages,
     DrawPages,
     ReferencePages,
     BidController,
