@@ -1,5 +1,6 @@
 """Access-matrix rows for the review step's API (reviewers, a reviewer's sheet, saving and
-submitting scores, the public scores).
+submitting scores, the public scores) and its pages (the sheet, the owner's reviewers), where
+a visitor is sent to sign in (303) and a taken form answers 303 to the page again.
 
 The matrix app runs on the real clock, so a procurement in its review (opened, the review
 deadline ahead) is made by setting its status directly: the rows test who may act, the
@@ -22,6 +23,8 @@ from market.procurement.states import ProcurementStatus
 from tests import draw_data
 from tests.e2e.access_cells import everyone, only
 from tests.e2e.access_draw import TERMS, _owner
+from tests.e2e.access_draw_pages import pages_for
+from tests.e2e.access_owner_pages import NO_REDIRECT, SEE_OTHER
 from tests.e2e.access_world import OTHER_OWNER, OWNER_P, SUPERVISOR, World
 from tests.unit.procurement.conftest import service_draft
 from web.state import AppState
@@ -103,6 +106,24 @@ async def _public(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
     return "GET", f"{URL}/{world.extras['review_running']}/review/scores", {}
 
 
+async def _sheet_page(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
+    return "GET", f"/review/{world.extras['review_running']}", NO_REDIRECT
+
+
+async def _save_page(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
+    return "POST", f"/review/{world.extras['review_running']}", {"data": {"action": "save"}, **NO_REDIRECT}
+
+
+async def _reviewers_page(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
+    return "GET", f"/review/{world.extras['review_open']}/reviewers", NO_REDIRECT
+
+
+async def _name_page(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
+    owner = await _owner(world)
+    data = {"user_id": str(owner.user_id)}
+    return "POST", f"/review/{world.extras['review_open']}/reviewers", {"data": data, **NO_REDIRECT}
+
+
 ROWS: dict[str, tuple[Any, dict[str, int]]] = {
     # the guard lets owners through; the service only the procurement's own organisation
     "PUT /api/procurements/{procurement_id:int}/reviewers": (_name, only(OWNER_P, **{OTHER_OWNER: 403})),
@@ -118,4 +139,15 @@ ROWS: dict[str, tuple[Any, dict[str, int]]] = {
         only(OWNER_P, **{OTHER_OWNER: 403}),
     ),
     "GET /api/procurements/{procurement_id:int}/review/scores": (_public, everyone(200)),
+    # the pages: the same people, a visitor sent to sign in
+    "GET /review/{procurement_id:int}": (_sheet_page, pages_for(OWNER_P, ok=200, **{OTHER_OWNER: 403})),
+    "POST /review/{procurement_id:int}": (_save_page, pages_for(OWNER_P, ok=SEE_OTHER, **{OTHER_OWNER: 403})),
+    "GET /review/{procurement_id:int}/reviewers": (
+        _reviewers_page,
+        pages_for(OWNER_P, ok=200, **{OTHER_OWNER: 403}),
+    ),
+    "POST /review/{procurement_id:int}/reviewers": (
+        _name_page,
+        pages_for(OWNER_P, ok=SEE_OTHER, **{OTHER_OWNER: 403}),
+    ),
 }
