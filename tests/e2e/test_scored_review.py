@@ -168,6 +168,8 @@ async def test_a_scored_procurement_is_reviewed_frozen_at_the_review_deadline_an
     clock.current = review_deadline
     late = await world.call("PUT", f"{path}/review/scores", "rev2", json={"scores": full_sheet(firms, 31)})
     assert late.status_code == 409 and "review closed" in late.json()["detail"]
+    kept = await world.ok("GET", f"{path}/review", "rev2")
+    assert kept["scores"][firms[0]]["plan"] == "30.00" and not kept["open"]  # nothing written
     await run_lifecycle(world, review_deadline)
     closed = await _audit(world, "review:closed")
     assert len(closed) == 1 and closed[0]["cause"]["rule"] == "review_deadline"
