@@ -41,12 +41,13 @@ PLAIN = (
     "quote_mode",
     "bid_deadline",
     "selection_time",
+    "review_deadline",
     "method",
     "winners",
     "alternates",
 )
 COUNTS = ("winners", "alternates")
-TIMES = ("bid_deadline", "selection_time")
+TIMES = ("bid_deadline", "selection_time", "review_deadline")
 #: Requirements (资格条件) in the form, as ``req_<name>``; licences are a repeated field.
 REQUIREMENTS = ("min_grade", "licence_rule", "min_practitioners", "min_credit")
 ABNORMAL = tuple(ABNORMAL_DEFAULTS)
@@ -54,6 +55,7 @@ ABNORMAL = tuple(ABNORMAL_DEFAULTS)
 METHOD_TEXTS = ("reason", "firm_id")
 METHOD_COUNTS = ("top_n", "shortlist")
 AVOIDANCE_ROWS_SPARE = 2
+CRITERIA_ROWS = 4  # review criteria rows shown at least (评审因素), typed or empty
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 
 _INDEXED = re.compile(r"^avoidance\[(\d+)\]")
@@ -66,6 +68,8 @@ class FormValues:
     values: dict[str, str] = field(default_factory=dict)
     licences: list[str] = field(default_factory=list)
     avoidance: list[tuple[str, str]] = field(default_factory=list)
+    # review criteria (评审因素) as typed: code, name, max points
+    criteria: list[tuple[str, str, str]] = field(default_factory=list)
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")
@@ -74,6 +78,11 @@ class FormValues:
         """The typed rows and a few empty ones to add firms without a script."""
         rows = list(self.avoidance) + [("", "")] * AVOIDANCE_ROWS_SPARE
         return [(index, firm, reason) for index, (firm, reason) in enumerate(rows)]
+
+    def criteria_rows(self) -> list[tuple[int, str, str, str]]:
+        """The typed criteria and empty rows up to a few more (at most 10 in all)."""
+        rows = list(self.criteria) + [("", "", "")] * max(CRITERIA_ROWS - len(self.criteria), 1)
+        return [(index, *row) for index, row in enumerate(rows[:10])]
 
 
 def _text(value: Any) -> str:
@@ -99,7 +108,11 @@ def read_form(form: Any) -> FormValues:
     reasons = [str(v) for v in form.getall("avoid_reason", [])]
     reasons += [""] * (len(firms) - len(reasons))
     avoidance = [(f, r) for f, r in zip(firms, reasons, strict=False) if f.strip() or r.strip()]
-    return FormValues(values, licences, avoidance)
+    columns = [[str(v) for v in form.getall(f"crit_{part}", [])] for part in ("code", "name", "points")]
+    width = max(len(c) for c in columns)
+    padded = [c + [""] * (width - len(c)) for c in columns]
+    criteria = [row for row in zip(*padded, strict=True) if any(v.strip() for v in row)]
+    return FormValues(values, licences, avoidance, criteria[:20])
 
 
 def _local_input(value: Any) -> str:
@@ -140,7 +153,12 @@ def form_of_terms(terms: Mapping[str, Any]) -> FormValues:
         for key, value in (params.get(group) or {}).items():
             values[f"mp_{group}_{key}"] = _text(value)
     avoidance = [(_text(a.get("firm")), _text(a.get("reason"))) for a in terms.get("avoidance") or ()]
-    return FormValues(values, licences, avoidance)
+    criteria = [
+        (_text(c.get("code")), _text(c.get("name")), _text(c.get("max_points")))
+        for c in terms.get("review_criteria") or ()
+        if isinstance(c, Mapping)
+    ]
+    return FormValues(values, licences, avoidance, criteria)
 
 
 def _whole(value: str) -> int | str:
@@ -221,6 +239,13 @@ def terms_input(
         raw["requirements"] = requirements
     if form.avoidance:
         raw["avoidance"] = [{"firm": f.strip(), "reason": r.strip()} for f, r in form.avoidance]
+    if form.criteria:
+        typed = [{"code": c.strip(), "name": n.strip(), "max_points": p.strip()} for c, n, p in form.criteria]
+        previous_criteria = (previous or {}).get("review_criteria")
+        same = (
+            previous_criteria is not None and _same_as_before(typed, previous_criteria) == previous_criteria
+        )
+        raw["review_criteria"] = previous_criteria if same else typed
     return raw
 
 
@@ -260,6 +285,8 @@ def form_field(problem_field: str) -> str | None:
         )
     if problem_field == "variant":
         return "method"
+    if problem_field.startswith("review_criteria"):
+        return "review_criteria"
     if problem_field in ("owner_commitment", "beacon") or head == "beacon":
         return problem_field.replace(".", "_")  # the publish step's draw fields
     if problem_field in PLAIN or problem_field in ("avoidance", "reason"):

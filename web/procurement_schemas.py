@@ -24,7 +24,9 @@ Terms = Annotated[
         description="the procurement's terms: kind, title, description, division, service_type or "
         "work_field, budget, ceiling, floor, quote_mode, method, variant, method_params, winners, "
         "alternates, bid_deadline, selection_time, contact_name, contact_phone, avoidance, "
-        "requirements (amounts as text, times ISO 8601, China time without a zone)"
+        "requirements, review_criteria ([{code, name, max_points}], 2–10, points adding up to 100) and "
+        "review_deadline for a scored method weighing technical scores (amounts as text, times "
+        "ISO 8601, China time without a zone)"
     ),
 ]
 Version = Annotated[int, Meta(ge=1, le=INT64_MAX, description="the version you read (409 if it changed)")]

@@ -96,6 +96,12 @@ class AvoidanceView(Struct):
     reason: str
 
 
+class CriterionView(Struct):
+    code: str
+    name: str
+    max_points: Annotated[Decimal, Meta(description="points, two places; the criteria add up to 100")]
+
+
 class TermsView(Struct):
     """The terms as the owner set them (what a draft body sends, and amendments change)."""
 
@@ -120,6 +126,9 @@ class TermsView(Struct):
     contact_phone: str
     avoidance: list[AvoidanceView]
     requirements: dict[str, Any]
+    # the review step of a scored method weighing technical scores (评审因素, 评审截止时间)
+    review_criteria: list[CriterionView] = []
+    review_deadline: datetime | None = None
 
     @classmethod
     def of(cls, t: DraftTerms) -> TermsView:
@@ -145,6 +154,8 @@ class TermsView(Struct):
             contact_phone=t.contact_phone,
             avoidance=[AvoidanceView(a.firm, a.reason) for a in t.avoidance],
             requirements=dict(t.requirements),
+            review_criteria=[CriterionView(c.code, c.name, c.max_points) for c in t.review_criteria],
+            review_deadline=t.review_deadline,
         )
 
 

@@ -5,35 +5,40 @@ Candidates are the firms of the counted bids, named by their USCC (统一社会�
 lasting identity that a bidder finds on its own receipt and that the owner's avoidance list
 already uses. The firm data is what the method takes and nothing more (the engine refuses
 the rest): the opened quotes and the sealed bids' digests for price and scored methods, the
-credit score from the registry for scored methods that weigh credit, the credit band for
+credit score from the registry for scored methods that weigh credit, the submitted
+reviewers' totals for those that weigh technical scores (:mod:`market.review`), the owners'
+service evaluations mapped to 0–100 for those that weigh evaluation, the credit band for
 credit-weighted draws.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from market.db import UnitOfWork
-from market.errors import Conflict
 from market.models import BidOpening, Firm, Procurement
 from market.procurement.draft import DraftTerms
 from market.procurement.methods import engine_inputs
 from market.procurement.service import stored_terms
 from market.procurement.terms import ProcurementTerms
+from market.review.published import FrozenReview, evaluation_scores, frozen_review
 
 #: Methods (method or method/variant) whose candidates carry their quotes and bid digests.
 QUOTED = frozenset({"lowest_price", "scored", "combined/top_n", "combined/shortlist_price"})
 SCORED = frozenset({"scored", "combined/top_n"})
 
 
-class NeedsReview(Conflict):
-    """The method weighs the reviewers' technical or the owners' evaluation scores, entered
-    in the review step, which this platform does not have yet: the draw cannot be frozen."""
+class NoReview(Exception):
+    """No named reviewer submitted scores by the review deadline: there are no technical
+    scores to weigh, so the procurement fails (流标) instead of being frozen."""
 
-    code = "needs-review"
+    def __init__(self, left_out: tuple[int, ...]) -> None:
+        super().__init__("no reviewer submitted")
+        self.failure = {"code": "no_review", "reviewers_named": len(left_out)}
 
 
 def _weight(params: dict[str, Any], name: str) -> Decimal:
@@ -52,9 +57,11 @@ def _rules(draft: DraftTerms) -> dict[str, Any]:
 
 
 async def method_inputs(
-    uow: UnitOfWork, row: Procurement, terms: ProcurementTerms
-) -> tuple[str, dict[str, Any]]:
-    """``(method, inputs)`` for :func:`selection.engine.freeze` (no ceremony yet)."""
+    uow: UnitOfWork, row: Procurement, terms: ProcurementTerms, now: datetime
+) -> tuple[str, dict[str, Any], FrozenReview | None]:
+    """``(method, inputs, review)`` for :func:`selection.engine.freeze` (no ceremony yet);
+    ``review`` says which reviewers counted when the method weighs technical scores. Raises
+    :class:`NoReview` when none of them submitted."""
     draft = stored_terms(row)
     opening = await uow.session.get(BidOpening, row.id)
     entries = [e for e in (opening.entries if opening else []) if e["counted"]]
@@ -70,12 +77,20 @@ async def method_inputs(
     if code in QUOTED:
         inputs["quotes"] = {uscc: e["quote_value"] for uscc, e in by_uscc.items()}
         inputs["bid_digests"] = {uscc: e["digest"] for uscc, e in by_uscc.items()}
+    review = None
     if code in SCORED:
-        if _weight(params, "technical") > 0 or _weight(params, "evaluation") > 0:
-            raise NeedsReview(
-                f"{row.reference} weighs technical or evaluation scores: the review step that enters "
-                "them is not available yet",
-                procurement_id=row.id,
+        if _weight(params, "technical") > 0:
+            review = await frozen_review(uow, row, sorted(by_uscc))
+            picks = int(params.get("winners", 1)) + int(params.get("alternates", 0))
+            # too few bids is the more basic failure: it is reported as such, reviews or not
+            if not review.counted and len(by_uscc) >= picks:
+                raise NoReview(review.left_out)
+            inputs["technical_scores"] = review.technical_scores
+        if _weight(params, "evaluation") > 0:
+            scale = terms.evaluation
+            firm_ids = {u: int(e["firm_id"]) for u, e in by_uscc.items()}
+            inputs["evaluation_scores"] = await evaluation_scores(
+                uow, firm_ids, scale.points, scale.without, now
             )
         if _weight(params, "credit") > 0:
             scores = await _credit(uow, [int(e["firm_id"]) for e in entries])
@@ -85,7 +100,7 @@ async def method_inputs(
         inputs["credit_bands"] = {
             u: terms.band_of(scores[int(e["firm_id"])]).band for u, e in by_uscc.items()
         }
-    return draft.method, inputs
+    return draft.method, inputs, review
 
 
 def inputs_of_frozen(reference: str, documents: dict[str, Any]) -> dict[str, Any]:

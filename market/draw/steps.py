@@ -32,7 +32,7 @@ import selection
 from market import audit
 from market.audit import Actor
 from market.db import UnitOfWork
-from market.draw.inputs import inputs_of_frozen, method_inputs
+from market.draw.inputs import NoReview, inputs_of_frozen, method_inputs
 from market.draw.rounds import commitments_of, current_round, platform_secret, reveals_of
 from market.lifecycle.schedule import reschedule
 from market.models import DrawReveal, DrawRound, Procurement, SelectionRecordRow
@@ -87,7 +87,18 @@ async def freeze(
     draw = await current_round(uow, row.id, lock=True)
     if draw.frozen_at is not None:
         return
-    method, inputs = await method_inputs(uow, row, terms)
+    try:
+        method, inputs, review = await method_inputs(uow, row, terms, now)
+    except NoReview as none:
+        await _fail(uow, row, draw, now, none.failure)
+        return
+    if review is not None:  # who counted and who was left out, before the digests are published
+        details = {
+            "reference": row.reference,
+            "counted": list(review.counted),
+            "left_out": list(review.left_out),
+        }
+        await audit.record(uow, DRAW_ACTOR, "review:closed", "procurement", row.id, details)
     # a freeze that runs late (the service was down) still leaves a window, however short
     draw.reveal_deadline = max(reveal_deadline(row.selection_time, terms.of(row.kind)), now + 2 * TICK)
     if method != "direct" and len(inputs["candidates"]) < _picks(inputs["params"]):

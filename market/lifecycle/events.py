@@ -42,6 +42,8 @@ class ProcurementClock:
     kind: str
     bid_deadline: datetime | None  # None: a kind without bids (publication enforces it)
     selection_time: datetime
+    # scored methods with technical scores: the reviewers score until then, and the freeze waits
+    review_deadline: datetime | None = None
 
     @property
     def takes_bids(self) -> bool:
@@ -54,12 +56,14 @@ def events(p: ProcurementClock) -> list[tuple[datetime, Action]]:
     if not p.takes_bids or p.bid_deadline is None:
         return []
     deadline = p.bid_deadline
+    # the inputs are fixed right after the opening, before anyone reveals (draw-spec §3.2);
+    # with a review step, once the reviewers' time is over
+    freeze_at = max(p.review_deadline or deadline, deadline)
     chain: list[tuple[datetime, Action]] = [
         (deadline, "close_bidding"),
         (deadline, "open"),
-        # the inputs are fixed right after the opening, before anyone reveals (draw-spec §3.2)
-        (deadline, "freeze"),
-        (max(p.selection_time, deadline), "select"),
+        (freeze_at, "freeze"),
+        (max(p.selection_time, freeze_at), "select"),
     ]
     first = _FIRST_STEP.get(p.status)
     if first is None:
@@ -75,6 +79,13 @@ _FIRST_STEP: Mapping[ProcurementStatus, Action] = {
     ProcurementStatus.OPENED: "freeze",
     ProcurementStatus.FROZEN: "select",
 }
+
+
+def rule_of(p: ProcurementClock, action: Action) -> str:
+    """The time field ``action`` falls due at for ``p`` (what its audit entry names)."""
+    if action == "freeze" and p.review_deadline is not None:
+        return "review_deadline"
+    return RULES[action]
 
 
 def next_check(p: ProcurementClock) -> datetime | None:

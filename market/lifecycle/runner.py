@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from market.bidding.opening import Opened
 from market.db import Database, UnitOfWork
 from market.errors import MarketError
-from market.lifecycle.events import RULES, Action, due_now
+from market.lifecycle.events import Action, due_now, rule_of
 from market.lifecycle.schedule import clock_of, reschedule
 from market.lifecycle.steps import STEPS, StepContext
 from market.models import Procurement
@@ -77,7 +77,12 @@ async def _advance_one(uow: UnitOfWork, row: Procurement, now: datetime, context
     while (due := due_now(clock_of(row), now)) is not None:
         due_at, action = due
         before = row.status
-        uow.audit_cause = {"rule": RULES[action], "action": action, "due_at": due_at, "run_at": now}
+        uow.audit_cause = {
+            "rule": rule_of(clock_of(row), action),
+            "action": action,
+            "due_at": due_at,
+            "run_at": now,
+        }
         result = await STEPS[action](uow, row, now, context)
         uow.audit_cause = None
         if row.status is before:  # a step that does not move the status would loop forever

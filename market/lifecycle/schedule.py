@@ -21,6 +21,7 @@ def clock_of(row: Procurement) -> ProcurementClock:
         kind=str(row.kind),
         bid_deadline=row.bid_deadline,
         selection_time=row.selection_time,
+        review_deadline=row.review_deadline,
     )
 
 

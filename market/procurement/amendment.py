@@ -1,6 +1,7 @@
 """What an amendment (变更公告) changes, and what it does to deadlines and bids.
 
-A change bidders rely on (requirements, ceiling or floor, quote mode, method, deadlines)
+A change bidders rely on (requirements, ceiling or floor, quote mode, method, deadlines,
+the review criteria)
 must leave them at least the configured minimum working days from the amendment, and the
 bids already in must be confirmed again (as ProZorro does): :func:`amendment_effect` says
 which fields changed, whether bidders rely on them, and the deadline to publish, moved
@@ -34,6 +35,9 @@ BIDDER_RELIED: frozenset[str] = frozenset(
         "alternates",
         "bid_deadline",
         "selection_time",
+        # the review step: what the bids are scored on, and when the scores are frozen
+        "review_criteria",
+        "review_deadline",
     }
 )
 
@@ -102,6 +106,7 @@ def amendment_effect(
                 after,
                 bid_deadline=None if after.bid_deadline is None else earliest,
                 selection_time=after.selection_time + shift,
+                review_deadline=None if after.review_deadline is None else after.review_deadline + shift,
             )
     if amended.bid_deadline is not None and amended.selection_time <= amended.bid_deadline:
         raise ProcurementRefused(

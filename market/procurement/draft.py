@@ -28,6 +28,16 @@ class Avoidance:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewCriterion:
+    """One criterion the reviewers score (评审因素), up to ``max_points``; the criteria of a
+    procurement add up to 100 points, so a reviewer's total is a 0–100 technical score."""
+
+    code: str
+    name: str
+    max_points: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class DraftTerms:
     kind: ProcurementKind
     title: str
@@ -50,6 +60,9 @@ class DraftTerms:
     alternates: int = 0
     avoidance: tuple[Avoidance, ...] = ()
     requirements: Mapping[str, Any] = field(default_factory=dict)
+    # scored methods weighing technical scores: what the reviewers score, and until when
+    review_criteria: tuple[ReviewCriterion, ...] = ()
+    review_deadline: datetime | None = None
 
     @property
     def method_code(self) -> str:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from market.clock import user_time
 from market.errors import InvalidInput
 from market.procurement import limits
-from market.procurement.draft import Avoidance, DraftTerms
+from market.procurement.draft import Avoidance, DraftTerms, ReviewCriterion
 from market.procurement.problems import Problem, ProcurementRefused
 from market.procurement.publication import money_problem
 from market.procurement.terms import ProcurementKind, QuoteMode
@@ -160,6 +160,43 @@ class _Reader:
             entries.append(Avoidance(firm.strip(), reason.strip()))
         return tuple(entries)
 
+    def criteria(self) -> tuple[ReviewCriterion, ...]:
+        value = self.raw.get("review_criteria")
+        if value is None:
+            return ()
+        shape = "a list of {code, name, max_points}"
+        if not isinstance(value, list):
+            self.fail("review_criteria", shape)
+            return ()
+        if len(value) > limits.CRITERIA_MOST:
+            self.fail("review_criteria", f"at most {limits.CRITERIA_MOST} criteria")
+            return ()
+        read = []
+        for index, entry in enumerate(value):
+            where = f"review_criteria[{index}]"
+            if not isinstance(entry, Mapping) or set(entry) != {"code", "name", "max_points"}:
+                self.fail(where, f"an object with exactly code, name and max_points ({shape})")
+                continue
+            code, name, points = entry["code"], entry["name"], entry["max_points"]
+            if not isinstance(code, str) or len(code) > limits.CRITERION_CODE:
+                self.fail(f"{where}.code", f"a code of at most {limits.CRITERION_CODE} characters")
+                continue
+            if not isinstance(name, str) or len(name) > limits.CRITERION_NAME:
+                self.fail(f"{where}.name", f"a name of at most {limits.CRITERION_NAME} characters")
+                continue
+            try:
+                # floats are refused as for money: 12.3 points is not exactly what a float holds
+                if isinstance(points, bool) or not isinstance(points, str | int):
+                    raise InvalidOperation
+                amount = Decimal(points.strip() if isinstance(points, str) else points)
+                if not amount.is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                self.fail(f"{where}.max_points", 'points as text or a whole number, e.g. "30" or "12.5"')
+                continue
+            read.append(ReviewCriterion(code.strip(), name.strip(), amount))
+        return tuple(read)
+
 
 def _plain_json(value: object, depth: int = 0) -> bool:
     if depth > 8:
@@ -206,6 +243,7 @@ def draft_from_input(raw: object) -> DraftTerms:
     winners, alternates = read.count("winners", 1), read.count("alternates", 0)
     method_params, requirements = read.mapping("method_params"), read.mapping("requirements")
     avoidance = read.avoidance()
+    review_criteria, review_deadline = read.criteria(), read.time("review_deadline")
 
     def build() -> DraftTerms:
         assert kind is not None and budget is not None and ceiling is not None and selection_time is not None
@@ -227,6 +265,8 @@ def draft_from_input(raw: object) -> DraftTerms:
             alternates=alternates,
             avoidance=avoidance,
             requirements=requirements,
+            review_criteria=review_criteria,
+            review_deadline=review_deadline,
             **texts,
         )
 
@@ -242,6 +282,8 @@ def _json(value: Any) -> Any:
         return value.value
     if isinstance(value, Avoidance):
         return {"firm": value.firm, "reason": value.reason}
+    if isinstance(value, ReviewCriterion):
+        return {"code": value.code, "name": value.name, "max_points": str(value.max_points)}
     if isinstance(value, Mapping):
         return {str(k): _json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

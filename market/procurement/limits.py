@@ -34,3 +34,11 @@ MAX_AMOUNT = Decimal("999999999999.99")
 
 #: Most characters naming a draw's beacon event (draw_round.beacon_reference).
 BEACON_REFERENCE = 200
+
+#: Fewest and most review criteria (评审因素) of a scored method weighing technical scores.
+CRITERIA_FEWEST = 2
+CRITERIA_MOST = 10
+
+#: Most characters of a review criterion's name; its code fits review_score.criterion.
+CRITERION_NAME = 100
+CRITERION_CODE = 40

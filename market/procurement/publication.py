@@ -24,6 +24,7 @@ from market.procurement import limits
 from market.procurement.draft import DraftTerms
 from market.procurement.methods import method_problems
 from market.procurement.problems import Problem
+from market.procurement.review_terms import review_problems
 from market.procurement.terms import KindTerms, ProcurementTerms
 
 
@@ -206,11 +207,12 @@ def earliest_selection(bid_deadline: datetime, kind: KindTerms) -> datetime:
 
 
 def static_problems(terms: ProcurementTerms, draft: DraftTerms) -> list[Problem]:
-    """Everything that does not depend on the time: texts, money, kind, method, avoidance."""
+    """Everything that does not depend on the time: texts, money, kind, method, the review
+    step's criteria and deadline (ordered against the other deadlines), avoidance."""
     kind = terms.of(draft.kind)
     problems = _texts(draft) + _amounts(draft, kind) + _kind_fields(draft, kind)
     if kind.method(draft.method, draft.variant) is not None:
-        problems += method_problems(draft, terms)
+        problems += method_problems(draft, terms) + review_problems(draft, kind)
     return problems + _avoidance(draft)
 
 

@@ -99,6 +99,7 @@ def _store_terms(row: Procurement, terms: DraftTerms) -> None:
     row.quote_mode = terms.quote_mode
     row.bid_deadline = terms.bid_deadline
     row.selection_time = terms.selection_time
+    row.review_deadline = terms.review_deadline
     row.terms = terms_json(terms)
 
 

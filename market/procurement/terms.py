@@ -140,11 +140,28 @@ class AttachmentTerms:
 
 
 @dataclass(frozen=True, slots=True)
+class EvaluationScale:
+    """How a scored draw weighing ``evaluation`` turns a firm's owners' service evaluations
+    (ratings 1–5 in the registry) into a 0–100 score: the mean of the ratings' points,
+    rounded half up to two places; ``without`` for a firm nobody has evaluated yet."""
+
+    points: Mapping[int, Decimal]
+    without: Decimal
+
+
+DEFAULT_EVALUATION = EvaluationScale(
+    points={1: Decimal(20), 2: Decimal(40), 3: Decimal(60), 4: Decimal(80), 5: Decimal(100)},
+    without=Decimal(60),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class ProcurementTerms:
     kinds: Mapping[ProcurementKind, KindTerms]
     credit_bands: tuple[CreditBand, ...]  # highest min_score first
     attachments: AttachmentTerms
     beacon_sources: tuple[BeaconSource, ...] = ()
+    evaluation: EvaluationScale = DEFAULT_EVALUATION
 
     def beacon_source(self, code: str) -> BeaconSource | None:
         return next((b for b in self.beacon_sources if b.code == code), None)
@@ -269,9 +286,29 @@ def load_procurement_terms(reference_dir: Path = BUNDLED_REFERENCE_DIR) -> Procu
                     raise ValueError("the audit_head form belongs to the audit_head source alone")
     except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
         raise ConfigurationError(f"reference data in {reference_dir / FILE} is wrong: {exc!r}") from None
+    try:
+        evaluation = _evaluation(data.get("evaluation_score"))
+    except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
+        raise ConfigurationError(f"reference data in {reference_dir / FILE} is wrong: {exc!r}") from None
     prefixes = [k.prefix for k in kinds.values()]
     if len(set(prefixes)) != len(prefixes):
         raise ConfigurationError(f"two kinds of procurement share a reference prefix: {prefixes}")
     return ProcurementTerms(
-        kinds=kinds, credit_bands=tuple(bands), attachments=attachments, beacon_sources=beacons
+        kinds=kinds,
+        credit_bands=tuple(bands),
+        attachments=attachments,
+        beacon_sources=beacons,
+        evaluation=evaluation,
     )
+
+
+def _evaluation(raw: Mapping[str, Any] | None) -> EvaluationScale:
+    if raw is None:
+        return DEFAULT_EVALUATION
+    points = {int(rating): Decimal(str(value)) for rating, value in raw["points"].items()}
+    without = Decimal(str(raw["without"]))
+    if set(points) != {1, 2, 3, 4, 5}:
+        raise ValueError("evaluation_score.points gives the points of each rating 1 to 5")
+    if any(not Decimal(0) <= p <= Decimal(100) for p in [*points.values(), without]):
+        raise ValueError("evaluation scores are 0 to 100")
+    return EvaluationScale(points, without)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from market.lifecycle.events import ProcurementClock, due_now, events, next_check
+from market.lifecycle.events import ProcurementClock, due_now, events, next_check, rule_of
 from market.procurement.states import TRANSITIONS, ProcurementStatus
 
 DEADLINE = datetime(2026, 11, 9, 2, 0, tzinfo=UTC)
@@ -92,3 +92,17 @@ def test_a_service_procurement_closes_opens_and_freezes_at_its_deadline_then_sel
 def test_a_kind_without_bids_has_no_step_this_round() -> None:
     works = ProcurementClock(ProcurementStatus.PUBLISHED, "small_works", None, DEADLINE)
     assert events(works) == [] and next_check(works) is None
+
+
+def test_with_a_review_step_the_freeze_and_the_selection_wait_for_the_review_deadline() -> None:
+    review = DEADLINE + timedelta(days=1)
+    opened = ProcurementClock(
+        ProcurementStatus.OPENED, "intermediary_service", DEADLINE, review + timedelta(hours=2), review
+    )
+    assert events(opened) == [(review, "freeze"), (review + timedelta(hours=2), "select")]
+    assert due_now(opened, review - timedelta(microseconds=1)) is None
+    assert due_now(opened, review) == (review, "freeze")
+    assert rule_of(opened, "freeze") == "review_deadline"
+    assert rule_of(service(ProcurementStatus.OPENED), "freeze") == "bid_deadline"
+    published = replace(opened, status=ProcurementStatus.PUBLISHED)
+    assert next_check(published) == DEADLINE  # the opening still happens at the bid deadline

@@ -5,19 +5,20 @@ like a change bidders rely on), each problem lands beside its field, and a sign-
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from market.principal import Principal, Role
 from market.problems import Problem
-from market.procurement.draft import Avoidance
+from market.procurement.draft import Avoidance, ReviewCriterion
 from market.procurement.draft_input import draft_from_input, terms_json
 from market.procurement.terms import load_procurement_terms
 from tests.unit.procurement.conftest import service_draft, works_draft
 from web.controllers.sign_in_pages import landing
 from web.page_access import safe_next
-from web.procurement_form import FormValues, form_field, form_of_terms, place, terms_input
+from web.procurement_form import FormValues, form_field, form_of_terms, place, read_form, terms_input
 
 TERMS = load_procurement_terms()
 
@@ -34,6 +35,15 @@ TERMS = load_procurement_terms()
         service_draft(method="combined", variant="credit_weighted", method_params={"band_weights": {"A": 5}}),
         works_draft(method="direct", method_params={"reason": "抢险工程"}, winners=1, alternates=0),
         works_draft(requirements={"local_only": True, "min_practitioners": 3, "licence_rule": "all"}),
+        service_draft(
+            method="scored",
+            method_params={"weights": {"price": "40", "credit": "0", "evaluation": "0", "technical": "60"}},
+            review_criteria=(
+                ReviewCriterion("plan", "服务方案", Decimal("62.5")),
+                ReviewCriterion("team", "项目团队", Decimal("37.50")),
+            ),
+            review_deadline=datetime(2026, 11, 10, 2, 0, tzinfo=UTC),
+        ),
     ],
 )
 def test_terms_shown_in_the_form_and_sent_back_read_as_the_same_terms(draft: object) -> None:
@@ -74,6 +84,8 @@ def test_a_form_sends_what_was_typed_and_leaves_out_what_was_left_empty() -> Non
         ("method_params.nonsense", "method"),
         ("avoidance[3].reason", "avoidance[3]"),
         ("avoidance", "avoidance"),
+        ("review_criteria[1].max_points", "review_criteria"),
+        ("review_deadline", "review_deadline"),
         ("amendment", None),
         ("terms", None),
     ],
@@ -125,3 +137,24 @@ def test_stored_money_comes_back_exactly() -> None:
 def test_each_role_lands_on_its_own_work_after_signing_in(roles: set[Role], where: str) -> None:
     principal = Principal(1, "someone", "某人", frozenset(roles), 7, None)
     assert landing(principal) == where
+
+
+def test_review_criteria_rows_are_read_in_order_and_empty_rows_left_out() -> None:
+    class Posted(dict[str, list[str]]):
+        def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
+            values = super().get(name)
+            return values[0] if values else default
+
+        def getall(self, name: str, default: list[str]) -> list[str]:
+            return super().get(name) or default
+
+    posted = Posted(
+        crit_code=["plan", "", "team"], crit_name=["服务方案", "", "项目团队"], crit_points=["60", "", "40"]
+    )
+    form = read_form(posted)
+    assert form.criteria == [("plan", "服务方案", "60"), ("team", "项目团队", "40")]
+    assert terms_input(form, TERMS)["review_criteria"][1] == {
+        "code": "team",
+        "name": "项目团队",
+        "max_points": "40",
+    }

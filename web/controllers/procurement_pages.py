@@ -28,6 +28,7 @@ from web.draw_views import ceremony_or_none, ceremony_page
 from web.paging import page_numbers
 from web.params import Id
 from web.procurement_page_views import detail_view, summary_line
+from web.review_views import review_section
 
 FILTERS = ("q", "kind", "service_type", "work_field", "division", "status", "deadline_from", "deadline_to")
 PER_PAGE = 20
@@ -151,6 +152,7 @@ class ProcurementPages(Controller):
         view = detail_view(app_state.vocabulary, terms, detail)
         owns = principal is not None and principal.organisation_id == detail.summary.owner_organisation_id
         ceremony = await ceremony_or_none(uow, principal, procurement_id, app_state.clock.now())
+        review = await review_section(uow, principal, procurement_id, detail.terms)
         return Template(
             template_name="procurement.html",
             context={
@@ -159,5 +161,6 @@ class ProcurementPages(Controller):
                 "owns": owns,
                 "takes_bids": terms.of(view.terms.kind).takes_bids,
                 "ceremony": ceremony_page(ceremony) if ceremony is not None else None,
+                "review": review,
             },
         )
