@@ -11,18 +11,21 @@ credit-weighted draws.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from market.db import UnitOfWork
+from market.draw.pool import pool_inputs
 from market.errors import Conflict
 from market.models import BidOpening, Firm, Procurement
 from market.procurement.draft import DraftTerms
 from market.procurement.methods import engine_inputs
 from market.procurement.service import stored_terms
 from market.procurement.terms import ProcurementTerms
+from market.registry.vocabulary import Vocabulary
 
 #: Methods (method or method/variant) whose candidates carry their quotes and bid digests.
 QUOTED = frozenset({"lowest_price", "scored", "combined/top_n", "combined/shortlist_price"})
@@ -52,10 +55,13 @@ def _rules(draft: DraftTerms) -> dict[str, Any]:
 
 
 async def method_inputs(
-    uow: UnitOfWork, row: Procurement, terms: ProcurementTerms
+    uow: UnitOfWork, row: Procurement, terms: ProcurementTerms, *, vocabulary: Vocabulary, at: datetime
 ) -> tuple[str, dict[str, Any]]:
-    """``(method, inputs)`` for :func:`selection.engine.freeze` (no ceremony yet)."""
+    """``(method, inputs)`` for :func:`selection.engine.freeze` (no ceremony yet), frozen at
+    ``at``: from the opening list, or for a kind without bids from its pool."""
     draft = stored_terms(row)
+    if not terms.of(row.kind).takes_bids:
+        return draft.method, await pool_inputs(uow, row, draft, terms, vocabulary, at)
     opening = await uow.session.get(BidOpening, row.id)
     entries = [e for e in (opening.entries if opening else []) if e["counted"]]
     params = engine_inputs(draft, terms)

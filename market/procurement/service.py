@@ -289,7 +289,7 @@ async def publish(
     _store_terms(row, draft)
     row.status = ProcurementStatus.PUBLISHED
     row.published_at = row.updated_at = now
-    reschedule(uow, row)
+    reschedule(uow, row, terms)
     await uow.session.flush()
     if terms.of(draft.kind).takes_bids:
         wrapped = bid_key.wrap(DataKey.generate(), row.reference)
@@ -386,7 +386,7 @@ async def amend(
         raise ProcurementRefused(problems)
     _store_terms(row, effect.amended)
     row.updated_at = now
-    reschedule(uow, row)
+    reschedule(uow, row, terms)
     if effect.reconfirm_bids:
         # bids confirmed against an earlier version no longer count until re-confirmed; no bid
         # row is touched, so the amendment's writes do not tell how many bids there are

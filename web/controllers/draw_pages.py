@@ -207,7 +207,8 @@ class DrawPages(Controller):
         posted = await request.form()
         value = _text(posted.get("commitment"), 200)
         now = app_state.clock.now()
-        exc = await _refusal(draw.commit(uow, actor, principal, procurement_id, value, now))
+        terms = procurement_terms_of(app_state.settings)
+        exc = await _refusal(draw.commit(uow, actor, principal, procurement_id, value, now, terms=terms))
         if exc is not None:
             refusal = refusal_of(exc, "closed")
             if refusal.field == "form" and isinstance(exc, draw.CommitmentsClosed):
