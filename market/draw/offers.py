@@ -10,7 +10,9 @@ none left the procurement fails (流标). Each change is audited and moves
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -64,10 +66,18 @@ async def _offers(uow: UnitOfWork, procurement_id: int, round_number: int) -> li
 
 
 async def open_next(
-    uow: UnitOfWork, row: Procurement, round_number: int, now: datetime, terms: ProcurementTerms
+    uow: UnitOfWork,
+    row: Procurement,
+    round_number: int,
+    now: datetime,
+    terms: ProcurementTerms,
+    *,
+    drawn: Mapping[str, Any] | None = None,
 ) -> ContractorOffer | None:
-    """Offer the works of the locked ``row`` (``confirming``) to the next firm of its record;
-    with none left, fail it. The new offer, or None when it failed."""
+    """Offer the works of the locked ``row`` to the next firm of its record: the first right
+    after the draw (``frozen``; ``drawn`` is the record's audit details, kept in the same
+    entry), later ones when an offer was declined or lapsed (``confirming``). With none left,
+    fail it. The new offer, or None when it failed."""
     asked = await uow.session.scalar(
         select(func.count())
         .select_from(ContractorOffer)
@@ -109,7 +119,14 @@ async def open_next(
         action,
         "procurement",
         row.id,
-        {"reference": row.reference, "round": round_number, "rank": rank, "uscc": uscc, "due_at": due},
+        {
+            **(drawn or {}),
+            "reference": row.reference,
+            "round": round_number,
+            "rank": rank,
+            "uscc": uscc,
+            "due_at": due,
+        },
     )
     return offer
 

@@ -213,29 +213,23 @@ async def _store(
             created_at=now,
         )
     )
-    event: Action = "select" if record.outcome == "selected" else "fail"
-    if event == "select" and row.bid_deadline is None:
-        event = "offer"  # a pool draw: the drawn contractor confirms before it is selected
-    action = await _move(uow, row, event, now)
-    await audit.record(
-        uow,
-        DRAW_ACTOR,
-        action,
-        "procurement",
-        row.id,
-        {
-            "reference": row.reference,
-            "round": draw.round,
-            "record_sha256": digest,
-            "outcome": record.outcome,
-            "failure": record.data.get("failure"),
-            "winners": record.winners,
-            "alternates": record.alternates,
-            "withheld": record.data["seed"].get("withheld", []) if record.data.get("seed") else [],
-        },
-    )
-    if event == "offer":
-        await offers.open_next(uow, row, draw.round, now, terms)
+    details = {
+        "reference": row.reference,
+        "round": draw.round,
+        "record_sha256": digest,
+        "outcome": record.outcome,
+        "failure": record.data.get("failure"),
+        "winners": record.winners,
+        "alternates": record.alternates,
+        "withheld": record.data["seed"].get("withheld", []) if record.data.get("seed") else [],
+    }
+    if record.outcome == "selected" and row.bid_deadline is None:
+        # a pool draw: the drawn contractor is offered the works (its entry names the record)
+        await uow.session.flush()
+        await offers.open_next(uow, row, draw.round, now, terms, drawn=details)
+        return
+    action = await _move(uow, row, "select" if record.outcome == "selected" else "fail", now)
+    await audit.record(uow, DRAW_ACTOR, action, "procurement", row.id, details)
 
 
 async def select(
