@@ -29,6 +29,7 @@ from tests.works_flow import (
     offers_of,
     published_works,
     reload,
+    reveal_owner,
     run,
 )
 
@@ -170,3 +171,43 @@ async def test_refused_answers_name_the_problem_and_write_nothing(fresh_database
         await answer(database, mine, first.id, DECLINED, SELECTION, "改变主意")
     async with database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ContractorOffer)) == 1
+
+
+async def test_a_firm_that_confirmed_recently_is_left_out_by_rotation(fresh_database: ClonedDatabase) -> None:
+    database = fresh_database.database
+    buyer = await owner(database)
+    firms = await contractors(database, 5, first=760)
+    first = await drawn(database, buyer, await published_works(database, buyer))
+    offer = (await offers_of(database, first.id))[0]
+    winner = next(f for f in firms if f.organisation_uscc == offer.uscc)
+    await answer(database, winner, offer.id, CONFIRMED, SELECTION + timedelta(hours=1))
+
+    later = SELECTION + timedelta(days=7)
+    second = await published_works(database, buyer, selection_time=later)
+    freeze = later - timedelta(minutes=60 + 120)
+    await run(database, freeze)
+    await reveal_owner(database, buyer, second, freeze + timedelta(minutes=10))
+    await run(database, later)
+    async with database.sessions() as session:
+        stored = await session.scalar(
+            select(SelectionRecordRow.record).where(SelectionRecordRow.procurement_id == second.id)
+        )
+        draw = await session.get(DrawRound, (second.id, 1))
+    assert stored is not None and draw is not None
+    assert verify_text(stored, frozen=draw.freeze_digests) is None
+    record = json.loads(stored)
+    assert record["rules"]["rotation"] == {
+        "reference_date": "2026-11-16",
+        "recent_days": 30,
+        "max_wins": 3,
+        "period_start": "2025-11-16",
+    }
+    assert record["rules"]["win_history"] == [{"id": offer.uscc, "date": "2026-11-09"}]
+    assert record["exclusions"] == [
+        {
+            "id": offer.uscc,
+            "rule": "rotation_recent",
+            "reason": "won on 2026-11-09, within 30 days before 2026-11-16",
+        }
+    ]
+    assert offer.uscc not in record["winners"] + record["alternates"]
