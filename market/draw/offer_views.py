@@ -18,6 +18,7 @@ from market.errors import PermissionDenied
 from market.models import ContractorOffer, Organisation, Procurement
 from market.principal import Principal, Role
 from market.procurement.service import load
+from market.procurement.states import ProcurementStatus
 
 #: Most offers a firm's list shows (newest first); a firm is asked a few times a year.
 MOST = 200
@@ -38,21 +39,31 @@ class OfferLine:
     answer: str | None  # None while open: confirmed, declined or lapsed once closed
     answered_at: datetime | None
     reason: str
+    procurement_status: ProcurementStatus
 
     def open_at(self, now: datetime) -> bool:
-        """Whether the firm may still answer it at ``now``."""
-        return self.answer is None and now < self.due_at
+        """Whether the firm may still answer it at ``now`` (not once the procurement was
+        cancelled meanwhile)."""
+        return (
+            self.answer is None
+            and now < self.due_at
+            and self.procurement_status is ProcurementStatus.CONFIRMING
+        )
 
 
-def _lines() -> Select[ContractorOffer, str, str | None, str]:
+def _lines() -> Select[ContractorOffer, str, str | None, str, ProcurementStatus]:
     return (
-        select(ContractorOffer, Organisation.name, Procurement.reference, Procurement.title)
+        select(
+            ContractorOffer, Organisation.name, Procurement.reference, Procurement.title, Procurement.status
+        )
         .join(Organisation, Organisation.id == ContractorOffer.firm_id)
         .join(Procurement, Procurement.id == ContractorOffer.procurement_id)
     )
 
 
-def _line(offer: ContractorOffer, name: str, reference: str | None, title: str) -> OfferLine:
+def _line(
+    offer: ContractorOffer, name: str, reference: str | None, title: str, status: ProcurementStatus
+) -> OfferLine:
     return OfferLine(
         id=offer.id,
         procurement_id=offer.procurement_id,
@@ -67,6 +78,7 @@ def _line(offer: ContractorOffer, name: str, reference: str | None, title: str) 
         answer=offer.answer,
         answered_at=offer.answered_at,
         reason=offer.reason,
+        procurement_status=status,
     )
 
 
@@ -82,7 +94,7 @@ async def firm_offers(uow: UnitOfWork, principal: Principal) -> list[OfferLine]:
         .order_by(ContractorOffer.answer.is_not(None), ContractorOffer.offered_at.desc(), ContractorOffer.id)
         .limit(MOST)
     )
-    return [_line(offer, name, reference, title) for offer, name, reference, title in rows]
+    return [_line(*row) for row in rows]
 
 
 async def offer_chain(uow: UnitOfWork, principal: Principal | None, procurement_id: int) -> list[OfferLine]:
@@ -94,4 +106,4 @@ async def offer_chain(uow: UnitOfWork, principal: Principal | None, procurement_
         .where(ContractorOffer.procurement_id == procurement_id)
         .order_by(ContractorOffer.round, ContractorOffer.rank)
     )
-    return [_line(offer, name, reference, title) for offer, name, reference, title in rows]
+    return [_line(*row) for row in rows]

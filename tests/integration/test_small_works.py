@@ -11,13 +11,15 @@ import pytest
 from sqlalchemy import func, select
 
 from market.db import Database
+from market.draw import offer_views
 from market.draw.offer_rules import CONFIRMED, DECLINED, OfferClosed
 from market.errors import InvalidInput, NotFound, PermissionDenied
 from market.models import AuditEntry, ContractorOffer, DrawRound, SelectionRecordRow
+from market.procurement import service as procurements
 from market.procurement.draft import Avoidance
 from market.procurement.states import ProcurementStatus
 from selection.verify import verify_text
-from tests.bid_data import owner
+from tests.bid_data import acting, owner
 from tests.conftest import ClonedDatabase
 from tests.works_flow import (
     NEXT_DAY,
@@ -211,3 +213,22 @@ async def test_a_firm_that_confirmed_recently_is_left_out_by_rotation(fresh_data
         }
     ]
     assert offer.uscc not in record["winners"] + record["alternates"]
+
+
+async def test_an_offer_of_a_cancelled_procurement_cannot_be_answered(fresh_database: ClonedDatabase) -> None:
+    database = fresh_database.database
+    buyer = await owner(database)
+    firms = await contractors(database, 3, first=780)
+    row = await drawn(database, buyer, await published_works(database, buyer))
+    async with database.unit_of_work() as uow:
+        await procurements.cancel(uow, acting(buyer), buyer, row.id, SELECTION, reason="项目取消（测试）")
+        await uow.commit()
+    cancelled = await reload(database, row.id)
+    assert cancelled.status is ProcurementStatus.CANCELLED and cancelled.next_check is None
+    offer = (await offers_of(database, row.id))[0]
+    mine = next(f for f in firms if f.organisation_uscc == offer.uscc)
+    with pytest.raises(OfferClosed, match="已终止"):
+        await answer(database, mine, offer.id, CONFIRMED, SELECTION + timedelta(minutes=5))
+    async with database.unit_of_work() as uow:
+        [line] = await offer_views.firm_offers(uow, mine)
+    assert not line.open_at(SELECTION + timedelta(minutes=5))
