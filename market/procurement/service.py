@@ -39,7 +39,7 @@ from market.procurement.amendment import AmendmentEffect, amendment_effect
 from market.procurement.draft import DraftTerms
 from market.procurement.draft_input import changes_json, draft_from_input, terms_json
 from market.procurement.problems import Problem, ProcurementRefused
-from market.procurement.publication import publication_problems, shortage_problem
+from market.procurement.publication import pool_freeze_time, publication_problems, shortage_problem
 from market.procurement.reference import reference
 from market.procurement.states import ProcurementStatus, transition
 from market.procurement.terms import ProcurementTerms
@@ -373,7 +373,10 @@ async def amend(
         row.status,
         "amend",
         now=now,
-        closes_at=before.closes_at,
+        # without bids the terms hold until the pool is fixed (the freeze), not until the draw
+        closes_at=before.closes_at
+        if terms.of(before.kind).takes_bids
+        else pool_freeze_time(before.selection_time, terms.of(before.kind)),
         takes_bids=terms.of(before.kind).takes_bids,
         reason=reason,
     )

@@ -155,7 +155,7 @@ def transition(
 ) -> StatusChange:
     """Move a procurement in ``status`` by ``action`` at ``now``.
 
-    ``closes_at`` is the procurement's bid deadline (or, without bids, its selection time):
+    ``closes_at`` is the procurement's bid deadline (or, without bids, its pool's freeze):
     an amendment at or after it is refused, since firms could no longer act on it.
     ``takes_bids`` tells the two paths out of ``published`` apart.
     """
@@ -178,8 +178,9 @@ def transition(
             procurement_status=status.value,
         )
     if action == "amend" and closes_at is not None and now >= closes_at:
+        closed = "bidding closed" if takes_bids else "the contractor pool was fixed"
         raise Conflict(
-            f"bidding closed at {local(closes_at):%Y-%m-%d %H:%M}; the procurement can no longer be amended",
+            f"{closed} at {local(closes_at):%Y-%m-%d %H:%M}; the procurement can no longer be amended",
             procurement_status=status.value,
             closed_at=closes_at.isoformat(),
         )

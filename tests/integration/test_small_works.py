@@ -13,14 +13,17 @@ from sqlalchemy import func, select
 from market.db import Database
 from market.draw import offer_views
 from market.draw.offer_rules import CONFIRMED, DECLINED, OfferClosed
-from market.errors import InvalidInput, NotFound, PermissionDenied
+from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.models import AuditEntry, ContractorOffer, DrawRound, SelectionRecordRow
 from market.procurement import service as procurements
 from market.procurement.draft import Avoidance
+from market.procurement.draft_input import terms_json
 from market.procurement.states import ProcurementStatus
 from selection.verify import verify_text
-from tests.bid_data import acting, owner
+from tests.bid_data import CALENDARS, TERMS, acting, owner
 from tests.conftest import ClonedDatabase
+from tests.registry_data import VOCABULARY
+from tests.unit.procurement.conftest import works_draft
 from tests.works_flow import (
     NEXT_DAY,
     POOL_FREEZE,
@@ -232,3 +235,19 @@ async def test_an_offer_of_a_cancelled_procurement_cannot_be_answered(fresh_data
     async with database.unit_of_work() as uow:
         [line] = await offer_views.firm_offers(uow, mine)
     assert not line.open_at(SELECTION + timedelta(minutes=5))
+
+
+async def test_an_amendment_once_the_pool_is_due_to_be_fixed_is_refused(fresh_database: ClonedDatabase) -> None:
+    database = fresh_database.database
+    buyer = await owner(database)
+    await contractors(database, 3, first=800)
+    row = await published_works(database, buyer)
+    changed = terms_json(works_draft(work_field="housing_municipal", description="补充：含路面恢复。"))
+    async with database.unit_of_work() as uow:
+        calendar = await CALENDARS.current(uow)
+        with pytest.raises(Conflict, match="the contractor pool was fixed at 2026-11-09 07:00"):
+            await procurements.amend(
+                uow, acting(buyer), buyer, row.id, changed, POOL_FREEZE, calendar, TERMS,
+                reason="补充说明", vocabulary=VOCABULARY,
+            )  # fmt: skip
+    assert (await reload(database, row.id)).version == row.version

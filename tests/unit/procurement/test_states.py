@@ -64,6 +64,11 @@ def test_with_bids_nothing_is_frozen_before_the_opening_nor_offered() -> None:
             transition(status, action, now=NOW)  # type: ignore[arg-type]
 
 
+def test_without_bids_no_amendment_once_the_pool_is_fixed() -> None:
+    with pytest.raises(Conflict, match="the contractor pool was fixed at 2026-11-09 10:00"):
+        transition(S.PUBLISHED, "amend", now=LATER, closes_at=LATER, takes_bids=False, reason="改")
+
+
 def test_cancel_and_amend_need_a_reason() -> None:
     for action in ("cancel", "amend"):
         with pytest.raises(InvalidInput) as refused:
