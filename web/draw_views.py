@@ -41,11 +41,11 @@ def reveal_stage(view: draw.CeremonyView, party: str, now: datetime) -> str:
     return "open"
 
 
-def commit_stage(view: draw.CeremonyView, bid_deadline: datetime | None, now: datetime) -> str:
-    """A supervisor's commitment: ``committed``, ``open`` (until the bid deadline) or ``closed``."""
+def commit_stage(view: draw.CeremonyView, closes: datetime, now: datetime) -> str:
+    """A supervisor's commitment: ``committed``, ``open`` (until ``closes``, when the inputs
+    are fixed: the bid deadline or a small works' pool freeze) or ``closed``."""
     if any(c.party == "supervisor" for c in view.commitments):
         return "committed"
-    closes = bid_deadline or view.selection_time
     return "open" if view.status is ProcurementStatus.PUBLISHED and now < closes else "closed"
 
 

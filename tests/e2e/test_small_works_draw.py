@@ -100,6 +100,8 @@ async def test_a_small_works_draw_passes_from_a_decline_and_a_lapse_to_a_confirm
 ) -> None:
     procurement_id, reference = await _publish(world, alternates=2)
     path = f"/api/procurements/{procurement_id}"
+    page = await world.call("GET", f"/draw/{procurement_id}/commit", "supervisor")
+    assert "可以提交监督承诺值，截止时间为候选企业冻结时间 2026-11-09 07:00" in page.text
     supervisor_commitment = commitment(reference, 1, "supervisor", SUPERVISOR_SECRET)
     await world.ok(
         "POST", f"{path}/ceremony/commitments", "supervisor", json={"commitment": supervisor_commitment}
