@@ -23,7 +23,13 @@ from market.procurement.terms import ProcurementTerms
 from web.procurement_page_views import china_time
 
 PARTIES = ("platform", "owner", "supervisor")
-ENDED = (ProcurementStatus.CANCELLED, ProcurementStatus.FAILED, ProcurementStatus.SELECTED)
+# the draw is over (a small works waiting for its contractor has been drawn too)
+ENDED = (
+    ProcurementStatus.CANCELLED,
+    ProcurementStatus.FAILED,
+    ProcurementStatus.SELECTED,
+    ProcurementStatus.CONFIRMING,
+)
 DRAW_FIELDS = ("owner_commitment", "beacon_source", "beacon_form", "beacon_reference")
 
 

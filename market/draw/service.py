@@ -103,9 +103,8 @@ async def commit(
     *,
     terms: ProcurementTerms,
 ) -> None:
-    """A supervisor's commitment, until the freeze: the bid deadline, or for a kind without
-    bids the pool's freeze (after it the inputs are fixed and a late commitment could be
-    chosen knowing them)."""
+    """A supervisor's commitment, until the freeze (the bid deadline, or a pool's freeze):
+    after it the inputs are fixed and a late commitment could be chosen knowing them."""
     _supervisor(principal)
     row, _ = await _procurement(uow, principal, procurement_id)
     closes = row.bid_deadline or pool_freeze_time(row.selection_time, terms.of(row.kind))
