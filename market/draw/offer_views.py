@@ -107,3 +107,9 @@ async def offer_chain(uow: UnitOfWork, principal: Principal | None, procurement_
         .order_by(ContractorOffer.round, ContractorOffer.rank)
     )
     return [_line(*row) for row in rows]
+
+
+async def offer_line(uow: UnitOfWork, offer_id: int) -> OfferLine:
+    """One offer as it stands now (after the caller's answer to it was flushed)."""
+    row = (await uow.session.execute(_lines().where(ContractorOffer.id == offer_id))).one()
+    return _line(*row)

@@ -67,10 +67,9 @@ class DeclineBody(Struct, forbid_unknown_fields=True):
     reason: Annotated[str, Meta(max_length=limits.REASON, description="why the firm declines (放弃理由)")]
 
 
-async def _answered(uow: Any, principal: Any, offer_id: int) -> OfferOut:
+async def _answered(uow: Any, offer_id: int) -> OfferOut:
     await uow.session.flush()
-    line = next(line for line in await offer_views.firm_offers(uow, principal) if line.id == offer_id)
-    return OfferOut.of(line)
+    return OfferOut.of(await offer_views.offer_line(uow, offer_id))
 
 
 class OfferController(Controller):
@@ -99,7 +98,7 @@ class OfferController(Controller):
         terms = procurement_terms_of(app_state.settings)
         now = app_state.clock.now()
         await offers.answer(uow, actor, principal, offer_id, CONFIRMED, "", now, terms=terms)
-        answer = await _answered(uow, principal, offer_id)
+        answer = await _answered(uow, offer_id)
         await uow.commit()
         return answer
 
@@ -122,7 +121,7 @@ class OfferController(Controller):
         terms = procurement_terms_of(app_state.settings)
         now = app_state.clock.now()
         await offers.answer(uow, actor, principal, offer_id, DECLINED, data.reason, now, terms=terms)
-        answer = await _answered(uow, principal, offer_id)
+        answer = await _answered(uow, offer_id)
         await uow.commit()
         return answer
 
