@@ -27,6 +27,7 @@ from market.audit import Actor
 from market.bidding import service as bids
 from market.calendar_years import Calendars
 from market.db import Database, UnitOfWork
+from market.demo_works import load_demo_works
 from market.draw import service as draw
 from market.draw.declaration import AUDIT_HEAD, ROUND
 from market.models import Organisation, Procurement, Role
@@ -250,6 +251,16 @@ async def load_demo_procurements(
                 )
                 await uow.commit()
         await lifecycle.advance(database, bid_key, row.selection_time, vocabulary=vocabulary, terms=terms)
+    await load_demo_works(
+        database,
+        owner,
+        _acting(owner),
+        vocabulary=vocabulary,
+        terms=terms,
+        bid_key=bid_key,
+        now=now,
+        secret_of=demo_owner_secret,
+    )
     return [
         row.reference for plan, row in rows if row.reference and -GAP < plan.deadline < timedelta(hours=1)
     ]

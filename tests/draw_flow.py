@@ -95,7 +95,7 @@ async def commit(
     database: Database, who: Principal, row: Procurement, commitment: str, now: datetime = BEFORE
 ) -> None:
     async with database.unit_of_work() as uow:
-        await draw.commit(uow, acting(who), who, row.id, commitment, now)
+        await draw.commit(uow, acting(who), who, row.id, commitment, now, terms=TERMS)
         await uow.commit()
 
 

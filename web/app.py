@@ -42,6 +42,8 @@ from web.controllers.draw import DrawController
 from web.controllers.draw_pages import DrawPages, ReferencePages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
+from web.controllers.offer_pages import OfferPages
+from web.controllers.offers import OfferChainController, OfferController
 from web.controllers.owner_pages import OwnerPages
 from web.controllers.procurement_attachments import ProcurementAttachmentController
 from web.controllers.procurement_pages import ProcurementPages
@@ -91,6 +93,9 @@ ROUTE_HANDLERS: list[Any] = [
     DrawController,
     ReviewController,
     ReviewPages,
+    OfferController,
+    OfferChainController,
+    OfferPages,
     DrawPages,
     ReferencePages,
     BidController,

@@ -23,7 +23,13 @@ from market.procurement.terms import ProcurementTerms
 from web.procurement_page_views import china_time
 
 PARTIES = ("platform", "owner", "supervisor")
-ENDED = (ProcurementStatus.CANCELLED, ProcurementStatus.FAILED, ProcurementStatus.SELECTED)
+# the draw is over (a small works waiting for its contractor has been drawn too)
+ENDED = (
+    ProcurementStatus.CANCELLED,
+    ProcurementStatus.FAILED,
+    ProcurementStatus.SELECTED,
+    ProcurementStatus.CONFIRMING,
+)
 DRAW_FIELDS = ("owner_commitment", "beacon_source", "beacon_form", "beacon_reference")
 
 
@@ -41,11 +47,11 @@ def reveal_stage(view: draw.CeremonyView, party: str, now: datetime) -> str:
     return "open"
 
 
-def commit_stage(view: draw.CeremonyView, bid_deadline: datetime | None, now: datetime) -> str:
-    """A supervisor's commitment: ``committed``, ``open`` (until the bid deadline) or ``closed``."""
+def commit_stage(view: draw.CeremonyView, closes: datetime, now: datetime) -> str:
+    """A supervisor's commitment: ``committed``, ``open`` (until ``closes``, when the inputs
+    are fixed: the bid deadline or a small works' pool freeze) or ``closed``."""
     if any(c.party == "supervisor" for c in view.commitments):
         return "committed"
-    closes = bid_deadline or view.selection_time
     return "open" if view.status is ProcurementStatus.PUBLISHED and now < closes else "closed"
 
 

@@ -20,11 +20,13 @@ from typing import Any
 from sqlalchemy import select
 
 from market.db import UnitOfWork
+from market.draw.pool import pool_inputs
 from market.models import BidOpening, Firm, Procurement
 from market.procurement.draft import DraftTerms
 from market.procurement.methods import engine_inputs
 from market.procurement.service import stored_terms
 from market.procurement.terms import ProcurementTerms
+from market.registry.vocabulary import Vocabulary
 from market.review.published import FrozenReview, evaluation_scores, frozen_review
 
 #: Methods (method or method/variant) whose candidates carry their quotes and bid digests.
@@ -57,12 +59,15 @@ def _rules(draft: DraftTerms) -> dict[str, Any]:
 
 
 async def method_inputs(
-    uow: UnitOfWork, row: Procurement, terms: ProcurementTerms, now: datetime
+    uow: UnitOfWork, row: Procurement, terms: ProcurementTerms, *, vocabulary: Vocabulary, at: datetime
 ) -> tuple[str, dict[str, Any], FrozenReview | None]:
-    """``(method, inputs, review)`` for :func:`selection.engine.freeze` (no ceremony yet);
+    """``(method, inputs, review)`` for :func:`selection.engine.freeze` (no ceremony yet),
+    frozen at ``at``: from the opening list, or for a kind without bids from its pool.
     ``review`` says which reviewers counted when the method weighs technical scores. Raises
     :class:`NoReview` when none of them submitted."""
     draft = stored_terms(row)
+    if not terms.of(row.kind).takes_bids:
+        return draft.method, await pool_inputs(uow, row, draft, terms, vocabulary, at), None
     opening = await uow.session.get(BidOpening, row.id)
     entries = [e for e in (opening.entries if opening else []) if e["counted"]]
     params = engine_inputs(draft, terms)
@@ -90,7 +95,7 @@ async def method_inputs(
             scale = terms.evaluation
             firm_ids = {u: int(e["firm_id"]) for u, e in by_uscc.items()}
             inputs["evaluation_scores"] = await evaluation_scores(
-                uow, firm_ids, scale.points, scale.without, now
+                uow, firm_ids, scale.points, scale.without, at
             )
         if _weight(params, "credit") > 0:
             scores = await _credit(uow, [int(e["firm_id"]) for e in entries])

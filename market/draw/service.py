@@ -1,6 +1,6 @@
 """The draw ceremony as people take part in it (docs/draw-spec.md §3).
 
-- a supervisor may add a commitment until the bid deadline (:func:`commit`);
+- a supervisor may add a commitment until the freeze (:func:`commit`);
 - the owner's organisation and a supervisor reveal their secrets after the freeze, at or
   before the reveal deadline (:func:`reveal`); a second reveal, a reveal outside the window or
   one that does not match its commitment is refused with its reason and nothing is written;
@@ -24,14 +24,17 @@ from sqlalchemy import select
 
 from market import audit, policy
 from market.audit import Actor
+from market.clock import local
 from market.db import UnitOfWork
 from market.draw.declaration import HEX64
 from market.draw.rounds import add_commitment, commitments_of, current_round, prepare_round, reveals_of
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.models import DrawReveal, DrawRound, Procurement, SelectionRecordRow
 from market.principal import Principal, Role
+from market.procurement.publication import pool_freeze_time
 from market.procurement.service import load
 from market.procurement.states import ProcurementStatus
+from market.procurement.terms import ProcurementTerms
 from selection.ceremony import beacon_form_ok
 from selection.ceremony import commitment as commitment_of
 
@@ -91,16 +94,24 @@ async def _procurement(
 
 
 async def commit(
-    uow: UnitOfWork, actor: Actor, principal: Principal, procurement_id: int, commitment: str, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    principal: Principal,
+    procurement_id: int,
+    commitment: str,
+    now: datetime,
+    *,
+    terms: ProcurementTerms,
 ) -> None:
-    """A supervisor's commitment, until the bid deadline (after it the inputs are frozen and
-    a late commitment could be chosen knowing them)."""
+    """A supervisor's commitment, until the freeze (the bid deadline, or a pool's freeze):
+    after it the inputs are fixed and a late commitment could be chosen knowing them."""
     _supervisor(principal)
     row, _ = await _procurement(uow, principal, procurement_id)
-    closes = row.bid_deadline or row.selection_time
+    closes = row.bid_deadline or pool_freeze_time(row.selection_time, terms.of(row.kind))
     if row.status is not ProcurementStatus.PUBLISHED or now >= closes:
         raise CommitmentsClosed(
-            f"commitments to the draw of {row.reference} closed at the bid deadline",
+            f"commitments to the draw of {row.reference} closed at the freeze "
+            f"({local(closes):%Y-%m-%d %H:%M} China time)",
             closed_at=closes.isoformat(),
         )
     if not isinstance(commitment, str) or HEX64.fullmatch(commitment) is None:

@@ -32,6 +32,7 @@ import selection
 from market import audit
 from market.audit import Actor
 from market.db import UnitOfWork
+from market.draw import offers
 from market.draw.inputs import NoReview, inputs_of_frozen, method_inputs
 from market.draw.rounds import commitments_of, current_round, platform_secret, reveals_of
 from market.lifecycle.schedule import reschedule
@@ -79,16 +80,17 @@ async def freeze(
     vocabulary: Vocabulary,
     terms: ProcurementTerms,
 ) -> None:
-    """Freeze the draw's inputs of an opened procurement (the caller commits)."""
-    del vocabulary  # the opening checked eligibility at the deadline; the freeze takes its list
+    """Freeze the draw's inputs of an opened procurement, or of a published one without bids
+    (its pool, :mod:`market.draw.pool`); the caller commits."""
     row = await _locked(uow, row)
-    if row.status is not ProcurementStatus.OPENED or row.reference is None:
+    starts = ProcurementStatus.OPENED if row.bid_deadline is not None else ProcurementStatus.PUBLISHED
+    if row.status is not starts or row.reference is None:
         return
     draw = await current_round(uow, row.id, lock=True)
     if draw.frozen_at is not None:
         return
     try:
-        method, inputs, review = await method_inputs(uow, row, terms, now)
+        method, inputs, review = await method_inputs(uow, row, terms, vocabulary=vocabulary, at=now)
     except NoReview as none:
         await _fail(uow, row, draw, now, none.failure)
         return
@@ -130,7 +132,7 @@ async def freeze(
     if frozen["eligible_count"] < frozen["minimum"]:
         # fails whatever the seed: the failure record is made now, with no reveal (spec §3.5)
         record = await _run(uow, row, draw)
-        await _store(uow, row, draw, record, now)
+        await _store(uow, row, draw, record, now, terms)
         return
     secret = platform_secret(bid_key, row.reference, draw)
     uow.session.add(
@@ -203,7 +205,12 @@ async def _run(uow: UnitOfWork, row: Procurement, draw: DrawRound) -> SelectionR
 
 
 async def _store(
-    uow: UnitOfWork, row: Procurement, draw: DrawRound, record: SelectionRecord, now: datetime
+    uow: UnitOfWork,
+    row: Procurement,
+    draw: DrawRound,
+    record: SelectionRecord,
+    now: datetime,
+    terms: ProcurementTerms,
 ) -> None:
     """The record, the status and the audit entry: one transaction, so they exist together."""
     digest = record.digest()
@@ -217,24 +224,23 @@ async def _store(
             created_at=now,
         )
     )
+    details = {
+        "reference": row.reference,
+        "round": draw.round,
+        "record_sha256": digest,
+        "outcome": record.outcome,
+        "failure": record.data.get("failure"),
+        "winners": record.winners,
+        "alternates": record.alternates,
+        "withheld": record.data["seed"].get("withheld", []) if record.data.get("seed") else [],
+    }
+    if record.outcome == "selected" and row.bid_deadline is None:
+        # a pool draw: the drawn contractor is offered the works (its entry names the record)
+        await uow.session.flush()
+        await offers.open_next(uow, row, draw.round, now, terms, drawn=details)
+        return
     action = await _move(uow, row, "select" if record.outcome == "selected" else "fail", now)
-    await audit.record(
-        uow,
-        DRAW_ACTOR,
-        action,
-        "procurement",
-        row.id,
-        {
-            "reference": row.reference,
-            "round": draw.round,
-            "record_sha256": digest,
-            "outcome": record.outcome,
-            "failure": record.data.get("failure"),
-            "winners": record.winners,
-            "alternates": record.alternates,
-            "withheld": record.data["seed"].get("withheld", []) if record.data.get("seed") else [],
-        },
-    )
+    await audit.record(uow, DRAW_ACTOR, action, "procurement", row.id, details)
 
 
 async def select(
@@ -248,7 +254,7 @@ async def select(
 ) -> None:
     """Select from the frozen inputs at the selection time (the caller commits). Idempotent:
     a procurement that is not frozen any more, or whose round has its record, is left alone."""
-    del bid_key, vocabulary, terms  # everything the draw needs was frozen or revealed before
+    del bid_key, vocabulary  # everything the draw needs was frozen or revealed before
     row = await _locked(uow, row)
     if row.status is not ProcurementStatus.FROZEN:
         return
@@ -271,7 +277,7 @@ async def select(
             raise
         await _fail_refused(uow, row, draw, now, refused)
         return
-    await _store(uow, row, draw, record, now)
+    await _store(uow, row, draw, record, now, terms)
 
 
 async def _fail_refused(
@@ -286,7 +292,7 @@ async def _fail_refused(
 async def _move(uow: UnitOfWork, row: Procurement, event: Action, now: datetime) -> str:
     """Apply the lifecycle ``event`` to the locked row (status, next check) and flush, so the
     audit entry that follows sees it; the audit action the transition names."""
-    change = transition(row.status, event, now=now)
+    change = transition(row.status, event, now=now, takes_bids=row.bid_deadline is not None)
     row.status = change.to
     row.updated_at = now
     reschedule(uow, row)

@@ -8,9 +8,14 @@ row (``procurement.next_check``) so that a scheduler only has to wake at that ti
 (:func:`market.lifecycle.schedule.reschedule`), never copied into a service.
 
 Only the steps the platform can take are listed: a step that nothing runs would keep the
-procurement due forever. This round that is the chain of an intermediary-service
-procurement, the kind that takes bids; the small-works draw (a kind without bids) has no
-step yet and so no next check.
+procurement due forever. Two chains:
+
+- a kind that takes bids (intermediary services): the bid deadline closes, opens and freezes;
+  the selection time selects;
+- a kind without bids (small works, a draw from the contractor pool): the pool is frozen
+  ``pool_freeze_minutes`` before the reveal deadline (``pool_freeze_at``, from reference data),
+  the selection time draws and offers the works to the drawn contractor, and while it is
+  ``confirming`` the open offer lapses at ``offer_due_at`` (the next one is then asked).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Literal, get_args
 
 from market.procurement.states import ProcurementStatus
 
-Action = Literal["close_bidding", "open", "freeze", "select"]
+Action = Literal["close_bidding", "open", "freeze", "select", "lapse_offer"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 #: The time field each step falls due at: what an audit entry names as the rule.
@@ -31,7 +36,18 @@ RULES: Mapping[Action, str] = {
     "open": "bid_deadline",
     "freeze": "bid_deadline",
     "select": "selection_time",
+    "lapse_offer": "offer_due_at",
 }
+
+
+def rule_of(p: ProcurementClock, action: Action) -> str:
+    """The time field ``action`` fell due at for ``p`` (a pool's freeze and a reviewed
+    procurement's freeze have their own)."""
+    if action == "freeze" and not p.takes_bids:
+        return "pool_freeze_at"
+    if action == "freeze" and p.review_deadline is not None:
+        return "review_deadline"
+    return RULES[action]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +60,8 @@ class ProcurementClock:
     selection_time: datetime
     # scored methods with technical scores: the reviewers score until then, and the freeze waits
     review_deadline: datetime | None = None
+    pool_freeze_at: datetime | None = None  # a kind without bids: when its pool is fixed
+    offer_due_at: datetime | None = None  # confirming: when the open offer lapses
 
     @property
     def takes_bids(self) -> bool:
@@ -53,8 +71,8 @@ class ProcurementClock:
 def events(p: ProcurementClock) -> list[tuple[datetime, Action]]:
     """The steps still ahead of ``p``, in order: the first is the one its status allows now;
     each later one follows from the step before it. Empty when nothing is left to time."""
-    if not p.takes_bids or p.bid_deadline is None:
-        return []
+    if p.bid_deadline is None:
+        return _pool_events(p)
     deadline = p.bid_deadline
     # the inputs are fixed right after the opening, before anyone reveals (draw-spec §3.2);
     # with a review step, once the reviewers' time is over
@@ -81,11 +99,14 @@ _FIRST_STEP: Mapping[ProcurementStatus, Action] = {
 }
 
 
-def rule_of(p: ProcurementClock, action: Action) -> str:
-    """The time field ``action`` falls due at for ``p`` (what its audit entry names)."""
-    if action == "freeze" and p.review_deadline is not None:
-        return "review_deadline"
-    return RULES[action]
+def _pool_events(p: ProcurementClock) -> list[tuple[datetime, Action]]:
+    if p.status is ProcurementStatus.CONFIRMING:
+        return [] if p.offer_due_at is None else [(p.offer_due_at, "lapse_offer")]
+    if p.status is ProcurementStatus.FROZEN:
+        return [(p.selection_time, "select")]
+    if p.status is ProcurementStatus.PUBLISHED and p.pool_freeze_at is not None:
+        return [(p.pool_freeze_at, "freeze"), (max(p.selection_time, p.pool_freeze_at), "select")]
+    return []
 
 
 def next_check(p: ProcurementClock) -> datetime | None:

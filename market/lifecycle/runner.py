@@ -74,22 +74,19 @@ async def _next_due(uow: UnitOfWork, now: datetime, passed_over: set[int]) -> Pr
 async def _advance_one(uow: UnitOfWork, row: Procurement, now: datetime, context: StepContext) -> list[Taken]:
     """Every step due on the locked ``row`` at ``now``, in order; then its next check."""
     taken: list[Taken] = []
-    while (due := due_now(clock_of(row), now)) is not None:
+    while (due := due_now(clock := clock_of(row, context.terms), now)) is not None:
         due_at, action = due
         before = row.status
-        uow.audit_cause = {
-            "rule": rule_of(clock_of(row), action),
-            "action": action,
-            "due_at": due_at,
-            "run_at": now,
-        }
+        uow.audit_cause = {"rule": rule_of(clock, action), "action": action, "due_at": due_at, "run_at": now}
         result = await STEPS[action](uow, row, now, context)
         uow.audit_cause = None
-        if row.status is before:  # a step that does not move the status would loop forever
+        # a step that neither moves the status nor the time it fell due at would loop forever
+        # (passing an offer on keeps the status ``confirming`` but moves its lapse time)
+        if row.status is before and due_now(clock_of(row, context.terms), now) == due:
             raise StuckStep(f"lifecycle step {action} left procurement {row.id} {before.value}")
         taken.append(Taken(row.id, action, due_at, result))
     # also heals a stale next_check (written before a rule changed): nothing due, moved on
-    reschedule(uow, row)
+    reschedule(uow, row, context.terms)
     await uow.session.flush()
     return taken
 

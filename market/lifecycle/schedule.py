@@ -13,21 +13,37 @@ from datetime import datetime
 from market.db import UnitOfWork
 from market.lifecycle.events import ProcurementClock, next_check
 from market.models import Procurement
+from market.procurement.publication import pool_freeze_time
+from market.procurement.states import ProcurementStatus
+from market.procurement.terms import ProcurementTerms
 
 
-def clock_of(row: Procurement) -> ProcurementClock:
+class TermsNeeded(RuntimeError):
+    """A published kind without bids is timed by its reference data (the pool's freeze lead):
+    a caller that moves one there must pass the terms."""
+
+
+def clock_of(row: Procurement, terms: ProcurementTerms | None = None) -> ProcurementClock:
+    pool_freeze_at = None
+    if row.bid_deadline is None and row.status is ProcurementStatus.PUBLISHED:
+        if terms is None:
+            raise TermsNeeded(f"procurement {row.id}: the pool's freeze time needs the kind's terms")
+        pool_freeze_at = pool_freeze_time(row.selection_time, terms.of(row.kind))
     return ProcurementClock(
         status=row.status,
         kind=str(row.kind),
         bid_deadline=row.bid_deadline,
         selection_time=row.selection_time,
         review_deadline=row.review_deadline,
+        pool_freeze_at=pool_freeze_at,
+        offer_due_at=row.offer_due_at,
     )
 
 
-def reschedule(uow: UnitOfWork, row: Procurement) -> datetime | None:
-    """Recompute and store ``row.next_check``; the caller flushes and commits."""
-    row.next_check = next_check(clock_of(row))
+def reschedule(uow: UnitOfWork, row: Procurement, terms: ProcurementTerms | None = None) -> datetime | None:
+    """Recompute and store ``row.next_check``; the caller flushes and commits. ``terms`` is
+    needed for a published kind without bids (see :class:`TermsNeeded`)."""
+    row.next_check = next_check(clock_of(row, terms))
     if row.next_check is not None:
         uow.note_next_check(row.next_check)
     return row.next_check

@@ -1,6 +1,7 @@
 """The steps time takes on a procurement, one function per :data:`~market.lifecycle.events.Action`:
 closing the bidding, the opening (:mod:`market.bidding.opening`), the draw's freeze and
-selection (:mod:`market.draw.steps`).
+selection (:mod:`market.draw.steps`), and for small works the lapse of an unanswered offer
+(:mod:`market.draw.offers`).
 
 Each gets the procurement row already locked (``FOR UPDATE``) and re-read by the runner,
 moves it by one status through :func:`market.procurement.states.transition` (which refuses
@@ -18,6 +19,7 @@ from market import audit
 from market.audit import Actor
 from market.bidding.opening import Opened, open_bids
 from market.db import UnitOfWork
+from market.draw import offers
 from market.draw import steps as draw
 from market.lifecycle.events import Action
 from market.models import Procurement
@@ -68,6 +70,10 @@ async def select(uow: UnitOfWork, row: Procurement, now: datetime, context: Step
     await draw.select(uow, context.bid_key, row, now, vocabulary=context.vocabulary, terms=context.terms)
 
 
+async def lapse_offer(uow: UnitOfWork, row: Procurement, now: datetime, context: StepContext) -> None:
+    await offers.lapse(uow, row, now, context.terms)
+
+
 Step = Callable[[UnitOfWork, Procurement, datetime, StepContext], Awaitable[object]]
 
 STEPS: Mapping[Action, Step] = {
@@ -75,4 +81,5 @@ STEPS: Mapping[Action, Step] = {
     "open": open_bidding,
     "freeze": freeze,
     "select": select,
+    "lapse_offer": lapse_offer,
 }

@@ -103,6 +103,11 @@ def _kind_fields(draft: DraftTerms, kind: KindTerms) -> list[Problem]:
             )
         if draft.service_type is not None:
             problems.append(Problem("service_type", f"a {kind.name} procurement names a field of work"))
+        if draft.winners > 1:
+            # one offer chain: the drawn contractor, then the alternates in drawn order
+            problems.append(
+                Problem("winners", f"a {kind.name} procurement draws one contractor; alternates follow it")
+            )
     option = kind.method(draft.method, draft.variant)
     if option is None:
         allowed = ", ".join(f"{m.code} ({m.name})" for m in kind.methods)
@@ -193,7 +198,23 @@ def _times(draft: DraftTerms, kind: KindTerms, now: datetime, calendar: WorkingC
                 f"{local(earliest_selection(draft.bid_deadline, kind)):%Y-%m-%d %H:%M} or later",
             )
         )
+    if not kind.takes_bids and pool_freeze_time(draft.selection_time, kind) <= now:
+        # the pool is fixed at the freeze: one already past would be fixed by whoever publishes
+        problems.append(
+            Problem(
+                "selection_time",
+                f"the contractor pool is fixed {kind.pool_freeze_minutes} minutes before the reveal "
+                f"deadline, {kind.reveal_gap_minutes} minutes before the selection: that time has to "
+                "come after publication",
+            )
+        )
     return problems
+
+
+def pool_freeze_time(selection_time: datetime, kind: KindTerms) -> datetime:
+    """When the pool of a kind without bids is fixed (the freeze): ``pool_freeze_minutes``
+    before the reveal deadline, so the parties have that long to reveal."""
+    return reveal_deadline(selection_time, kind) - timedelta(minutes=kind.pool_freeze_minutes)
 
 
 def reveal_deadline(selection_time: datetime, kind: KindTerms) -> datetime:

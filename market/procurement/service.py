@@ -39,7 +39,7 @@ from market.procurement.amendment import AmendmentEffect, amendment_effect
 from market.procurement.draft import DraftTerms
 from market.procurement.draft_input import changes_json, draft_from_input, terms_json
 from market.procurement.problems import Problem, ProcurementRefused
-from market.procurement.publication import publication_problems, shortage_problem
+from market.procurement.publication import pool_freeze_time, publication_problems, shortage_problem
 from market.procurement.reference import reference
 from market.procurement.states import ProcurementStatus, transition
 from market.procurement.terms import ProcurementTerms
@@ -290,7 +290,7 @@ async def publish(
     _store_terms(row, draft)
     row.status = ProcurementStatus.PUBLISHED
     row.published_at = row.updated_at = now
-    reschedule(uow, row)
+    reschedule(uow, row, terms)
     await uow.session.flush()
     if terms.of(draft.kind).takes_bids:
         wrapped = bid_key.wrap(DataKey.generate(), row.reference)
@@ -374,7 +374,10 @@ async def amend(
         row.status,
         "amend",
         now=now,
-        closes_at=before.closes_at,
+        # without bids the terms hold until the pool is fixed (the freeze), not until the draw
+        closes_at=before.closes_at
+        if terms.of(before.kind).takes_bids
+        else pool_freeze_time(before.selection_time, terms.of(before.kind)),
         takes_bids=terms.of(before.kind).takes_bids,
         reason=reason,
     )
@@ -387,7 +390,7 @@ async def amend(
         raise ProcurementRefused(problems)
     _store_terms(row, effect.amended)
     row.updated_at = now
-    reschedule(uow, row)
+    reschedule(uow, row, terms)
     if effect.reconfirm_bids:
         # bids confirmed against an earlier version no longer count until re-confirmed; no bid
         # row is touched, so the amendment's writes do not tell how many bids there are

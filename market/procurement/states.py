@@ -4,8 +4,10 @@
       │  ╲
       │   close_bidding ▶ bidding_closed ──open──▶ opened ──freeze──▶ frozen ──select──▶ selected
       │                        │                    ╲─fail (too few bids) ╲──fail──▶ failed (流标)
-      │  (no bids: small works) ──select / fail──────────────────────────▶ selected | failed
-      └──cancel (any time before the selection, with a reason)──▶ cancelled
+      │  (no bids: small works) ──freeze (the pool)──▶ frozen ──offer──▶ confirming ──confirm──▶ selected
+      │                          ╲─fail (too few firms)         pass (declined or lapsed: the next) ↺
+      │                                                         ╲──fail (none left)──▶ failed
+      └──cancel (any time before the selection or the confirmation, with a reason)──▶ cancelled
 
 Publish, amend and cancel have a service now (issue 11); closing, opening and the
 selection belong to the lifecycle of the next issue and are in the table so that the
@@ -32,6 +34,7 @@ class ProcurementStatus(enum.StrEnum):
     BIDDING_CLOSED = "bidding_closed"
     OPENED = "opened"
     FROZEN = "frozen"  # the draw's inputs fixed (market-draw/2 freeze), before any reveal
+    CONFIRMING = "confirming"  # small works: the drawn contractor is asked to confirm
     SELECTED = "selected"
     FAILED = "failed"  # 流标: too few eligible firms or bids
     CANCELLED = "cancelled"
@@ -52,12 +55,25 @@ _LABELS: Mapping[ProcurementStatus, str] = {
     ProcurementStatus.BIDDING_CLOSED: "报价已截止",
     ProcurementStatus.OPENED: "已开标",
     ProcurementStatus.FROZEN: "已冻结",
+    ProcurementStatus.CONFIRMING: "待确认",
     ProcurementStatus.SELECTED: "已选取",
     ProcurementStatus.FAILED: "流标",
     ProcurementStatus.CANCELLED: "已终止",
 }
 
-Action = Literal["publish", "amend", "cancel", "close_bidding", "open", "freeze", "select", "fail"]
+Action = Literal[
+    "publish",
+    "amend",
+    "cancel",
+    "close_bidding",
+    "open",
+    "freeze",
+    "select",
+    "fail",
+    "offer",
+    "confirm",
+    "pass",
+]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 #: Per status, the actions allowed and where each leads.
@@ -67,8 +83,8 @@ TRANSITIONS: Mapping[ProcurementStatus, Mapping[Action, ProcurementStatus]] = {
         "amend": ProcurementStatus.PUBLISHED,
         "cancel": ProcurementStatus.CANCELLED,
         "close_bidding": ProcurementStatus.BIDDING_CLOSED,
-        # a kind without bids goes straight to the draw
-        "select": ProcurementStatus.SELECTED,
+        # a kind without bids fixes its pool of firms, or fails there with too few
+        "freeze": ProcurementStatus.FROZEN,
         "fail": ProcurementStatus.FAILED,
     },
     ProcurementStatus.BIDDING_CLOSED: {
@@ -83,7 +99,15 @@ TRANSITIONS: Mapping[ProcurementStatus, Mapping[Action, ProcurementStatus]] = {
     },
     ProcurementStatus.FROZEN: {
         "select": ProcurementStatus.SELECTED,
+        # small works: the drawn contractor is offered the works first
+        "offer": ProcurementStatus.CONFIRMING,
         "fail": ProcurementStatus.FAILED,
+        "cancel": ProcurementStatus.CANCELLED,
+    },
+    ProcurementStatus.CONFIRMING: {
+        "confirm": ProcurementStatus.SELECTED,
+        "pass": ProcurementStatus.CONFIRMING,  # declined or lapsed: the next alternate is asked
+        "fail": ProcurementStatus.FAILED,  # nobody left to ask
         "cancel": ProcurementStatus.CANCELLED,
     },
     ProcurementStatus.SELECTED: {},
@@ -103,6 +127,9 @@ _AUDIT: Mapping[Action, str] = {
     "freeze": "procurement:frozen",
     "select": "procurement:selected",
     "fail": "procurement:failed",
+    "offer": "procurement:offered",
+    "confirm": "procurement:confirmed",
+    "pass": "procurement:offered",  # to the next contractor; the answer is audited on the offer
 }
 
 
@@ -128,7 +155,7 @@ def transition(
 ) -> StatusChange:
     """Move a procurement in ``status`` by ``action`` at ``now``.
 
-    ``closes_at`` is the procurement's bid deadline (or, without bids, its selection time):
+    ``closes_at`` is the procurement's bid deadline (or, without bids, its pool's freeze):
     an amendment at or after it is refused, since firms could no longer act on it.
     ``takes_bids`` tells the two paths out of ``published`` apart.
     """
@@ -137,10 +164,13 @@ def transition(
     to = allowed.get(action)
     if to is not None and status is ProcurementStatus.PUBLISHED:
         # bids close before anything is drawn; without bids there is nothing to close
-        if takes_bids and action in ("select", "fail"):
+        if takes_bids and action in ("freeze", "fail"):
             to = None
         if not takes_bids and action == "close_bidding":
             to = None
+    # with bids the winner is selected; from a pool the drawn contractor confirms first
+    if status is ProcurementStatus.FROZEN and action == ("offer" if takes_bids else "select"):
+        to = None
     if to is None:
         can = ", ".join(sorted(allowed)) or "nothing (final)"
         raise Conflict(
@@ -148,8 +178,9 @@ def transition(
             procurement_status=status.value,
         )
     if action == "amend" and closes_at is not None and now >= closes_at:
+        closed = "bidding closed" if takes_bids else "the contractor pool was fixed"
         raise Conflict(
-            f"bidding closed at {local(closes_at):%Y-%m-%d %H:%M}; the procurement can no longer be amended",
+            f"{closed} at {local(closes_at):%Y-%m-%d %H:%M}; the procurement can no longer be amended",
             procurement_status=status.value,
             closed_at=closes_at.isoformat(),
         )

@@ -78,6 +78,17 @@ class MethodOption:
 
 
 @dataclass(frozen=True, slots=True)
+class Rotation:
+    """A kind's rotation rule (轮换) for pool draws: a firm that confirmed a works of the kind
+    within ``recent_days`` before the freeze is left out; with ``max_wins``, so is one with
+    that many confirmed within ``period_days``."""
+
+    recent_days: int
+    max_wins: int | None = None
+    period_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class KindTerms:
     kind: ProcurementKind
     name: str
@@ -90,6 +101,10 @@ class KindTerms:
     quote_modes: tuple[QuoteMode, ...]
     methods: tuple[MethodOption, ...]
     reveal_gap_minutes: int  # the draw's reveal window closes this long before the selection
+    # kinds without bids (small works): the pool is fixed this long before the reveal deadline
+    pool_freeze_minutes: int = 0
+    offer_working_days: int = 1  # the drawn contractor's time to confirm or decline
+    rotation: Rotation | None = None
 
     def method(self, method: str, variant: str | None) -> MethodOption | None:
         return next((m for m in self.methods if m.method == method and m.variant == variant), None)
@@ -226,6 +241,12 @@ def _kind(kind: ProcurementKind, raw: Mapping[str, Any]) -> KindTerms:
         raise ValueError(f"{kind}: reveal_gap_minutes is at least 1")
     if not methods:
         raise ValueError(f"{kind} allows no selection method")
+    pool_freeze = int(raw.get("pool_freeze_minutes", 0))
+    if not takes_bids and pool_freeze < 1:
+        raise ValueError(f"{kind}: a kind without bids fixes its pool first (pool_freeze_minutes >= 1)")
+    offer_days = int(raw.get("offer_working_days", 1))
+    if offer_days < 1:
+        raise ValueError(f"{kind}: offer_working_days is at least 1")
     return KindTerms(
         kind=kind,
         name=str(raw["name"]),
@@ -238,7 +259,25 @@ def _kind(kind: ProcurementKind, raw: Mapping[str, Any]) -> KindTerms:
         quote_modes=quote_modes,
         methods=methods,
         reveal_gap_minutes=gap,
+        pool_freeze_minutes=pool_freeze,
+        offer_working_days=offer_days,
+        rotation=_rotation(kind, raw),
     )
+
+
+def _rotation(kind: ProcurementKind, raw: Mapping[str, Any]) -> Rotation | None:
+    if "rotation_recent_days" not in raw:
+        return None
+    recent = int(raw["rotation_recent_days"])
+    wins = None if raw.get("rotation_max_wins") is None else int(raw["rotation_max_wins"])
+    period = None if raw.get("rotation_period_days") is None else int(raw["rotation_period_days"])
+    if recent < 1 or (wins is None) != (period is None):
+        raise ValueError(
+            f"{kind}: rotation_recent_days >= 1; rotation_max_wins and rotation_period_days go together"
+        )
+    if wins is not None and period is not None and min(wins, period) < 1:
+        raise ValueError(f"{kind}: rotation_max_wins and rotation_period_days are at least 1")
+    return Rotation(recent, wins, period)
 
 
 @cache

@@ -28,6 +28,7 @@ from market.draw import service as draw
 from market.models import DrawRound, Procurement
 from market.principal import Principal, Role
 from market.procurement.states import ProcurementStatus
+from market.procurement.terms import load_procurement_terms
 from selection.ceremony import commitment
 from tests import draw_data
 from tests.e2e.access_cells import SIGNED_IN, Expect
@@ -75,7 +76,7 @@ async def _in_draw(world: World, *, window_open: bool) -> tuple[int, str, str]:
         kept = secrets.token_hex(32)
         made = commitment(row.reference, 1, "supervisor", kept)
         await draw.commit(uow, Actor(supervisor.user_id, supervisor.username, "192.0.2.8"), supervisor,
-                          procurement_id, made, now)  # fmt: skip
+                          procurement_id, made, now, terms=load_procurement_terms())  # fmt: skip
         await uow.session.execute(
             update(DrawRound)
             .where(DrawRound.procurement_id == procurement_id)

@@ -54,9 +54,10 @@ async def test_the_demo_has_a_procurement_in_each_state_and_some_reach_their_dea
         ProcurementStatus.SELECTED: 1,
         ProcurementStatus.FAILED: 1,
         ProcurementStatus.CANCELLED: 1,
+        ProcurementStatus.CONFIRMING: 1,  # the small works, drawn, its contractor asked
     }
     assert await _load(database) == []  # once
-    assert sum((await _statuses(database)).values()) == 8
+    assert sum((await _statuses(database)).values()) == 9
 
     # while one watches: the first deadline comes three minutes later
     advanced = await lifecycle.advance(

@@ -23,11 +23,14 @@ def clocks(draw: st.DrawFn) -> ProcurementClock:
     selection = (
         draw(times) if deadline is None else deadline + draw(st.timedeltas(timedelta(0), timedelta(days=30)))
     )
+    pool = deadline is None
     return ProcurementClock(
         status=draw(st.sampled_from(list(ProcurementStatus))),
-        kind="intermediary_service" if deadline is not None else "small_works",
+        kind="intermediary_service" if not pool else "small_works",
         bid_deadline=deadline,
         selection_time=selection,
+        pool_freeze_at=selection - draw(st.timedeltas(timedelta(0), timedelta(days=2))) if pool else None,
+        offer_due_at=draw(st.none() | times) if pool else None,
     )
 
 
@@ -46,7 +49,9 @@ def test_next_check_is_the_earliest_due_time(p: ProcurementClock) -> None:
 def test_the_first_step_is_one_the_status_allows(p: ProcurementClock) -> None:
     ahead = events(p)
     if ahead:
-        assert ahead[0][1] in TRANSITIONS[p.status]
+        # the lapse of an offer passes it on, or fails the procurement when none is left
+        moves = {"lapse_offer": ("pass", "fail")}.get(ahead[0][1], (ahead[0][1],))
+        assert all(move in TRANSITIONS[p.status] for move in moves)
 
 
 @given(clocks(), st.sampled_from([*FINAL, ProcurementStatus.DRAFT]))
@@ -89,11 +94,6 @@ def test_a_service_procurement_closes_opens_and_freezes_at_its_deadline_then_sel
     assert due_now(service(ProcurementStatus.PUBLISHED), DEADLINE) == (DEADLINE, "close_bidding")
 
 
-def test_a_kind_without_bids_has_no_step_this_round() -> None:
-    works = ProcurementClock(ProcurementStatus.PUBLISHED, "small_works", None, DEADLINE)
-    assert events(works) == [] and next_check(works) is None
-
-
 def test_with_a_review_step_the_freeze_and_the_selection_wait_for_the_review_deadline() -> None:
     review = DEADLINE + timedelta(days=1)
     opened = ProcurementClock(
@@ -106,3 +106,25 @@ def test_with_a_review_step_the_freeze_and_the_selection_wait_for_the_review_dea
     assert rule_of(service(ProcurementStatus.OPENED), "freeze") == "bid_deadline"
     published = replace(opened, status=ProcurementStatus.PUBLISHED)
     assert next_check(published) == DEADLINE  # the opening still happens at the bid deadline
+
+
+def test_a_pool_draw_freezes_its_pool_then_draws_then_waits_for_the_answer() -> None:
+    selection = DEADLINE + timedelta(hours=5)
+    freeze = selection - timedelta(hours=3)
+    works = ProcurementClock(
+        ProcurementStatus.PUBLISHED, "small_works", None, selection, pool_freeze_at=freeze
+    )
+    assert events(works) == [(freeze, "freeze"), (selection, "select")]
+    assert next_check(works) == freeze
+    assert rule_of(works, "freeze") == "pool_freeze_at"
+    frozen = replace(works, status=ProcurementStatus.FROZEN, pool_freeze_at=None)
+    assert events(frozen) == [(selection, "select")]
+    due = selection + timedelta(days=1)
+    confirming = replace(frozen, status=ProcurementStatus.CONFIRMING, offer_due_at=due)
+    assert (
+        events(confirming) == [(due, "lapse_offer")] and rule_of(confirming, "lapse_offer") == "offer_due_at"
+    )
+    assert due_now(confirming, due - timedelta(microseconds=1)) is None
+    assert due_now(confirming, due) == (due, "lapse_offer")
+    for final in (ProcurementStatus.SELECTED, ProcurementStatus.FAILED, ProcurementStatus.CANCELLED):
+        assert next_check(replace(confirming, status=final)) is None

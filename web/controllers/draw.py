@@ -219,7 +219,15 @@ class DrawController(Controller):
         principal: CurrentPrincipal,
         app_state: State,
     ) -> CeremonyOut:
-        await service.commit(uow, actor, principal, procurement_id, data.commitment, app_state.clock.now())
+        await service.commit(
+            uow,
+            actor,
+            principal,
+            procurement_id,
+            data.commitment,
+            app_state.clock.now(),
+            terms=procurement_terms_of(app_state.settings),
+        )
         answer = await _ceremony(uow, app_state, principal, procurement_id)
         await uow.commit()
         return answer

@@ -12,6 +12,7 @@ receive a commitment, and a secret at its reveal.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -27,6 +28,7 @@ from market.errors import Conflict, MarketError, NotFound, PermissionDenied
 from market.models import Procurement
 from market.principal import Principal, Role
 from market.procurement import service as procurements
+from market.procurement.publication import pool_freeze_time
 from market.procurement.terms import procurement_terms_of
 from web.auth import requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
@@ -81,6 +83,12 @@ async def _refusal(act: Awaitable[object]) -> MarketError | None:
     return None
 
 
+def _closes(row: Procurement, app_state: Any) -> datetime:
+    if row.bid_deadline is not None:
+        return row.bid_deadline
+    return pool_freeze_time(row.selection_time, procurement_terms_of(app_state.settings).of(row.kind))
+
+
 class DrawPages(Controller):
     """HTML for the parties of a draw: owners and supervisors."""
 
@@ -111,7 +119,8 @@ class DrawPages(Controller):
             "view": view,
             "reveal_deadline": china_time(view.reveal_deadline),
             "frozen_at": china_time(view.freeze.frozen_at) if view.freeze else "",
-            "bid_deadline": china_time(row.bid_deadline),
+            # when the inputs are fixed: the bid deadline, or a small works' pool freeze
+            "bid_deadline": china_time(_closes(row, app_state)),
             "selection_time": china_time(row.selection_time),
             "now": now,
             "refusal": None,
@@ -189,7 +198,7 @@ class DrawPages(Controller):
         now = app_state.clock.now()
         row = await procurements.load(uow, principal, procurement_id)
         view = await ceremony_or_none(uow, principal, procurement_id, now)
-        stage = commit_stage(view, row.bid_deadline, now) if view is not None else "closed"
+        stage = commit_stage(view, _closes(row, app_state), now) if view is not None else "closed"
         return await self._page(uow, app_state, principal, procurement_id, "commit", stage=stage, **extra)
 
     @post(
@@ -207,7 +216,8 @@ class DrawPages(Controller):
         posted = await request.form()
         value = _text(posted.get("commitment"), 200)
         now = app_state.clock.now()
-        exc = await _refusal(draw.commit(uow, actor, principal, procurement_id, value, now))
+        terms = procurement_terms_of(app_state.settings)
+        exc = await _refusal(draw.commit(uow, actor, principal, procurement_id, value, now, terms=terms))
         if exc is not None:
             refusal = refusal_of(exc, "closed")
             if refusal.field == "form" and isinstance(exc, draw.CommitmentsClosed):

@@ -25,6 +25,7 @@ from market.procurement.terms import ProcurementKind, procurement_terms_of
 from web.auth import PUBLIC, signed_in_principal
 from web.dependencies import State, UoW
 from web.draw_views import ceremony_or_none, ceremony_page
+from web.offer_views import offer_chain_page
 from web.paging import page_numbers
 from web.params import Id
 from web.procurement_page_views import detail_view, summary_line
@@ -162,5 +163,6 @@ class ProcurementPages(Controller):
                 "takes_bids": terms.of(view.terms.kind).takes_bids,
                 "ceremony": ceremony_page(ceremony) if ceremony is not None else None,
                 "review": review,
+                "offer_chain": await offer_chain_page(uow, principal, procurement_id),
             },
         )

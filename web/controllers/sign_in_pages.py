@@ -38,6 +38,8 @@ def landing(principal: Principal) -> str:
         return "/my/procurements"
     if Role.INTERMEDIARY in principal.roles:
         return "/bidding"
+    if Role.CONTRACTOR in principal.roles:
+        return "/offers"
     return "/"
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 from market.calendar import working_calendar
 from market.procurement.draft import Avoidance
-from market.procurement.publication import publication_problems, shortage_problem
-from market.procurement.terms import QuoteMode
+from market.procurement.publication import pool_freeze_time, publication_problems, shortage_problem
+from market.procurement.terms import ProcurementKind, QuoteMode
 
 from .conftest import CALENDAR, NOW, TERMS, at, service_draft, works_draft
 
@@ -160,3 +161,15 @@ def test_the_eligible_firms_hook_names_the_shortage_and_reasons() -> None:
     problem = shortage_problem(draft, 2, {"licence-missing": 5, "suspended": 1})
     assert problem is not None and problem.field == "requirements"
     assert "needs at least 3" in problem.message and "licence-missing: 5" in problem.message
+
+
+def test_small_works_draw_one_contractor_and_fix_their_pool_after_publication() -> None:
+    assert "draws one contractor" in fields(works_draft(winners=2))["winners"]
+    assert fields(works_draft(alternates=3)) == {}
+    kind = TERMS.of(ProcurementKind.SMALL_WORKS)
+    month = replace(kind, pool_freeze_minutes=60 * 24 * 30)
+    late = replace(TERMS, kinds={**TERMS.kinds, ProcurementKind.SMALL_WORKS: month})
+    problems = {p.field: p.message for p in publication_problems(late, works_draft(), NOW, CALENDAR)}
+    assert "contractor pool is fixed" in problems["selection_time"]
+    selection = works_draft().selection_time
+    assert pool_freeze_time(selection, kind) == selection - timedelta(minutes=60 + 120)

@@ -9,7 +9,7 @@ import pytest
 from market.errors import ConfigurationError, InvalidInput
 from market.procurement.attachments import check_attachment
 from market.procurement.reference import parse_reference, reference
-from market.procurement.terms import BUNDLED_REFERENCE_DIR, ProcurementKind, load_procurement_terms
+from market.procurement.terms import BUNDLED_REFERENCE_DIR, ProcurementKind, Rotation, load_procurement_terms
 from selection.engine import METHODS
 
 from .conftest import TERMS
@@ -44,6 +44,30 @@ def test_a_method_the_engine_does_not_know_stops_the_start(tmp_path: Path) -> No
     text = (BUNDLED_REFERENCE_DIR / "procurement.toml").read_text(encoding="utf-8")
     (tmp_path / "procurement.toml").write_text(text.replace('"lowest_price"', '"cheapest"'), encoding="utf-8")
     with pytest.raises(ConfigurationError, match="cheapest"):
+        load_procurement_terms(tmp_path)
+
+
+def test_small_works_fix_their_pool_give_a_working_day_to_answer_and_rotate() -> None:
+    works = TERMS.of(ProcurementKind.SMALL_WORKS)
+    assert (works.pool_freeze_minutes, works.offer_working_days) == (120, 1)
+    assert works.rotation == Rotation(recent_days=30, max_wins=3, period_days=365)
+    assert TERMS.of(ProcurementKind.INTERMEDIARY_SERVICE).rotation is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("pool_freeze_minutes = 120", "pool_freeze_minutes = 0", "pool_freeze_minutes"),
+        ("offer_working_days = 1", "offer_working_days = 0", "offer_working_days"),
+        ("rotation_period_days = 365", "", "go together"),
+        ("rotation_recent_days = 30", "rotation_recent_days = 0", "rotation_recent_days"),
+    ],
+)
+def test_small_works_terms_out_of_range_stop_the_start(tmp_path: Path, old: str, new: str, says: str) -> None:
+    text = (BUNDLED_REFERENCE_DIR / "procurement.toml").read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / "procurement.toml").write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=says):
         load_procurement_terms(tmp_path)
 
 

@@ -23,6 +23,10 @@ ALLOWED = {
     (S.FROZEN, "select"): S.SELECTED,
     (S.FROZEN, "fail"): S.FAILED,
     (S.FROZEN, "cancel"): S.CANCELLED,
+    (S.CONFIRMING, "confirm"): S.SELECTED,
+    (S.CONFIRMING, "pass"): S.CONFIRMING,
+    (S.CONFIRMING, "fail"): S.FAILED,
+    (S.CONFIRMING, "cancel"): S.CANCELLED,
 }
 LATER = at(2026, 11, 9, 10, 0)
 
@@ -41,11 +45,28 @@ def test_every_pair_of_status_and_action(status: S, action: str) -> None:
         assert change.audit_action.startswith("procurement:")
 
 
-def test_without_bids_the_draw_follows_publication_directly() -> None:
-    assert transition(S.PUBLISHED, "select", now=NOW, takes_bids=False).to is S.SELECTED
+def test_without_bids_the_pool_is_frozen_and_the_drawn_contractor_is_offered_the_works() -> None:
+    assert transition(S.PUBLISHED, "freeze", now=NOW, takes_bids=False).to is S.FROZEN
     assert transition(S.PUBLISHED, "fail", now=NOW, takes_bids=False).to is S.FAILED
-    with pytest.raises(Conflict):
-        transition(S.PUBLISHED, "close_bidding", now=NOW, takes_bids=False)
+    offered = transition(S.FROZEN, "offer", now=NOW, takes_bids=False)
+    assert offered.to is S.CONFIRMING and offered.audit_action == "procurement:offered"
+    assert (
+        transition(S.CONFIRMING, "confirm", now=NOW, takes_bids=False).audit_action == "procurement:confirmed"
+    )
+    for status, action in ((S.PUBLISHED, "close_bidding"), (S.PUBLISHED, "select"), (S.FROZEN, "select")):
+        with pytest.raises(Conflict):
+            transition(status, action, now=NOW, takes_bids=False)  # type: ignore[arg-type]
+
+
+def test_with_bids_nothing_is_frozen_before_the_opening_nor_offered() -> None:
+    for status, action in ((S.PUBLISHED, "freeze"), (S.PUBLISHED, "fail"), (S.FROZEN, "offer")):
+        with pytest.raises(Conflict):
+            transition(status, action, now=NOW)  # type: ignore[arg-type]
+
+
+def test_without_bids_no_amendment_once_the_pool_is_fixed() -> None:
+    with pytest.raises(Conflict, match="the contractor pool was fixed at 2026-11-09 10:00"):
+        transition(S.PUBLISHED, "amend", now=LATER, closes_at=LATER, takes_bids=False, reason="改")
 
 
 def test_cancel_and_amend_need_a_reason() -> None:
