@@ -57,12 +57,19 @@ _LABELS: Mapping[ProcurementStatus, str] = {
     ProcurementStatus.CANCELLED: "已终止",
 }
 
-Action = Literal["publish", "amend", "cancel", "close_bidding", "open", "freeze", "select", "fail"]
+Action = Literal[
+    "publish", "amend", "cancel", "close_bidding", "open", "freeze", "select", "fail", "select_directly"
+]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 #: Per status, the actions allowed and where each leads.
 TRANSITIONS: Mapping[ProcurementStatus, Mapping[Action, ProcurementStatus]] = {
-    ProcurementStatus.DRAFT: {"publish": ProcurementStatus.PUBLISHED},
+    ProcurementStatus.DRAFT: {
+        "publish": ProcurementStatus.PUBLISHED,
+        # the attempt a supervisor's approval of direct selection makes (market.direct): it is
+        # published with its selection at once, since nobody bids and nothing is drawn
+        "select_directly": ProcurementStatus.SELECTED,
+    },
     ProcurementStatus.PUBLISHED: {
         "amend": ProcurementStatus.PUBLISHED,
         "cancel": ProcurementStatus.CANCELLED,
@@ -103,6 +110,7 @@ _AUDIT: Mapping[Action, str] = {
     "freeze": "procurement:frozen",
     "select": "procurement:selected",
     "fail": "procurement:failed",
+    "select_directly": "procurement:selected",
 }
 
 

@@ -90,6 +90,9 @@ class KindTerms:
     quote_modes: tuple[QuoteMode, ...]
     methods: tuple[MethodOption, ...]
     reveal_gap_minutes: int  # the draw's reveal window closes this long before the selection
+    # after this many failed attempts (流标) in a row the owner may ask for direct selection;
+    # None: the kind has no direct selection (it does not list the direct method)
+    direct_after_failed_attempts: int | None = None
 
     def method(self, method: str, variant: str | None) -> MethodOption | None:
         return next((m for m in self.methods if m.method == method and m.variant == variant), None)
@@ -209,6 +212,12 @@ def _kind(kind: ProcurementKind, raw: Mapping[str, Any]) -> KindTerms:
         raise ValueError(f"{kind}: reveal_gap_minutes is at least 1")
     if not methods:
         raise ValueError(f"{kind} allows no selection method")
+    direct_after = raw.get("direct_after_failed_attempts")
+    has_direct = any(m.method == "direct" for m in methods)
+    if has_direct != (direct_after is not None):
+        raise ValueError(f"{kind}: direct_after_failed_attempts is given exactly when direct is a method")
+    if direct_after is not None and (isinstance(direct_after, bool) or int(direct_after) < 1):
+        raise ValueError(f"{kind}: direct_after_failed_attempts is at least 1")
     return KindTerms(
         kind=kind,
         name=str(raw["name"]),
@@ -221,6 +230,7 @@ def _kind(kind: ProcurementKind, raw: Mapping[str, Any]) -> KindTerms:
         quote_modes=quote_modes,
         methods=methods,
         reveal_gap_minutes=gap,
+        direct_after_failed_attempts=None if direct_after is None else int(direct_after),
     )
 
 
