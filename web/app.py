@@ -50,6 +50,7 @@ from web.controllers.registry import RegistryController
 from web.controllers.registry_admin import RegistryAdministration
 from web.controllers.registry_import import RegistryImportController
 from web.controllers.registry_pages import RegistryPages
+from web.controllers.rounds import RoundController
 from web.controllers.sessions import SessionController
 from web.controllers.sign_in_pages import SignInPages
 from web.dependencies import DEPENDENCIES
@@ -87,6 +88,7 @@ ROUTE_HANDLERS: list[Any] = [
     ProcurementController,
     ProcurementAttachmentController,
     DrawController,
+    RoundController,
     DrawPages,
     ReferencePages,
     BidController,

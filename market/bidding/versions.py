@@ -53,6 +53,7 @@ NEXT_VERSION = (
 )
 _NEW_VERSION = insert(_VERSIONS)
 
+
 async def seal_version(
     uow: UnitOfWork,
     actor: Actor,

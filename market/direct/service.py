@@ -352,7 +352,12 @@ class RequestLine:
 
 
 async def requests(
-    uow: UnitOfWork, principal: Principal, *, pending_only: bool, procurement_id: int | None = None
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    pending_only: bool,
+    procurement_id: int | None = None,
+    request_id: int | None = None,
 ) -> list[RequestLine]:
     """Supervisors see every request; an owner its organisation's; nobody else any."""
     query = (
@@ -372,6 +377,8 @@ async def requests(
         query = query.where(DirectRequest.decision.is_(None))
     if procurement_id is not None:
         query = query.where(DirectRequest.procurement_id == procurement_id)
+    if request_id is not None:
+        query = query.where(DirectRequest.id == request_id)
     rows = (await uow.session.execute(query)).all()
     return [RequestLine(r, ref, title, name, uscc or "") for r, ref, title, name, uscc in rows]
 
@@ -382,3 +389,12 @@ async def decisions_on(uow: UnitOfWork, successor_id: int) -> DirectRequest | No
         select(DirectRequest).where(DirectRequest.successor_id == successor_id)
     )
     return found
+
+
+async def one_request(uow: UnitOfWork, principal: Principal, request_id: int) -> RequestLine:
+    """One request as its reader may see it (read back after an act)."""
+    await uow.session.flush()
+    found = await requests(uow, principal, pending_only=False, request_id=request_id)
+    if not found:
+        raise NotFound(f"there is no request for direct selection {request_id}", request_id=request_id)
+    return found[0]

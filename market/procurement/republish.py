@@ -26,7 +26,7 @@ from market.audit import Actor
 from market.calendar import UnknownCalendarYear, WorkingCalendar
 from market.db import UnitOfWork
 from market.errors import Conflict, PermissionDenied
-from market.models import Procurement
+from market.models import DirectRequest, Procurement
 from market.principal import Principal
 from market.procurement import service
 from market.procurement.draft import DraftTerms
@@ -143,12 +143,25 @@ class Attempt:
 
 
 @dataclass(frozen=True, slots=True)
+class DirectDecision:
+    """For an attempt made by direct selection: the request it was made by and the
+    supervisor's approval, public with the attempt."""
+
+    request_id: int
+    reason: str
+    requested_at: datetime
+    approved_at: datetime
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptChain:
     """The attempts before a procurement (oldest first) and the one after it."""
 
     attempt: int
     earlier: tuple[Attempt, ...] = ()
     next: Attempt | None = None
+    direct: DirectDecision | None = None
 
     @property
     def failed_before(self) -> int:
@@ -182,7 +195,13 @@ async def chain_of(uow: UnitOfWork, principal: Principal | None, row: Procuremen
         and policy.may_see_procurement(principal, successor.owner_organisation_id, successor.status.public)
         else None
     )
-    return AttemptChain(row.attempt, tuple(reversed(earlier)), shown)
+    request = await uow.session.scalar(select(DirectRequest).where(DirectRequest.successor_id == row.id))
+    direct = None
+    if request is not None and request.decided_at is not None:
+        direct = DirectDecision(
+            request.id, request.reason, request.requested_at, request.decided_at, request.decision_note
+        )
+    return AttemptChain(row.attempt, tuple(reversed(earlier)), shown, direct)
 
 
 def failed_attempts_through(chain: AttemptChain, row: Procurement) -> int:
@@ -194,6 +213,7 @@ def failed_attempts_through(chain: AttemptChain, row: Procurement) -> int:
 __all__ = [
     "Attempt",
     "AttemptChain",
+    "DirectDecision",
     "chain_of",
     "failed_attempts_through",
     "failed_of_owner",
