@@ -50,6 +50,7 @@ from web.controllers.registry import RegistryController
 from web.controllers.registry_admin import RegistryAdministration
 from web.controllers.registry_import import RegistryImportController
 from web.controllers.registry_pages import RegistryPages
+from web.controllers.round_pages import DirectRequestPages, RoundPages
 from web.controllers.rounds import RoundController
 from web.controllers.sessions import SessionController
 from web.controllers.sign_in_pages import SignInPages
@@ -89,6 +90,8 @@ ROUTE_HANDLERS: list[Any] = [
     ProcurementAttachmentController,
     DrawController,
     RoundController,
+    RoundPages,
+    DirectRequestPages,
     DrawPages,
     ReferencePages,
     BidController,

@@ -4,12 +4,14 @@ since controllers never import one another)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from msgspec import Meta, Struct
 
 from market.direct.service import RequestLine
 from market.procurement import limits
+from market.procurement.republish import AttemptChain
+from web.procurement_page_views import china_time
 
 Reason = Annotated[str, Meta(max_length=limits.REASON, description=f"at most {limits.REASON} characters")]
 Uscc = Annotated[str, Meta(max_length=40, description="统一社会信用代码 of the firm, 18 characters")]
@@ -68,3 +70,9 @@ class DirectRequestView(Struct):
 
 class DirectRequestList(Struct):
     items: list[DirectRequestView]
+
+
+def chain_context(procurement_id: int, chain: AttemptChain | None) -> dict[str, Any]:
+    """What ``rounds/_chain.html`` needs, times in China time."""
+    approved = chain.direct.approved_at if chain is not None and chain.direct is not None else None
+    return {"chain": chain, "row_id": procurement_id, "approved_at": china_time(approved)}

@@ -98,6 +98,7 @@ async def _eligible_now(
             f"{firm.name} ({firm.uscc}) is not eligible for this procurement now — {said}",
             field="uscc",
             reasons=codes,
+            reason_texts=[r.message for r in explanation.reasons],
         )
 
 
@@ -233,7 +234,8 @@ async def approve(
     try:
         await _eligible_now(uow, vocabulary, terms, before, firm, now)
     except InvalidInput as exc:  # eligible when asked, not any more: nothing to approve
-        raise Conflict(exc.message, reasons=exc.details.get("reasons", [])) from None
+        details = {k: exc.details[k] for k in ("reasons", "reason_texts") if k in exc.details}
+        raise Conflict(exc.message, **details) from None
     successor = await _selected_successor(uow, actor, failed, before, firm, request.reason, now, terms)
     request.decision, request.decided_by, request.decided_at = rules.APPROVED, principal.user_id, now
     request.decision_note = text

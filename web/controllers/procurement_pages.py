@@ -28,6 +28,7 @@ from web.draw_views import ceremony_or_none, ceremony_page
 from web.paging import page_numbers
 from web.params import Id
 from web.procurement_page_views import detail_view, summary_line
+from web.rounds_views import chain_context
 
 FILTERS = ("q", "kind", "service_type", "work_field", "division", "status", "deadline_from", "deadline_to")
 PER_PAGE = 20
@@ -159,5 +160,6 @@ class ProcurementPages(Controller):
                 "owns": owns,
                 "takes_bids": terms.of(view.terms.kind).takes_bids,
                 "ceremony": ceremony_page(ceremony) if ceremony is not None else None,
+                "rounds": chain_context(procurement_id, detail.chain),
             },
         )
