@@ -28,6 +28,7 @@ from tests.e2e import (
     access_draw_pages,
     access_owner_pages,
     access_procurements,
+    access_rounds,
 )
 from tests.e2e.access_cells import OFFICIALS, SIGNED_IN, Build, Expect, everyone, only, request
 from tests.e2e.access_world import (
@@ -351,6 +352,7 @@ ROW_MODULES = (
     access_bidder_pages,
     access_draw,
     access_draw_pages,
+    access_rounds,
 )
 for _module in ROW_MODULES:
     assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats a row"
