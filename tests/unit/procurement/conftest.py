@@ -55,5 +55,3 @@ def works_draft(**changes: object) -> DraftTerms:
     )
     base.update(changes)
     return DraftTerms(**base)  # type: ignore[arg-type]
-
-
