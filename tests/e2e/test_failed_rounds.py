@@ -19,11 +19,22 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from market import accounts
+from market.audit import Actor
 from market.clock import FixedClock
-from market.models import AuditEntry, DirectRequest, Procurement
+from market.models import AuditEntry, DirectRequest, Procurement, Role
+from market.settings import AuthSettings
 from tests import draw_data
 from tests.conftest import ClonedDatabase
-from tests.e2e.bid_world import BidWorld, bid_settings, populate, published_procurement, run_lifecycle, submit
+from tests.e2e.bid_world import (
+    PASSWORD,
+    BidWorld,
+    bid_settings,
+    populate,
+    published_procurement,
+    run_lifecycle,
+    submit,
+)
 from web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,9 +210,19 @@ async def test_after_two_failed_attempts_a_supervisor_approves_direct_selection(
     assert [r["id"] for r in pending["items"]] == [made["id"]]
     assert (await world.call("GET", "/api/direct-requests", chosen.username)).status_code == 403
 
-    # the owner cannot decide its own request; a rejection needs a note
+    # the owner cannot decide its own request, not even an account of its organisation that
+    # is a supervisor too; a rejection needs a note
     decide = f"/api/direct-requests/{made['id']}"
     assert (await world.call("POST", f"{decide}/approve", "owner", json={})).status_code == 403
+    async with world.database.unit_of_work() as uow:
+        await accounts.create_user(
+            uow, Actor.system("test"), username="s.both", display_name="s.both", password=PASSWORD,
+            roles=[Role.OWNER, Role.SUPERVISOR], organisation_id=world.owner_org, auth=AuthSettings(),
+        )  # fmt: skip
+        await uow.commit()
+    await world.sign_in("both", "s.both")
+    own = await world.call("POST", f"{decide}/approve", "both", json={})
+    assert own.status_code == 403 and "outside the organisation" in own.json()["detail"]
     bare = await world.call("POST", f"{decide}/reject", "supervisor", json={"note": " "})
     assert bare.status_code == 422 and "note" in bare.text
     rejected = await world.ok(
