@@ -14,48 +14,35 @@ successor's id, and the audit entries ``direct_request:approved`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
-import selection
 from market import audit
 from market.audit import Actor
 from market.clock import local
 from market.db import UnitOfWork
 from market.direct import rules
+from market.direct.successor import NamedFirm, selected_successor
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from market.lifecycle.schedule import reschedule
 from market.models import (
     DirectRequest,
     Firm,
     FirmStatus,
     Organisation,
     Procurement,
-    ProcurementVersion,
     Registry,
-    SelectionRecordRow,
 )
-from market.outside_errors import translated_errors
 from market.principal import Principal, Role
 from market.procurement import service
 from market.procurement.draft import DraftTerms
-from market.procurement.draft_input import terms_json
 from market.procurement.eligibility_count import requirements_of
 from market.procurement.republish import chain_of, failed_attempts_through, failed_of_owner, successor_of
-from market.procurement.states import ProcurementStatus, transition
 from market.procurement.terms import ProcurementTerms
 from market.registry.eligibility import explain
 from market.registry.records import InvalidRecord, check_uscc
 from market.registry.vocabulary import Vocabulary
-
-
-@dataclass(frozen=True, slots=True)
-class NamedFirm:
-    id: int
-    uscc: str
-    name: str
 
 
 async def _firm_of(uow: UnitOfWork, registry: str, uscc: str) -> NamedFirm:
@@ -236,7 +223,7 @@ async def approve(
     except InvalidInput as exc:  # eligible when asked, not any more: nothing to approve
         details = {k: exc.details[k] for k in ("reasons", "reason_texts") if k in exc.details}
         raise Conflict(exc.message, **details) from None
-    successor = await _selected_successor(uow, actor, failed, before, firm, request.reason, now, terms)
+    successor = await selected_successor(uow, actor, failed, before, firm, request.reason, now, terms)
     request.decision, request.decided_by, request.decided_at = rules.APPROVED, principal.user_id, now
     request.decision_note = text
     request.successor_id = successor.id
@@ -250,96 +237,6 @@ async def approve(
         {"reference": failed.reference, "request_id": request.id, "successor_id": successor.id, "note": text},
     )
     return successor
-
-
-async def _selected_successor(
-    uow: UnitOfWork,
-    actor: Actor,
-    failed: Procurement,
-    before: DraftTerms,
-    firm: NamedFirm,
-    reason: str,
-    now: datetime,
-    terms: ProcurementTerms,
-) -> Procurement:
-    draft = replace(
-        before,
-        method="direct",
-        variant=None,
-        method_params={"firm_id": firm.uscc, "reason": reason},
-        winners=1,
-        alternates=0,
-        quote_mode=None,  # nobody bids: the firm is named
-        bid_deadline=None,
-        floor=None,
-        selection_time=now,
-    )
-    row = Procurement(
-        status=transition(ProcurementStatus.DRAFT, "select_directly", now=now).to,
-        owner_organisation_id=failed.owner_organisation_id,
-        created_by=actor.id,
-        previous_id=failed.id,
-        attempt=failed.attempt + 1,
-        reference=await service.next_reference(uow, terms.of(failed.kind).prefix, local(now).year),
-        published_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    service._store_terms(row, draft)  # the columns and the JSON from one DraftTerms, as drafts are
-    reschedule(uow, row)
-    uow.session.add(row)
-    await uow.session.flush()
-    uow.session.add(
-        ProcurementVersion(
-            procurement_id=row.id,
-            sequence=1,
-            terms=terms_json(draft),
-            reason=reason,
-            actor_id=actor.id,
-            actor_label=actor.label[:200],
-            created_at=now,
-        )
-    )
-    assert row.reference is not None
-    inputs = {
-        "method": "direct",
-        "procurement_ref": row.reference,
-        "params": {"firm_id": firm.uscc, "reason": reason, "allowed": True},
-        "candidates": [firm.uscc],
-    }
-    with translated_errors(within="inputs"):
-        record = selection.run("direct", inputs)
-    digest = record.digest()
-    uow.session.add(
-        SelectionRecordRow(
-            procurement_id=row.id,
-            round=1,
-            record=record.to_json().decode("utf-8"),
-            digest=digest,
-            outcome=record.outcome,
-            created_at=now,
-        )
-    )
-    await uow.session.flush()
-    await audit.record(
-        uow,
-        actor,
-        "procurement:selected",
-        "procurement",
-        row.id,
-        {
-            "reference": row.reference,
-            "round": 1,
-            "method": "direct",
-            "previous_id": failed.id,
-            "attempt": row.attempt,
-            "record_sha256": digest,
-            "outcome": record.outcome,
-            "winners": record.winners,
-            "terms_sha256": service.terms_digest(draft),
-        },
-    )
-    return row
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,14 +280,6 @@ async def requests(
         query = query.where(DirectRequest.id == request_id)
     rows = (await uow.session.execute(query)).all()
     return [RequestLine(r, ref, title, name, uscc or "") for r, ref, title, name, uscc in rows]
-
-
-async def decisions_on(uow: UnitOfWork, successor_id: int) -> DirectRequest | None:
-    """The approved request an attempt was made by, if it was (public with the attempt)."""
-    found: DirectRequest | None = await uow.session.scalar(
-        select(DirectRequest).where(DirectRequest.successor_id == successor_id)
-    )
-    return found
 
 
 async def one_request(uow: UnitOfWork, principal: Principal, request_id: int) -> RequestLine:
