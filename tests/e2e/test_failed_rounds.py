@@ -22,7 +22,7 @@ from sqlalchemy import select
 from market import accounts
 from market.audit import Actor
 from market.clock import FixedClock
-from market.models import AuditEntry, DirectRequest, Procurement, Role
+from market.models import AuditEntry, DirectRequest, Firm, FirmStatus, Procurement, Role
 from market.settings import AuthSettings
 from tests import draw_data
 from tests.conftest import ClonedDatabase
@@ -157,6 +157,16 @@ async def test_a_failed_procurement_is_re_published_as_its_second_attempt_and_se
     assert after["next_attempt"]["id"] == second_id and after["next_attempt"]["status"] == "selected"
 
 
+async def _suspend(world: BidWorld, firm_id: int, *, suspended: bool) -> None:
+    async with world.database.unit_of_work() as uow:
+        firm = await uow.session.get(Firm, firm_id)
+        assert firm is not None
+        firm.status = FirmStatus.SUSPENDED if suspended else FirmStatus.ADMITTED
+        firm.suspended_until = None
+        firm.status_reason = "资质核查中" if suspended else ""
+        await uow.commit()
+
+
 def _verify(record: bytes, home: Path) -> subprocess.CompletedProcess[str]:
     path = home / "direct-record.json"
     path.write_bytes(record)
@@ -239,6 +249,15 @@ async def test_after_two_failed_attempts_a_supervisor_approves_direct_selection(
     again = await world.ok(
         "POST", requests, "owner", json={**asked, "reason": "两次流标；该企业具备甲级资质且熟悉前期资料"}
     )
+    # eligible when asked is not enough: a firm suspended since is not approved, nothing written
+    await _suspend(world, chosen.firm_id, suspended=True)
+    stale = await world.call("POST", f"/api/direct-requests/{again['id']}/approve", "supervisor", json={})
+    assert stale.status_code == 409 and "suspended" in stale.json()["reasons"], stale.text
+    pending = await world.ok("GET", "/api/direct-requests?status=pending", "supervisor")
+    assert [r["id"] for r in pending["items"]] == [again["id"]]
+    async with world.database.sessions() as session:
+        assert await session.scalar(select(Procurement).where(Procurement.previous_id == second_id)) is None
+    await _suspend(world, chosen.firm_id, suspended=False)
     approved = await world.ok(
         "POST", f"/api/direct-requests/{again['id']}/approve", "supervisor", json={"note": "同意"}
     )
