@@ -440,12 +440,7 @@ def _session_lookup() -> Any:
     roles = select(func.array_agg(user_roles.role)).where(user_roles.user_id == users.id).scalar_subquery()
     return (
         select(
-            users.id,
-            users.username,
-            users.display_name,
-            users.organisation_id,
-            orgs.uscc,
-            firms.status,
+            users.id, users.username, users.display_name, users.organisation_id, orgs.uscc, firms.status,
             roles,
         )
         .select_from(User.__table__)

@@ -151,13 +151,8 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
         signal.signal(signal.SIGTERM, _exit_on_signal)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             uvicorn.run(  # log_config=None: uvicorn's own lines go through the JSON handler too
-                app,
-                host=ready.host,
-                port=ready.port,
-                log_level="warning",
-                access_log=False,
-                lifespan="on",
-                log_config=None,
+                app, host=ready.host, port=ready.port, log_level="warning", access_log=False,
+                lifespan="on", log_config=None,
             )
         click.echo("market: stopping")
 

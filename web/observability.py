@@ -198,10 +198,7 @@ class RequestLog:
             # a bid route: who asked, from where, would tell who bids (docs/sealed-bids.md)
             user = client = None
         request_log.info(
-            "%s %s %d",
-            scope["method"],
-            route or scope["path"],
-            status,
+            "%s %s %d", scope["method"], route or scope["path"], status,
             extra={
                 "event": "request",
                 "method": scope["method"],

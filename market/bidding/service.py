@@ -69,7 +69,6 @@ __all__ = [
     "withdraw",
 ]
 
-
 # -- who bids ---------------------------------------------------------------------------------
 def _firm_of(principal: Principal) -> int:
     """The firm the principal bids for."""
@@ -188,27 +187,12 @@ async def submit(
             bid_id=live,
         )
     digest = await seal_version(
-        uow,
-        actor,
-        found,
-        bid_id,
-        firm_id,
-        1,
-        found.terms_version,
-        quote,
-        attachments,
-        now,
-        tags,
+        uow, actor, found, bid_id, firm_id, 1, found.terms_version, quote, attachments, now, tags,
         "bid:submitted",
     )
     return receipt_from(
-        row,
-        bid_id=bid_id,
-        withdrawn_at=None,
-        confirmed_terms_version=found.terms_version,
-        version=1,
-        submitted_at=now,
-        digest=digest,
+        row, bid_id=bid_id, withdrawn_at=None, confirmed_terms_version=found.terms_version,
+        version=1, submitted_at=now, digest=digest,
     )
 
 
@@ -264,27 +248,12 @@ async def replace(
     if version is None:
         raise _withdrawn(bid_id)
     digest = await seal_version(
-        uow,
-        actor,
-        found,
-        bid_id,
-        firm_id,
-        version,
-        found.terms_version,
-        quote,
-        attachments,
-        now,
-        tags,
-        "bid:replaced",
+        uow, actor, found, bid_id, firm_id, version, found.terms_version, quote, attachments, now,
+        tags, "bid:replaced",
     )
     return receipt_from(
-        row,
-        bid_id=bid_id,
-        withdrawn_at=None,
-        confirmed_terms_version=found.terms_version,
-        version=version,
-        submitted_at=now,
-        digest=digest,
+        row, bid_id=bid_id, withdrawn_at=None, confirmed_terms_version=found.terms_version,
+        version=version, submitted_at=now, digest=digest,
     )
 
 

@@ -53,7 +53,6 @@ NEXT_VERSION = (
 )
 _NEW_VERSION = insert(_VERSIONS)
 
-
 async def seal_version(
     uow: UnitOfWork,
     actor: Actor,

@@ -278,7 +278,9 @@ class DrawController(Controller):
         description="Exactly the bytes the engine wrote; its SHA-256 is the digest on the "
         "ceremony. Re-compute it with `python -S -m selection.verify --frozen … record.json`.",
         media_type="application/json",
-        responses={200: ResponseSpec(data_container=RecordDocument, description="the record")},
+        responses={
+            200: ResponseSpec(data_container=RecordDocument, description="the record")
+        },
     )
     async def record(self, request: Request[Any, Any, Any], procurement_id: Id, uow: UoW) -> Response[bytes]:
         body = await service.record_of(uow, signed_in_principal(request), procurement_id)

@@ -40,6 +40,7 @@ buyers = requires(Role.OWNER, Role.ADMIN, Role.SUPERVISOR)
 anyone_signed_in = requires()
 
 
+
 class RegistryAdministration(Controller):
     path = "/api"
     tags = ["registry"]

@@ -192,7 +192,10 @@ def _firm_page(record: FirmRecord, vocabulary: Vocabulary) -> FirmPage:
             TrackRecordLine(t, amount=_yuan(t.contract_value), field_name=terms.name(t.field_code))
             for t in record.track_records
         ],
-        misconduct=[MisconductLine(m, severity_label=m.severity.label) for m in record.misconduct],
+        misconduct=[
+            MisconductLine(m, severity_label=m.severity.label)
+            for m in record.misconduct
+        ],
         history=[
             HistoryLine(
                 h,

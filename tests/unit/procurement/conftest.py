@@ -55,3 +55,5 @@ def works_draft(**changes: object) -> DraftTerms:
     )
     base.update(changes)
     return DraftTerms(**base)  # type: ignore[arg-type]
+
+

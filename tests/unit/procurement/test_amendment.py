@@ -38,9 +38,7 @@ def test_a_late_enough_deadline_stays() -> None:
 
 def test_a_change_nobody_prices_on_moves_nothing() -> None:
     now = at(2026, 11, 6, 9, 0)
-    effect = amendment_effect(
-        BEFORE, service_draft(description="更正：成果报告一式六份。"), now, CALENDAR, TERMS
-    )
+    effect = amendment_effect(BEFORE, service_draft(description="更正：成果报告一式六份。"), now, CALENDAR, TERMS)
     assert set(effect.changes) == {"description"}
     assert not effect.bidders_rely_on_it and not effect.reconfirm_bids and not effect.deadline_moved
 

@@ -66,10 +66,9 @@ def test_floor_ceiling_budget_are_ordered() -> None:
 
 
 def test_value_limits_per_kind() -> None:
-    assert (
-        "full tender"
-        in fields(service_draft(budget=Decimal("1000000.00"), ceiling=Decimal("900000.00")))["budget"]
-    )
+    assert "full tender" in fields(
+        service_draft(budget=Decimal("1000000.00"), ceiling=Decimal("900000.00"))
+    )["budget"]
     assert fields(works_draft(budget=Decimal("3999999.99"), ceiling=Decimal("3999999.99"))) == {}
     assert set(fields(works_draft(budget=Decimal("4000000.00")))) == {"budget"}
 
@@ -97,18 +96,14 @@ def test_direct_selection_is_not_published_but_requested_after_failed_attempts()
 
 
 def test_method_parameters_are_the_engines() -> None:
-    assert (
-        fields(service_draft(method="scored", method_params={"weights": {"price": 60, "credit": 40}})) == {}
-    )
+    assert fields(service_draft(method="scored", method_params={"weights": {"price": 60, "credit": 40}})) == {}
     rate = service_draft(
         method="scored", quote_mode=QuoteMode.DISCOUNT_RATE, method_params={"weights": {"price": 100}}
     )
     assert set(fields(rate)) == {"quote_mode"}
     short = service_draft(method="combined", variant="shortlist_price", method_params={"shortlist": 1})
     assert set(fields(short)) == {"method_params.shortlist"}  # below winners + alternates
-    bands = service_draft(
-        method="combined", variant="credit_weighted", method_params={"band_weights": {"A": 0}}
-    )
+    bands = service_draft(method="combined", variant="credit_weighted", method_params={"band_weights": {"A": 0}})
     assert set(fields(bands)) == {"method_params.band_weights"}
     abnormal = service_draft(method_params={"abnormal": {"below_next_pct": 100}})
     assert set(fields(abnormal)) == {"method_params.abnormal"}
