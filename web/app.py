@@ -54,6 +54,8 @@ from web.controllers.registry_import import RegistryImportController
 from web.controllers.registry_pages import RegistryPages
 from web.controllers.review import ReviewController
 from web.controllers.review_pages import ReviewPages
+from web.controllers.round_pages import DirectRequestPages, RoundPages
+from web.controllers.rounds import RoundController
 from web.controllers.sessions import SessionController
 from web.controllers.sign_in_pages import SignInPages
 from web.dependencies import DEPENDENCIES
@@ -96,6 +98,9 @@ ROUTE_HANDLERS: list[Any] = [
     OfferController,
     OfferChainController,
     OfferPages,
+    RoundController,
+    RoundPages,
+    DirectRequestPages,
     DrawPages,
     ReferencePages,
     BidController,

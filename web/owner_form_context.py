@@ -50,7 +50,8 @@ def kind_choices(terms: ProcurementTerms, calendar: WorkingCalendar, now: dateti
             earliest_amended=_earliest(calendar, now, kind.min_amended_working_days),
             value_below=f"{kind.value_below:,.2f}",
             registry_label=Registry(kind.registry).label,
-            methods=[(m.code, m.name) for m in kind.methods],
+            # direct selection is requested on a failed attempt, never published from the form
+            methods=[(m.code, m.name) for m in kind.methods if m.method != "direct"],
             quote_modes=[(q.value, q.label) for q in kind.quote_modes],
         )
         for kind in terms.kinds.values()

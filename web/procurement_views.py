@@ -5,6 +5,7 @@ Nothing here says anything about bids (issue 11's secrecy rules)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from market.procurement.listing import (
     ProcurementSummary,
     VersionEntry,
 )
+from market.procurement.republish import Attempt, AttemptChain
 from market.procurement.service import Amended
 
 Yuan = Annotated[Decimal, Meta(description='yuan, e.g. "180000.00"')]
@@ -209,6 +211,31 @@ class AttachmentList(Struct):
     attachments: list[AttachmentView]
 
 
+class AttemptView(Struct):
+    """Another attempt of the same procurement (流标 and re-publication)."""
+
+    id: int
+    reference: str | None
+    attempt: Annotated[int, Meta(description="第N次")]
+    status: str
+    status_label: str
+    method: str
+
+    @classmethod
+    def of(cls, a: Attempt) -> AttemptView:
+        return cls(a.id, a.reference, a.attempt, a.status.value, a.status.label, a.method)
+
+
+class DirectDecisionView(Struct):
+    """How a directly selected attempt came about: the owner's request and its approval."""
+
+    request_id: int
+    reason: str
+    requested_at: datetime
+    approved_at: datetime
+    note: str
+
+
 class ProcurementView(Struct):
     """One procurement with everything its readers may see."""
 
@@ -230,10 +257,16 @@ class ProcurementView(Struct):
     terms: TermsView
     versions: list[VersionView]
     attachments: list[AttachmentView]
+    attempt: Annotated[int, Meta(description="第N次: 1 unless it follows failed attempts")] = 1
+    earlier_attempts: Annotated[list[AttemptView], Meta(description="oldest first")] = []
+    next_attempt: AttemptView | None = None
+    direct_decision: DirectDecisionView | None = None
 
     @classmethod
     def of(cls, d: ProcurementDetail) -> ProcurementView:
         s = d.summary
+        chain = d.chain or AttemptChain(1)
+        decision = chain.direct
         return cls(
             id=s.id,
             reference=s.reference,
@@ -251,6 +284,10 @@ class ProcurementView(Struct):
             terms=TermsView.of(d.terms),
             versions=[VersionView.of(v) for v in d.versions],
             attachments=[AttachmentView.of(s.id, a) for a in d.attachments],
+            attempt=chain.attempt,
+            earlier_attempts=[AttemptView.of(a) for a in chain.earlier],
+            next_attempt=None if chain.next is None else AttemptView.of(chain.next),
+            direct_decision=None if decision is None else DirectDecisionView(**asdict(decision)),
         )
 
 

@@ -390,7 +390,10 @@ async def record_of(
     failure) has been made."""
     row = await load(uow, principal, procurement_id)
     if round_number is None:
-        round_number = (await current_round(uow, row.id)).round
+        try:
+            round_number = (await current_round(uow, row.id)).round
+        except NotFound:  # a direct selection draws nothing: no round, its record is round 1
+            round_number = 1
     stored = await stored_record(uow, row.id, round_number)
     if stored is None:
         raise NotFound(

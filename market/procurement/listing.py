@@ -29,6 +29,7 @@ from market.procurement.eligibility_count import (
     eligibility_now,
     requirements_of,
 )
+from market.procurement.republish import AttemptChain, chain_of
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementKind, QuoteMode
 
@@ -162,6 +163,7 @@ class ProcurementDetail:
     cancelled_at: datetime | None
     cancel_reason: str
     bids_valid_from: int  # bids confirmed against an earlier version must be re-confirmed
+    chain: AttemptChain | None = None  # the attempts before it and after it (流标 rounds)
 
 
 # -- lists ----------------------------------------------------------------------------------
@@ -311,6 +313,7 @@ async def detail(uow: UnitOfWork, principal: Principal | None, procurement_id: i
         cancelled_at=row.cancelled_at,
         cancel_reason=row.cancel_reason,
         bids_valid_from=row.bids_valid_from,
+        chain=await chain_of(uow, principal, row),
     )
 
 

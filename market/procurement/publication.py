@@ -110,11 +110,23 @@ def _kind_fields(draft: DraftTerms, kind: KindTerms) -> list[Problem]:
             )
     option = kind.method(draft.method, draft.variant)
     if option is None:
-        allowed = ", ".join(f"{m.code} ({m.name})" for m in kind.methods)
+        allowed = ", ".join(f"{m.code} ({m.name})" for m in kind.methods if m.method != "direct")
         problems.append(
             Problem("method", f"{draft.method_code} is not a method for {kind.name}; allowed: {allowed}")
         )
+    elif draft.method == "direct":
+        problems.append(Problem("method", direct_by_request(kind)))
     return problems
+
+
+def direct_by_request(kind: KindTerms) -> str:
+    """Why a draft cannot be published with the direct method: direct selection follows
+    failed attempts, asked for on the last one and approved by a supervisor."""
+    return (
+        f"direct selection (直接选取) is not published as such: after {kind.direct_after_failed_attempts} "
+        "failed attempts (流标) the owner requests it on the failed procurement, naming the firm and "
+        "why, and a supervisor approves"
+    )
 
 
 def _avoidance(draft: DraftTerms) -> list[Problem]:

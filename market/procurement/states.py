@@ -73,12 +73,18 @@ Action = Literal[
     "offer",
     "confirm",
     "pass",
+    "select_directly",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 #: Per status, the actions allowed and where each leads.
 TRANSITIONS: Mapping[ProcurementStatus, Mapping[Action, ProcurementStatus]] = {
-    ProcurementStatus.DRAFT: {"publish": ProcurementStatus.PUBLISHED},
+    ProcurementStatus.DRAFT: {
+        "publish": ProcurementStatus.PUBLISHED,
+        # the attempt a supervisor's approval of direct selection makes (market.direct): it is
+        # published with its selection at once, since nobody bids and nothing is drawn
+        "select_directly": ProcurementStatus.SELECTED,
+    },
     ProcurementStatus.PUBLISHED: {
         "amend": ProcurementStatus.PUBLISHED,
         "cancel": ProcurementStatus.CANCELLED,
@@ -130,6 +136,7 @@ _AUDIT: Mapping[Action, str] = {
     "offer": "procurement:offered",
     "confirm": "procurement:confirmed",
     "pass": "procurement:offered",  # to the next contractor; the answer is audited on the offer
+    "select_directly": "procurement:selected",
 }
 
 

@@ -105,6 +105,9 @@ class KindTerms:
     pool_freeze_minutes: int = 0
     offer_working_days: int = 1  # the drawn contractor's time to confirm or decline
     rotation: Rotation | None = None
+    # after this many failed attempts (流标) in a row the owner may ask for direct selection;
+    # None: the kind has no direct selection (it does not list the direct method)
+    direct_after_failed_attempts: int | None = None
 
     def method(self, method: str, variant: str | None) -> MethodOption | None:
         return next((m for m in self.methods if m.method == method and m.variant == variant), None)
@@ -247,6 +250,12 @@ def _kind(kind: ProcurementKind, raw: Mapping[str, Any]) -> KindTerms:
     offer_days = int(raw.get("offer_working_days", 1))
     if offer_days < 1:
         raise ValueError(f"{kind}: offer_working_days is at least 1")
+    direct_after = raw.get("direct_after_failed_attempts")
+    has_direct = any(m.method == "direct" for m in methods)
+    if has_direct != (direct_after is not None):
+        raise ValueError(f"{kind}: direct_after_failed_attempts is given exactly when direct is a method")
+    if direct_after is not None and (isinstance(direct_after, bool) or int(direct_after) < 1):
+        raise ValueError(f"{kind}: direct_after_failed_attempts is at least 1")
     return KindTerms(
         kind=kind,
         name=str(raw["name"]),
@@ -262,6 +271,7 @@ def _kind(kind: ProcurementKind, raw: Mapping[str, Any]) -> KindTerms:
         pool_freeze_minutes=pool_freeze,
         offer_working_days=offer_days,
         rotation=_rotation(kind, raw),
+        direct_after_failed_attempts=None if direct_after is None else int(direct_after),
     )
 
 

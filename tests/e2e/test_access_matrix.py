@@ -30,6 +30,7 @@ from tests.e2e import (
     access_owner_pages,
     access_procurements,
     access_review,
+    access_rounds,
 )
 from tests.e2e.access_cells import OFFICIALS, SIGNED_IN, Build, Expect, everyone, only, request
 from tests.e2e.access_world import (
@@ -355,6 +356,7 @@ ROW_MODULES = (
     access_draw_pages,
     access_review,
     access_offers,
+    access_rounds,
 )
 for _module in ROW_MODULES:
     assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats a row"

@@ -30,6 +30,7 @@ from web.paging import page_numbers
 from web.params import Id
 from web.procurement_page_views import detail_view, summary_line
 from web.review_views import review_section
+from web.rounds_views import chain_context
 
 FILTERS = ("q", "kind", "service_type", "work_field", "division", "status", "deadline_from", "deadline_to")
 PER_PAGE = 20
@@ -164,5 +165,6 @@ class ProcurementPages(Controller):
                 "ceremony": ceremony_page(ceremony) if ceremony is not None else None,
                 "review": review,
                 "offer_chain": await offer_chain_page(uow, principal, procurement_id),
+                "rounds": chain_context(procurement_id, detail.chain),
             },
         )

@@ -87,10 +87,13 @@ def test_small_works_take_no_bids() -> None:
     assert set(found) == {"quote_mode", "bid_deadline", "service_type"}
 
 
-def test_direct_selection_needs_a_reason_and_one_firm() -> None:
+def test_direct_selection_is_not_published_but_requested_after_failed_attempts() -> None:
+    found = fields(service_draft(method="direct", alternates=0, method_params={"reason": "抢险"}))
+    assert set(found) == {"method"}
+    assert "after 2 failed attempts" in found["method"] and "supervisor approves" in found["method"]
+    # its own checks still speak beside it
     found = fields(service_draft(method="direct", alternates=1))
-    assert set(found) == {"method_params.reason", "winners"}
-    assert fields(service_draft(method="direct", alternates=0, method_params={"reason": "抢险"})) == {}
+    assert set(found) == {"method", "method_params.reason", "winners"}
 
 
 def test_method_parameters_are_the_engines() -> None:

@@ -71,6 +71,22 @@ def test_small_works_terms_out_of_range_stop_the_start(tmp_path: Path, old: str,
         load_procurement_terms(tmp_path)
 
 
+def test_direct_selection_follows_failed_attempts_where_the_kind_has_it(tmp_path: Path) -> None:
+    services, works = TERMS.of(ProcurementKind.INTERMEDIARY_SERVICE), TERMS.of(ProcurementKind.SMALL_WORKS)
+    assert (services.direct_after_failed_attempts, works.direct_after_failed_attempts) == (2, None)
+    text = (BUNDLED_REFERENCE_DIR / "procurement.toml").read_text(encoding="utf-8")
+    (tmp_path / "procurement.toml").write_text(
+        text.replace("direct_after_failed_attempts = 2", "direct_after_failed_attempts = 0"), encoding="utf-8"
+    )
+    with pytest.raises(ConfigurationError, match="at least 1"):
+        load_procurement_terms(tmp_path)
+    (tmp_path / "procurement.toml").write_text(
+        text.replace("direct_after_failed_attempts = 2\n", ""), encoding="utf-8"
+    )
+    with pytest.raises(ConfigurationError, match="exactly when direct is a method"):
+        load_procurement_terms(tmp_path)
+
+
 def test_attachments_by_type_content_and_size() -> None:
     files = TERMS.attachments
     assert check_attachment(files, "招标文件.PDF", b"%PDF-1.7", 1000).extension == "pdf"

@@ -12,6 +12,7 @@ from .conftest import NOW, at
 S = ProcurementStatus
 ALLOWED = {
     (S.DRAFT, "publish"): S.PUBLISHED,
+    (S.DRAFT, "select_directly"): S.SELECTED,  # an approved direct selection's attempt
     (S.PUBLISHED, "amend"): S.PUBLISHED,
     (S.PUBLISHED, "cancel"): S.CANCELLED,
     (S.PUBLISHED, "close_bidding"): S.BIDDING_CLOSED,
