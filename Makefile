@@ -20,7 +20,7 @@ serve: system-packages venv
 	$(BIN)/market serve --demo
 
 test: system-packages venv lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 lint: venv
 	$(BIN)/ruff check .
