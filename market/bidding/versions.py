@@ -7,9 +7,9 @@ and the audit entry has the sealed actor and only {version, digest}.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -20,6 +20,8 @@ from market.bidding.idempotency import RequestTags
 from market.bidding.store import Bidding
 from market.db import UnitOfWork
 from market.models import Bid, BidVersion
+from market.registry.eligibility import Requirements, firm_eligible_clause
+from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import Attachment, BidIdentity, Envelope, Quote, seal_bid, seal_envelope
 
 SEALED_ACTOR = Actor(None, "投标人（开标前保密）")
@@ -52,6 +54,54 @@ NEXT_VERSION = (
     .returning(_BID.current_version)
 )
 _NEW_VERSION = insert(_VERSIONS)
+_NEW_BID_COLUMNS = (
+    "procurement_tag", "bidder", "current_version", "confirmed_terms_version", "created_at", "updated_at"
+)
+
+
+def _new_bid_if(eligible: Any) -> Any:
+    values = select(*(bindparam(name, type_=_BID[name].type) for name in _NEW_BID_COLUMNS)).where(eligible)
+    return (
+        insert(_BIDS)
+        .from_select(list(_NEW_BID_COLUMNS), values)
+        .on_conflict_do_nothing(
+            index_elements=[_BID.procurement_tag, _BID.bidder], index_where=_BID.withdrawn_at.is_(None)
+        )
+        .returning(_BID.id)
+    )
+
+
+def _next_version_if(eligible: Any) -> Any:
+    return NEXT_VERSION.where(eligible)
+
+
+class _IfEligible:
+    """A hot-path write that also asks the registries whether the firm may bid, in its WHERE:
+    the eligibility EXISTS and the first write in one round trip instead of two. Kept per
+    requirements (a procurement's bids all ask the same); the clause is checked by identity,
+    so a statement is never paired with another requirements' clause."""
+
+    def __init__(self, build: Callable[[Any], Any]) -> None:
+        self.build = build
+        self.kept: dict[Requirements, tuple[Any, Any]] = {}
+
+    def __call__(self, vocabulary: Vocabulary, requirements: Requirements) -> Any:
+        clause = firm_eligible_clause(vocabulary, requirements)
+        kept = self.kept.get(requirements)
+        if kept is not None and kept[0] is clause:
+            return kept[1]
+        if len(self.kept) >= 256:
+            self.kept.clear()
+        statement = self.build(clause)
+        self.kept[requirements] = (clause, statement)
+        return statement
+
+
+NEW_BID_IF_ELIGIBLE = _IfEligible(_new_bid_if)
+"""NEW_BID, inserting nothing (no id back) when the firm is not eligible now either; takes
+:func:`firm_eligible_params` besides NEW_BID's own."""
+NEXT_VERSION_IF_ELIGIBLE = _IfEligible(_next_version_if)
+"""NEXT_VERSION, updating nothing when the firm is not eligible now either."""
 
 async def seal_version(
     uow: UnitOfWork,
