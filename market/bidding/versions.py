@@ -53,7 +53,13 @@ NEXT_VERSION = (
     )
     .returning(_BID.current_version)
 )
-_NEW_VERSION = insert(_VERSIONS)
+_NEW_VERSION_AUDITED = audit.with_entry(
+    "version AS (INSERT INTO bid_version (bid_id, version, nonce, ciphertext, attachments,"
+    " envelope, terms_version, digest, submitted_at, idempotency_tag, request_tag)"
+    " VALUES (:bid_id, :version, :nonce, :ciphertext, :attachments, :envelope, :terms_version,"
+    " :digest, :submitted_at, :idempotency_tag, :request_tag))"
+)
+"""The version and its audit entry in one statement (one round trip)."""
 _NEW_BID_COLUMNS = (
     "procurement_tag", "bidder", "current_version", "confirmed_terms_version", "created_at", "updated_at"
 )
@@ -117,14 +123,15 @@ async def seal_version(
     tags: RequestTags | None,
     action: str,
 ) -> str:
-    """Seal and store one version with its audit entry (two INSERTs); its digest."""
+    """Seal and store one version with its audit entry (one statement); its digest."""
     row, dek = found.row, found.dek
     assert row.reference is not None
     identity = BidIdentity(bid_id, row.reference, firm_id, version)
     sealed = seal_bid(dek, identity, quote, now, attachments)
     envelope = Envelope(identity.firm_id, actor.id or 0, actor.address)
+    audited = {"version": version, "digest": sealed.digest}
     await uow.session.execute(
-        _NEW_VERSION,
+        _NEW_VERSION_AUDITED,
         {
             "bid_id": bid_id,
             "version": version,
@@ -137,9 +144,8 @@ async def seal_version(
             "submitted_at": now,
             "idempotency_tag": tags.idempotency if tags else None,
             "request_tag": tags.request if tags else None,
+            **audit.entry_values(uow, SEALED_ACTOR, action, "bid", bid_id, audited),
         },
     )
-    await audit.record(
-        uow, SEALED_ACTOR, action, "bid", bid_id, {"version": version, "digest": sealed.digest}
-    )
+    audit.entry_written(uow, SEALED_ACTOR, action, "bid", bid_id)
     return sealed.digest
