@@ -108,6 +108,9 @@ ENTRY = (
     "  CAST(:payload AS jsonb), :address) RETURNING id)"
 )
 
+ENTRY_PARAMETERS = ("actor_id", "actor_label", "action", "object_type", "object_id", "payload", "address")
+"""What :func:`entry_values` gives."""
+
 
 def with_entry(*ctes: str) -> TextClause:
     """One statement writing the caller's rows (its ``ctes``, ``name AS (INSERT …)``) together

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -135,6 +136,20 @@ class UnitOfWork:
         # set by the lifecycle while it runs a step: every audit entry of the step names
         # the rule and the due time that caused it
         self.audit_cause: Mapping[str, Any] | None = None
+        self._driver: tuple[Any, Dialect] | None = None
+
+    async def driver(self) -> tuple[Any, Dialect] | None:
+        """The asyncpg connection of this unit of work's open transaction, with its dialect
+        (for :mod:`market.prepared`); None while no transaction is open yet. Kept until the
+        transaction ends: the session holds the one connection until then."""
+        if self._driver is None:
+            connection = await self.session.connection()
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            if driver is None or not driver.is_in_transaction():
+                return None
+            self._driver = (driver, connection.dialect)
+        return self._driver
 
     async def __aenter__(self) -> UnitOfWork:
         return self
@@ -145,6 +160,7 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._driver = None
         try:
             await self.session.rollback()
         finally:
@@ -155,6 +171,7 @@ class UnitOfWork:
             self.earliest_check = at
 
     async def commit(self) -> None:
+        self._driver = None
         await self.session.commit()
         if self.wrote_audit:
             self.wrote_audit = False
@@ -164,6 +181,7 @@ class UnitOfWork:
             self.database.next_check_committed(earliest)
 
     async def rollback(self) -> None:
+        self._driver = None
         await self.session.rollback()
         self.wrote_audit = False
         self.earliest_check = None

@@ -55,6 +55,7 @@ from market.bidding.versions import (
 from market.db import UnitOfWork
 from market.errors import Conflict, NotFound, PermissionDenied
 from market.models import Bid, Procurement
+from market.prepared import Prepared
 from market.principal import Principal, Role
 from market.procurement.draft import DraftTerms
 from market.procurement.service import stored_terms
@@ -129,7 +130,7 @@ async def _check_may_bid(
 async def _first_write(
     uow: UnitOfWork,
     plain: Any,
-    if_eligible: Callable[[Vocabulary, Requirements], Any],
+    if_eligible: Callable[[Vocabulary, Requirements], Prepared],
     params: dict[str, Any],
     vocabulary: Vocabulary,
     terms: ProcurementTerms,
@@ -146,8 +147,7 @@ async def _first_write(
     requirements = readable_requirements(vocabulary, terms, draft)
     if requirements is not None:
         statement = if_eligible(vocabulary, requirements)
-        written = await uow.session.execute(statement, {**params, **firm_eligible_params(firm_id, now)})
-        value = written.scalar_one_or_none()
+        value = await statement.scalar(uow, {**params, **firm_eligible_params(firm_id, now)})
         if value is not None:
             return value
     await _check_may_bid(uow, vocabulary, terms, draft, firm_id, now)
@@ -253,12 +253,15 @@ async def replace(
     confirms the current terms."""
     firm_id = _firm_of(principal)
     missing = NotFound(f"your firm has no bid {bid_id}", bid_id=bid_id)
-    held = (await uow.session.execute(HELD, {"bid_id": bid_id})).one_or_none()
-    procurement_id = None if held is None else await procurement_of(uow, bid_key, held.procurement_tag)
-    if held is None or procurement_id is None:
+    held = await HELD.row(uow, {"bid_id": bid_id})
+    if held is None:
+        raise missing
+    held_tag, held_bidder, withdrawn_at = held
+    procurement_id = await procurement_of(uow, bid_key, held_tag)
+    if procurement_id is None:
         raise missing
     found = await bidding(uow, bid_key, principal, procurement_id)
-    if not _bids_for(held.bidder, found, firm_id):
+    if not _bids_for(held_bidder, found, firm_id):
         raise missing
     row = found.row
     tags = request_tags(found.dek, principal, idempotency_key, f"replace {bid_id}", request_body)
@@ -269,7 +272,7 @@ async def replace(
     if replay is not None:
         return replay
     _check_open(terms, row, now)
-    if held.withdrawn_at is not None:
+    if withdrawn_at is not None:
         raise _withdrawn(bid_id)
     draft = stored_terms(row)
     rules.check_quote(draft, quote)

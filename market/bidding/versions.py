@@ -20,6 +20,7 @@ from market.bidding.idempotency import RequestTags
 from market.bidding.store import Bidding
 from market.db import UnitOfWork
 from market.models import Bid, BidVersion
+from market.prepared import Prepared
 from market.registry.eligibility import Requirements, firm_eligible_clause
 from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import Attachment, BidIdentity, Envelope, Quote, seal_bid, seal_envelope
@@ -34,7 +35,10 @@ firm and the user of every version."""
 _BIDS = cast("Table", Bid.__table__)
 _VERSIONS = cast("Table", BidVersion.__table__)
 _BID = _BIDS.c
-HELD = select(_BID.procurement_tag, _BID.bidder, _BID.withdrawn_at).where(_BID.id == bindparam("bid_id"))
+HELD = Prepared(
+    select(_BID.procurement_tag, _BID.bidder, _BID.withdrawn_at).where(_BID.id == bindparam("bid_id")),
+    ["bid_id"],
+)
 LOCK_BID = select(_BID.id).where(_BID.id == bindparam("bid_id")).with_for_update()
 NEW_BID = (
     insert(_BIDS)
@@ -53,12 +57,16 @@ NEXT_VERSION = (
     )
     .returning(_BID.current_version)
 )
-_NEW_VERSION_AUDITED = audit.with_entry(
+_VERSION_PARAMETERS = (
+    "bid_id", "version", "nonce", "ciphertext", "attachments", "envelope", "terms_version", "digest",
+    "submitted_at", "idempotency_tag", "request_tag",
+)
+_NEW_VERSION_AUDITED = Prepared(audit.with_entry(
     "version AS (INSERT INTO bid_version (bid_id, version, nonce, ciphertext, attachments,"
     " envelope, terms_version, digest, submitted_at, idempotency_tag, request_tag)"
     " VALUES (:bid_id, :version, :nonce, :ciphertext, :attachments, :envelope, :terms_version,"
     " :digest, :submitted_at, :idempotency_tag, :request_tag))"
-)
+), [*_VERSION_PARAMETERS, *audit.ENTRY_PARAMETERS])
 """The version and its audit entry in one statement (one round trip)."""
 _NEW_BID_COLUMNS = (
     "procurement_tag", "bidder", "current_version", "confirmed_terms_version", "created_at", "updated_at"
@@ -87,26 +95,28 @@ class _IfEligible:
     requirements (a procurement's bids all ask the same); the clause is checked by identity,
     so a statement is never paired with another requirements' clause."""
 
-    def __init__(self, build: Callable[[Any], Any]) -> None:
+    def __init__(self, build: Callable[[Any], Any], runtime: Sequence[str]) -> None:
         self.build = build
-        self.kept: dict[Requirements, tuple[Any, Any]] = {}
+        self.runtime = (*runtime, *_ELIGIBILITY_PARAMETERS)
+        self.kept: dict[Requirements, tuple[Any, Prepared]] = {}
 
-    def __call__(self, vocabulary: Vocabulary, requirements: Requirements) -> Any:
+    def __call__(self, vocabulary: Vocabulary, requirements: Requirements) -> Prepared:
         clause = firm_eligible_clause(vocabulary, requirements)
         kept = self.kept.get(requirements)
         if kept is not None and kept[0] is clause:
             return kept[1]
         if len(self.kept) >= 256:
             self.kept.clear()
-        statement = self.build(clause)
+        statement = Prepared(self.build(clause), self.runtime)
         self.kept[requirements] = (clause, statement)
         return statement
 
 
-NEW_BID_IF_ELIGIBLE = _IfEligible(_new_bid_if)
+_ELIGIBILITY_PARAMETERS = ("at", "day", "firm_id")  # firm_eligible_params
+NEW_BID_IF_ELIGIBLE = _IfEligible(_new_bid_if, _NEW_BID_COLUMNS)
 """NEW_BID, inserting nothing (no id back) when the firm is not eligible now either; takes
 :func:`firm_eligible_params` besides NEW_BID's own."""
-NEXT_VERSION_IF_ELIGIBLE = _IfEligible(_next_version_if)
+NEXT_VERSION_IF_ELIGIBLE = _IfEligible(_next_version_if, ("bid_id", "confirmed", "now"))
 """NEXT_VERSION, updating nothing when the firm is not eligible now either."""
 
 async def seal_version(
@@ -130,8 +140,8 @@ async def seal_version(
     sealed = seal_bid(dek, identity, quote, now, attachments)
     envelope = Envelope(identity.firm_id, actor.id or 0, actor.address)
     audited = {"version": version, "digest": sealed.digest}
-    await uow.session.execute(
-        _NEW_VERSION_AUDITED,
+    await _NEW_VERSION_AUDITED.row(
+        uow,
         {
             "bid_id": bid_id,
             "version": version,
