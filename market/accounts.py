@@ -41,7 +41,6 @@ from market.models import (
     UserSession,
 )
 from market.passwords import check_strength, hash_password, verify_password
-from market.prepared import Prepared
 from market.principal import Principal
 from market.registry.records import check_uscc
 from market.settings import AuthSettings
@@ -457,7 +456,7 @@ def _session_lookup() -> Any:
     )
 
 
-_SESSION_LOOKUP = Prepared(_session_lookup(), ["token_hash", "now"])
+_SESSION_LOOKUP = _session_lookup()
 
 
 async def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal | None:
@@ -465,9 +464,10 @@ async def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Princip
 
     One statement, columns only: it runs before every signed-in request, so the roles come
     aggregated in the same row (the ORM's ``selectin`` would be a second round trip) and no
-    User object is built. Nothing is written: a session has no "last seen" to update, so it
-    needs no transaction of its own (market.prepared)."""
-    found = await _SESSION_LOOKUP.row(uow, {"token_hash": token_digest(token), "now": now}, alone=True)
+    User object is built. Nothing is written: a session has no "last seen" to update."""
+    found = (
+        await uow.session.execute(_SESSION_LOOKUP, {"token_hash": token_digest(token), "now": now})
+    ).one_or_none()
     if found is None:
         return None
     user_id, username, display_name, organisation_id, uscc, firm_status, role_names = found

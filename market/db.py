@@ -144,19 +144,17 @@ class UnitOfWork:
         self.audit_cause: Mapping[str, Any] | None = None
         self._driver: tuple[Any, Dialect] | None = None
 
-    async def driver(self, *, in_transaction: bool = True) -> tuple[Any, Dialect] | None:
-        """The asyncpg connection of this unit of work, with its dialect (for
-        :mod:`market.prepared`); None while no transaction is open yet, unless
-        ``in_transaction`` is False. Kept until the transaction ends: the session holds the
-        one connection until then."""
+    async def driver(self) -> tuple[Any, Dialect] | None:
+        """The asyncpg connection of this unit of work's open transaction, with its dialect
+        (for :mod:`market.prepared`); None while no transaction is open yet. Kept until the
+        transaction ends: the session holds the one connection until then."""
         if self._driver is None:
             connection = await self.session.connection()
             raw = await connection.get_raw_connection()
-            if raw.driver_connection is None:
+            driver = raw.driver_connection
+            if driver is None or not driver.is_in_transaction():
                 return None
-            self._driver = (raw.driver_connection, connection.dialect)
-        if in_transaction and not self._driver[0].is_in_transaction():
-            return None
+            self._driver = (driver, connection.dialect)
         return self._driver
 
     async def __aenter__(self) -> UnitOfWork:

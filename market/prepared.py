@@ -66,13 +66,9 @@ class Prepared:
             arguments[position] = processor(value) if processor is not None else value
         return arguments
 
-    async def row(
-        self, uow: UnitOfWork, params: Mapping[str, Any], *, alone: bool = False
-    ) -> Sequence[Any] | None:
-        """The statement's one row (as a tuple), or None if it gave none. ``alone``: a read
-        that needs no transaction runs by itself when none is open yet (the session opens
-        one with its next statement), rather than through the session."""
-        driver = await uow.driver(in_transaction=not alone)
+    async def row(self, uow: UnitOfWork, params: Mapping[str, Any]) -> Sequence[Any] | None:
+        """The statement's one row (as a tuple), or None if it gave none."""
+        driver = await uow.driver()
         if driver is None:
             found = (await uow.session.execute(self.statement, dict(params))).one_or_none()
             return None if found is None else tuple(found)
@@ -85,7 +81,7 @@ class Prepared:
             raise DatabaseUnavailable(f"lost the connection to PostgreSQL: {exc}") from exc
         return None if record is None else tuple(record)
 
-    async def scalar(self, uow: UnitOfWork, params: Mapping[str, Any], *, alone: bool = False) -> Any:
+    async def scalar(self, uow: UnitOfWork, params: Mapping[str, Any]) -> Any:
         """The first column of the statement's one row, or None if it gave none."""
-        found = await self.row(uow, params, alone=alone)
+        found = await self.row(uow, params)
         return None if found is None else found[0]

@@ -253,9 +253,7 @@ async def replace(
     confirms the current terms."""
     firm_id = _firm_of(principal)
     missing = NotFound(f"your firm has no bid {bid_id}", bid_id=bid_id)
-    # read before the transaction (READ COMMITTED: the same as within it); the share lock
-    # and the write's own "not withdrawn" under the row lock decide
-    held = await HELD.row(uow, {"bid_id": bid_id}, alone=True)
+    held = await HELD.row(uow, {"bid_id": bid_id})
     if held is None:
         raise missing
     held_tag, held_bidder, withdrawn_at = held

@@ -13,13 +13,12 @@ import pytest
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import InterfaceError
 
-from market import accounts
 from market.bidding import service as bids
 from market.bidding.rules import BidNotAllowed
 from market.bidding.versions import HELD
 from market.db import Database
 from market.errors import Conflict, DatabaseUnavailable
-from market.models import AuditEntry, Bid, BidVersion, Firm, UserSession
+from market.models import AuditEntry, Bid, BidVersion, Firm
 from market.principal import Principal
 from market.sealed.bids import Quote
 from tests.bid_data import BEFORE, BID_KEY, TERMS, acting, amount, bidder, owner, published
@@ -188,57 +187,3 @@ async def test_a_connection_lost_under_a_prepared_statement_is_database_unavaila
             connection.terminate()
             with pytest.raises(DatabaseUnavailable, match="lost the connection"):
                 await HELD.row(uow, {"bid_id": 1})
-
-
-async def test_the_session_lookup_opens_no_transaction_and_what_follows_is_still_one(
-    fresh_database: ClonedDatabase,
-) -> None:
-    """The lookup before every signed-in request runs by itself on the driver; the
-    request's first write then opens the transaction through the session, and leaving
-    without a commit leaves nothing behind."""
-    database = fresh_database.database
-    row = await published(database, await owner(database))
-    firm = await bidder(database, 135)
-    token = "a-session-token-of-the-firm"
-    async with database.unit_of_work() as uow:
-        uow.session.add(
-            UserSession(
-                token_hash=accounts.token_digest(token),
-                user_id=firm.user_id,
-                expires_at=BEFORE + timedelta(days=1),
-            )
-        )
-        await uow.commit()
-    async with database.unit_of_work() as uow:
-        principal = await accounts.authenticate(uow, token, now=BEFORE)
-        assert principal is not None and principal.organisation_id == firm.organisation_id
-        assert await uow.driver() is None  # a read alone: no transaction open
-        await bids.submit(
-            uow,
-            acting(principal),
-            principal,
-            BID_KEY,
-            row.id,
-            amount("150000.00"),
-            BEFORE,
-            vocabulary=VOCABULARY,
-            terms=TERMS,
-        )
-        assert await uow.driver() is not None
-    assert await _written(database) == (0, 0, [])
-    async with database.unit_of_work() as uow:
-        principal = await accounts.authenticate(uow, token, now=BEFORE)
-        assert principal is not None
-        await bids.submit(
-            uow,
-            acting(principal),
-            principal,
-            BID_KEY,
-            row.id,
-            amount("150000.00"),
-            BEFORE,
-            vocabulary=VOCABULARY,
-            terms=TERMS,
-        )
-        await uow.commit()
-    assert await _written(database) == (1, 1, [1])
