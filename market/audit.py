@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import TextClause, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -100,16 +100,64 @@ def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(_UNLOGGED, None)
 
 
-_RECORD = text(
-    "WITH entry AS ("
+ENTRY = (
+    "entry AS ("
     " INSERT INTO audit_entry (actor_id, actor_label, action, object_type, object_id,"
     "  payload, client_address)"
     " VALUES (:actor_id, :actor_label, :action, :object_type, :object_id,"
     "  CAST(:payload AS jsonb), :address) RETURNING id)"
-    " INSERT INTO audit_unsealed (entry_id) SELECT id FROM entry RETURNING entry_id"
 )
+
+ENTRY_PARAMETERS = ("actor_id", "actor_label", "action", "object_type", "object_id", "payload", "address")
+"""What :func:`entry_values` gives."""
+
+
+def with_entry(*ctes: str) -> TextClause:
+    """One statement writing the caller's rows (its ``ctes``, ``name AS (INSERT …)``) together
+    with an audit entry and its place in the sealing queue: a hot path's write and its entry
+    in one round trip. Bind :func:`entry_values` besides the caller's own parameters; the
+    statement gives the entry's id. Build it once."""
+    return text(
+        "WITH "  # noqa: S608 (the callers' fixed text; values are bind parameters)
+        + ", ".join([*ctes, ENTRY])
+        + " INSERT INTO audit_unsealed (entry_id) SELECT id FROM entry RETURNING entry_id"
+    )
+
+
+_RECORD = with_entry()
 """One entry and its place in the sealing queue, in one statement (built once); gives the
 entry's id."""
+
+
+def entry_values(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object,
+    payload: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The parameters of :data:`ENTRY` for an entry the caller's statement writes
+    (:func:`with_entry`); once it ran, :func:`entry_written`."""
+    if action.count(":") != 1:
+        raise ValueError(f"audit action {action!r} must look like 'subject:action'")
+    if uow.audit_cause is not None:
+        payload = {**(payload or {}), "cause": uow.audit_cause}
+    return {
+        "actor_id": actor.id,
+        "actor_label": actor.label,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "payload": json.dumps(_jsonable(dict(payload or {})), ensure_ascii=False),
+        "address": actor.address,
+    }
+
+
+def entry_written(uow: UnitOfWork, actor: Actor, action: str, object_type: str, object_id: object) -> None:
+    """After a statement wrote an entry: its commit wakes the sealer and logs the entry."""
+    uow.wrote_audit = True
+    _log_when_committed(uow, actor, [(action, object_type, object_id)])
 
 
 async def record(
@@ -122,24 +170,9 @@ async def record(
 ) -> int:
     """Append an entry in the caller's transaction (its commit wakes the sealer) and return
     its id (a record may cite it). ``action`` is ``subject:verb``."""
-    if action.count(":") != 1:
-        raise ValueError(f"audit action {action!r} must look like 'subject:action'")
-    uow.wrote_audit = True
-    if uow.audit_cause is not None:
-        payload = {**(payload or {}), "cause": uow.audit_cause}
-    entry_id = await uow.session.scalar(
-        _RECORD,
-        {
-            "actor_id": actor.id,
-            "actor_label": actor.label,
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "payload": json.dumps(_jsonable(dict(payload or {})), ensure_ascii=False),
-            "address": actor.address,
-        },
-    )
-    _log_when_committed(uow, actor, [(action, object_type, object_id)])
+    values = entry_values(uow, actor, action, object_type, object_id, payload)
+    entry_id = await uow.session.scalar(_RECORD, values)
+    entry_written(uow, actor, action, object_type, object_id)
     return int(entry_id)
 
 

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -27,11 +28,17 @@ PING_AFTER_IDLE_SECONDS = 1.0
 def make_engine(
     url: str, *, pool_size: int = 10, ping_after_idle: float = PING_AFTER_IDLE_SECONDS
 ) -> AsyncEngine:
-    """An asyncpg engine; timeouts short enough that a dead server is reported, not waited on."""
+    """An asyncpg engine; timeouts short enough that a dead server is reported, not waited on.
+
+    Up to twice ``pool_size`` connections, as many as before, but each one stays open once
+    opened. With ``pool_size`` kept and as many again as overflow, a load holding more than
+    ``pool_size`` requests in flight opened and closed an overflow connection every few
+    requests — a new PostgreSQL backend, SCRAM authentication and asyncpg's type
+    introspection each time (bench/bids.py: some 55 connections per 1000 bids)."""
     engine = create_async_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=2 * pool_size,
+        max_overflow=0,
         # an unexpected error's traceback is logged; its SQL parameters (a session token's
         # hash, a password hash, a sealed bid) must not be
         hide_parameters=True,
@@ -135,6 +142,20 @@ class UnitOfWork:
         # set by the lifecycle while it runs a step: every audit entry of the step names
         # the rule and the due time that caused it
         self.audit_cause: Mapping[str, Any] | None = None
+        self._driver: tuple[Any, Dialect] | None = None
+
+    async def driver(self) -> tuple[Any, Dialect] | None:
+        """The asyncpg connection of this unit of work's open transaction, with its dialect
+        (for :mod:`market.prepared`); None while no transaction is open yet. Kept until the
+        transaction ends: the session holds the one connection until then."""
+        if self._driver is None:
+            connection = await self.session.connection()
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            if driver is None or not driver.is_in_transaction():
+                return None
+            self._driver = (driver, connection.dialect)
+        return self._driver
 
     async def __aenter__(self) -> UnitOfWork:
         return self
@@ -145,6 +166,7 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._driver = None
         try:
             await self.session.rollback()
         finally:
@@ -155,6 +177,7 @@ class UnitOfWork:
             self.earliest_check = at
 
     async def commit(self) -> None:
+        self._driver = None
         await self.session.commit()
         if self.wrote_audit:
             self.wrote_audit = False
@@ -164,6 +187,7 @@ class UnitOfWork:
             self.database.next_check_committed(earliest)
 
     async def rollback(self) -> None:
+        self._driver = None
         await self.session.rollback()
         self.wrote_audit = False
         self.earliest_check = None

@@ -154,7 +154,8 @@ class Settings:
     """Folder holding initdb/pg_ctl (MARKET_PG_BINDIR); found automatically when unset."""
 
     pool_size: int = 10
-    """Connections kept open to PostgreSQL by each process (MARKET_DB_POOL_SIZE)."""
+    """Connections to PostgreSQL per process (MARKET_DB_POOL_SIZE); under load the pool opens
+    up to twice as many and keeps them (market.db.make_engine)."""
 
     audit_seal_interval_seconds: int = 2
     """How often the background sealer chains fresh audit entries (MARKET_AUDIT_SEAL_INTERVAL)."""

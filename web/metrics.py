@@ -69,7 +69,11 @@ async def platform_gauges(state: AppState) -> list[Metric]:
     pool = state.database.engine.pool
     if isinstance(pool, QueuePool):
         families += [
-            _gauge("market_db_pool_size", "Connections the pool keeps (MARKET_DB_POOL_SIZE)", pool.size()),
+            _gauge(
+                "market_db_pool_size",
+                "Connections the pool may open and then keeps (twice MARKET_DB_POOL_SIZE)",
+                pool.size(),
+            ),
             _gauge("market_db_pool_checked_out", "Connections lent to requests and jobs", pool.checkedout()),
             _gauge("market_db_pool_idle", "Open connections waiting in the pool", pool.checkedin()),
             _gauge("market_db_pool_overflow", "Connections beyond the pool size", max(0, pool.overflow())),

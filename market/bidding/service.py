@@ -17,8 +17,9 @@ and only {version, digest}, and every refusal speaks of the caller's own bid onl
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -34,20 +35,32 @@ from market.bidding.store import (
     bidding,
     data_key,
     procurement_of,
+    readable_requirements,
     receipt_from,
     receipt_of,
     refusal_reasons,
     shared_procurement,
     version_of,
 )
-from market.bidding.versions import HELD, LOCK_BID, NEW_BID, NEXT_VERSION, SEALED_ACTOR, seal_version
+from market.bidding.versions import (
+    HELD,
+    LOCK_BID,
+    NEW_BID,
+    NEW_BID_IF_ELIGIBLE,
+    NEXT_VERSION,
+    NEXT_VERSION_IF_ELIGIBLE,
+    SEALED_ACTOR,
+    seal_version,
+)
 from market.db import UnitOfWork
 from market.errors import Conflict, NotFound, PermissionDenied
 from market.models import Bid, Procurement
+from market.prepared import Prepared
 from market.principal import Principal, Role
 from market.procurement.draft import DraftTerms
 from market.procurement.service import stored_terms
 from market.procurement.terms import ProcurementTerms
+from market.registry.eligibility import Requirements, firm_eligible_params
 from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import (
     Attachment,
@@ -114,6 +127,33 @@ async def _check_may_bid(
         raise BidNotAllowed(reasons)
 
 
+async def _first_write(
+    uow: UnitOfWork,
+    plain: Any,
+    if_eligible: Callable[[Vocabulary, Requirements], Prepared],
+    params: dict[str, Any],
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+    draft: DraftTerms,
+    firm_id: int,
+    now: datetime,
+) -> Any:
+    """The bid's first write (``plain``'s one returned value, or None if it wrote nothing),
+    with the firm's eligibility now asked in the same statement: nearly every bidder is
+    eligible, and this saves a round trip each. Nothing written means either that the firm
+    may not bid — then its reasons are listed, as before any write — or that ``plain`` itself
+    finds nothing to do (a live bid already, a bid withdrawn meanwhile), which running it
+    once eligibility is settled tells."""
+    requirements = readable_requirements(vocabulary, terms, draft)
+    if requirements is not None:
+        statement = if_eligible(vocabulary, requirements)
+        value = await statement.scalar(uow, {**params, **firm_eligible_params(firm_id, now)})
+        if value is not None:
+            return value
+    await _check_may_bid(uow, vocabulary, terms, draft, firm_id, now)
+    return (await uow.session.execute(plain, params)).scalar_one_or_none()
+
+
 def _check_open(terms: ProcurementTerms, row: Procurement, now: datetime) -> None:
     rules.check_bidding_open(
         row.status,
@@ -159,21 +199,19 @@ async def submit(
     draft = stored_terms(row)
     rules.check_quote(draft, quote)
     rules.check_attachments(terms.attachments, attachments)
-    await _check_may_bid(uow, vocabulary, terms, draft, firm_id, now)
     bidder = bidder_token(found.dek, firm_id)
     tag = procurement_tag(bid_key, row.id)
-    inserted = await uow.session.execute(
-        NEW_BID,
-        {
-            "procurement_tag": tag,
-            "bidder": bidder,
-            "current_version": 1,
-            "confirmed_terms_version": found.terms_version,
-            "created_at": now,
-            "updated_at": now,
-        },
+    values = {
+        "procurement_tag": tag,
+        "bidder": bidder,
+        "current_version": 1,
+        "confirmed_terms_version": found.terms_version,
+        "created_at": now,
+        "updated_at": now,
+    }
+    bid_id = await _first_write(
+        uow, NEW_BID, NEW_BID_IF_ELIGIBLE, values, vocabulary, terms, draft, firm_id, now
     )
-    bid_id = inserted.scalar_one_or_none()
     if bid_id is None:
         # a retry that raced its first attempt finds the first answer now
         replay = await replayed(uow, row, tags)
@@ -215,12 +253,15 @@ async def replace(
     confirms the current terms."""
     firm_id = _firm_of(principal)
     missing = NotFound(f"your firm has no bid {bid_id}", bid_id=bid_id)
-    held = (await uow.session.execute(HELD, {"bid_id": bid_id})).one_or_none()
-    procurement_id = None if held is None else await procurement_of(uow, bid_key, held.procurement_tag)
-    if held is None or procurement_id is None:
+    held = await HELD.row(uow, {"bid_id": bid_id})
+    if held is None:
+        raise missing
+    held_tag, held_bidder, withdrawn_at = held
+    procurement_id = await procurement_of(uow, bid_key, held_tag)
+    if procurement_id is None:
         raise missing
     found = await bidding(uow, bid_key, principal, procurement_id)
-    if not _bids_for(held.bidder, found, firm_id):
+    if not _bids_for(held_bidder, found, firm_id):
         raise missing
     row = found.row
     tags = request_tags(found.dek, principal, idempotency_key, f"replace {bid_id}", request_body)
@@ -231,20 +272,21 @@ async def replace(
     if replay is not None:
         return replay
     _check_open(terms, row, now)
-    if held.withdrawn_at is not None:
+    if withdrawn_at is not None:
         raise _withdrawn(bid_id)
     draft = stored_terms(row)
     rules.check_quote(draft, quote)
     rules.check_attachments(terms.attachments, attachments)
-    await _check_may_bid(uow, vocabulary, terms, draft, firm_id, now)
     # The first write, and the bid's row lock (after the procurement's share lock, as
     # everywhere): the new version number comes from the row itself, and a bid withdrawn
     # meanwhile matches nothing, so nothing is written.
-    version = (
-        await uow.session.execute(
-            NEXT_VERSION, {"bid_id": bid_id, "confirmed": found.terms_version, "now": now}
-        )
-    ).scalar_one_or_none()
+    version = await _first_write(
+        uow,
+        NEXT_VERSION,
+        NEXT_VERSION_IF_ELIGIBLE,
+        {"bid_id": bid_id, "confirmed": found.terms_version, "now": now},
+        vocabulary, terms, draft, firm_id, now,
+    )
     if version is None:
         raise _withdrawn(bid_id)
     digest = await seal_version(

@@ -28,7 +28,7 @@ from market.procurement.draft import DraftTerms
 from market.procurement.eligibility_count import requirements_of
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms
-from market.registry.eligibility import eligibility_query, explain, is_eligible
+from market.registry.eligibility import Requirements, eligibility_query, explain, is_eligible
 from market.registry.records import InvalidRecord
 from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import DataKey, KeyEncryptionKey, WrappedKey, procurement_tag
@@ -218,6 +218,17 @@ async def firm_reasons(
     return [Reason(r.code, r.message) for r in explanation.reasons]
 
 
+def readable_requirements(
+    vocabulary: Vocabulary, terms: ProcurementTerms, draft: DraftTerms
+) -> Requirements | None:
+    """What the procurement asks of a bidder (:func:`requirements_of`), or None if its stored
+    requirements no longer read (:func:`firm_reasons` names the problem)."""
+    try:
+        return requirements_of(vocabulary, terms, draft)
+    except InvalidRecord:
+        return None
+
+
 async def refusal_reasons(
     uow: UnitOfWork,
     vocabulary: Vocabulary,
@@ -230,10 +241,7 @@ async def refusal_reasons(
     eligible firm — nearly every bidder — costs one EXISTS; the reasons are listed only for
     a firm the registries' query refuses. The avoidance list is part of the requirements
     (:func:`requirements_of`), so the query refuses an avoided firm too."""
-    try:
-        requirements = requirements_of(vocabulary, terms, draft)
-    except InvalidRecord:
-        requirements = None  # firm_reasons names the problem
+    requirements = readable_requirements(vocabulary, terms, draft)
     if requirements is not None and await is_eligible(uow, vocabulary, requirements, firm_id, now):
         return []
     # Empty only if the firm became eligible between the two reads (a licence approved just

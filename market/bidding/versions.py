@@ -7,9 +7,9 @@ and the audit entry has the sealed actor and only {version, digest}.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -20,6 +20,9 @@ from market.bidding.idempotency import RequestTags
 from market.bidding.store import Bidding
 from market.db import UnitOfWork
 from market.models import Bid, BidVersion
+from market.prepared import Prepared
+from market.registry.eligibility import Requirements, firm_eligible_clause
+from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import Attachment, BidIdentity, Envelope, Quote, seal_bid, seal_envelope
 
 SEALED_ACTOR = Actor(None, "投标人（开标前保密）")
@@ -32,7 +35,10 @@ firm and the user of every version."""
 _BIDS = cast("Table", Bid.__table__)
 _VERSIONS = cast("Table", BidVersion.__table__)
 _BID = _BIDS.c
-HELD = select(_BID.procurement_tag, _BID.bidder, _BID.withdrawn_at).where(_BID.id == bindparam("bid_id"))
+HELD = Prepared(
+    select(_BID.procurement_tag, _BID.bidder, _BID.withdrawn_at).where(_BID.id == bindparam("bid_id")),
+    ["bid_id"],
+)
 LOCK_BID = select(_BID.id).where(_BID.id == bindparam("bid_id")).with_for_update()
 NEW_BID = (
     insert(_BIDS)
@@ -51,7 +57,67 @@ NEXT_VERSION = (
     )
     .returning(_BID.current_version)
 )
-_NEW_VERSION = insert(_VERSIONS)
+_VERSION_PARAMETERS = (
+    "bid_id", "version", "nonce", "ciphertext", "attachments", "envelope", "terms_version", "digest",
+    "submitted_at", "idempotency_tag", "request_tag",
+)
+_NEW_VERSION_AUDITED = Prepared(audit.with_entry(
+    "version AS (INSERT INTO bid_version (bid_id, version, nonce, ciphertext, attachments,"
+    " envelope, terms_version, digest, submitted_at, idempotency_tag, request_tag)"
+    " VALUES (:bid_id, :version, :nonce, :ciphertext, :attachments, :envelope, :terms_version,"
+    " :digest, :submitted_at, :idempotency_tag, :request_tag))"
+), [*_VERSION_PARAMETERS, *audit.ENTRY_PARAMETERS])
+"""The version and its audit entry in one statement (one round trip)."""
+_NEW_BID_COLUMNS = (
+    "procurement_tag", "bidder", "current_version", "confirmed_terms_version", "created_at", "updated_at"
+)
+
+
+def _new_bid_if(eligible: Any) -> Any:
+    values = select(*(bindparam(name, type_=_BID[name].type) for name in _NEW_BID_COLUMNS)).where(eligible)
+    return (
+        insert(_BIDS)
+        .from_select(list(_NEW_BID_COLUMNS), values)
+        .on_conflict_do_nothing(
+            index_elements=[_BID.procurement_tag, _BID.bidder], index_where=_BID.withdrawn_at.is_(None)
+        )
+        .returning(_BID.id)
+    )
+
+
+def _next_version_if(eligible: Any) -> Any:
+    return NEXT_VERSION.where(eligible)
+
+
+class _IfEligible:
+    """A hot-path write that also asks the registries whether the firm may bid, in its WHERE:
+    the eligibility EXISTS and the first write in one round trip instead of two. Kept per
+    requirements (a procurement's bids all ask the same); the clause is checked by identity,
+    so a statement is never paired with another requirements' clause."""
+
+    def __init__(self, build: Callable[[Any], Any], runtime: Sequence[str]) -> None:
+        self.build = build
+        self.runtime = (*runtime, *_ELIGIBILITY_PARAMETERS)
+        self.kept: dict[Requirements, tuple[Any, Prepared]] = {}
+
+    def __call__(self, vocabulary: Vocabulary, requirements: Requirements) -> Prepared:
+        clause = firm_eligible_clause(vocabulary, requirements)
+        kept = self.kept.get(requirements)
+        if kept is not None and kept[0] is clause:
+            return kept[1]
+        if len(self.kept) >= 256:
+            self.kept.clear()
+        statement = Prepared(self.build(clause), self.runtime)
+        self.kept[requirements] = (clause, statement)
+        return statement
+
+
+_ELIGIBILITY_PARAMETERS = ("at", "day", "firm_id")  # firm_eligible_params
+NEW_BID_IF_ELIGIBLE = _IfEligible(_new_bid_if, _NEW_BID_COLUMNS)
+"""NEW_BID, inserting nothing (no id back) when the firm is not eligible now either; takes
+:func:`firm_eligible_params` besides NEW_BID's own."""
+NEXT_VERSION_IF_ELIGIBLE = _IfEligible(_next_version_if, ("bid_id", "confirmed", "now"))
+"""NEXT_VERSION, updating nothing when the firm is not eligible now either."""
 
 async def seal_version(
     uow: UnitOfWork,
@@ -67,14 +133,15 @@ async def seal_version(
     tags: RequestTags | None,
     action: str,
 ) -> str:
-    """Seal and store one version with its audit entry (two INSERTs); its digest."""
+    """Seal and store one version with its audit entry (one statement); its digest."""
     row, dek = found.row, found.dek
     assert row.reference is not None
     identity = BidIdentity(bid_id, row.reference, firm_id, version)
     sealed = seal_bid(dek, identity, quote, now, attachments)
     envelope = Envelope(identity.firm_id, actor.id or 0, actor.address)
-    await uow.session.execute(
-        _NEW_VERSION,
+    audited = {"version": version, "digest": sealed.digest}
+    await _NEW_VERSION_AUDITED.row(
+        uow,
         {
             "bid_id": bid_id,
             "version": version,
@@ -87,9 +154,8 @@ async def seal_version(
             "submitted_at": now,
             "idempotency_tag": tags.idempotency if tags else None,
             "request_tag": tags.request if tags else None,
+            **audit.entry_values(uow, SEALED_ACTOR, action, "bid", bid_id, audited),
         },
     )
-    await audit.record(
-        uow, SEALED_ACTOR, action, "bid", bid_id, {"version": version, "digest": sealed.digest}
-    )
+    audit.entry_written(uow, SEALED_ACTOR, action, "bid", bid_id)
     return sealed.digest

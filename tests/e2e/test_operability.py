@@ -192,7 +192,7 @@ async def test_metrics_are_refused_without_the_token_and_served_with_it(
     text = served.text
     assert re.search(r'^market_requests_total\{.*path="/healthz".*status_code="200".*\} [1-9]', text, re.M)
     assert re.search(r'^market_request_duration_seconds_bucket\{.*path="/healthz"', text, re.M)
-    assert re.search(r"^market_db_pool_size 10(\.0)?$", text, re.M)
+    assert re.search(r"^market_db_pool_size 20(\.0)?$", text, re.M)  # twice MARKET_DB_POOL_SIZE
     assert re.search(r"^market_db_pool_checked_out \d", text, re.M)
     assert re.search(r'^market_render_documents\{state="pending"\} 0(\.0)?$', text, re.M)
     assert re.search(r'^market_render_documents\{state="active"\} 0(\.0)?$', text, re.M)

@@ -48,3 +48,24 @@ async def test_a_connection_used_moments_ago_is_lent_without_a_ping(
         assert await _backend_pid(database) != cut
     finally:
         await database.dispose()
+
+
+async def test_connections_opened_under_load_stay_open_for_the_next_burst(
+    fresh_database: ClonedDatabase,
+) -> None:
+    """Twice the pool size at once, twice: the second burst gets the same backends. (An
+    overflow connection closed on its return made every burst above the pool size pay for
+    new backends, authentication and type introspection again.)"""
+    database = Database.connect(fresh_database.url, pool_size=1)
+
+    async def burst() -> set[int]:
+        async with database.engine.connect() as one, database.engine.connect() as two:
+            pids = [(await c.execute(text("SELECT pg_backend_pid()"))).scalar_one() for c in (one, two)]
+        return {int(pid) for pid in pids}
+
+    try:
+        first = await burst()
+        assert len(first) == 2
+        assert await burst() == first
+    finally:
+        await database.dispose()
