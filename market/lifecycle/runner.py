@@ -85,6 +85,11 @@ async def _advance_one(uow: UnitOfWork, row: Procurement, now: datetime, context
         if row.status is before and due_now(clock_of(row, context.terms), now) == due:
             raise StuckStep(f"lifecycle step {action} left procurement {row.id} {before.value}")
         taken.append(Taken(row.id, action, due_at, result))
+        if action == "freeze":
+            # the reveal window lies between the freeze and the selection: a freeze that runs
+            # late (the service was down past the selection time) leaves the selection to a
+            # later pass, whose time is after the window it opened (docs/draw-spec.md §3.3)
+            break
     # also heals a stale next_check (written before a rule changed): nothing due, moved on
     reschedule(uow, row, context.terms)
     await uow.session.flush()
@@ -105,16 +110,19 @@ async def advance(
     context = StepContext(bid_key, vocabulary, terms)
     taken: list[Taken] = []
     failed: list[int] = []
+    resting: set[int] = set()
     while True:
         procurement_id: int | None = None
         try:
             async with database.unit_of_work() as uow:
-                row = await _next_due(uow, now, set(failed))
+                row = await _next_due(uow, now, set(failed) | resting)
                 if row is None:
                     break
                 procurement_id = row.id
                 steps = await _advance_one(uow, row, now, context)
                 await uow.commit()
+            if any(t.action == "freeze" for t in steps):
+                resting.add(row.id)  # not again in this pass (see _advance_one)
         except Exception as exc:
             if procurement_id is None:  # the database itself: the caller logs and retries
                 raise

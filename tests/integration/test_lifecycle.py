@@ -229,3 +229,30 @@ async def test_the_whole_chain_runs_by_itself_from_the_deadline_to_the_selection
     assert selected.next_check is None
     assert [(r.procurement_id, r.outcome) for r in records] == [(row.id, "selected")]
     assert entry is not None and entry.payload["cause"]["rule"] == "selection_time"
+
+
+async def test_a_freeze_run_after_the_selection_time_leaves_the_selection_to_a_later_pass(
+    database: Database,
+) -> None:
+    """Down past the selection time: the pass that freezes does not also select at the same
+    instant (its beacon would not come after the reveal window the freeze opened); the next
+    pass does, once, without an error."""
+    buyer = await owner(database)
+    [row] = await _publish_due(database, buyer, [0])
+    for n in range(3):
+        await _submit(database, await bidder(database, 700 + n), row.id, amount(f"{160000 + n * 1000}.00"))
+    advance = _advancing(database)
+    late = row.selection_time + timedelta(hours=1)
+
+    first = await advance(late)
+    assert [t.action for t in first.steps] == list(CHAIN) and first.failed == []
+    second = await advance(late + timedelta(seconds=1))
+    assert [t.action for t in second.steps] == ["select"] and second.failed == []
+    assert await advance(late + timedelta(seconds=2)) == lifecycle.Advanced()
+    async with database.sessions() as session:
+        stored = await session.get(Procurement, row.id, populate_existing=True)
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "procurement:failed"))
+    # the owner never had a window to reveal in: the platform alone may not draw (spec §3.5),
+    # so the draw fails (流标) rather than running on the platform's secret and its own chain
+    assert stored is not None and stored.status is ProcurementStatus.FAILED
+    assert entry is not None and entry.payload["failure"]["code"] == "insufficient_contributions"
