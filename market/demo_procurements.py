@@ -234,23 +234,31 @@ async def load_demo_procurements(
                     uow, _acting(owner), owner, row.id, bid_at, reason="项目资金未落实（演示）"
                 )
                 await uow.commit()
-    # the past: the lifecycle runs at the times it would have, the owner reveals in the window
-    for plan, row in rows:
-        if plan.deadline >= timedelta(0) or plan.published is None or row.bid_deadline is None:
-            continue
-        await lifecycle.advance(database, bid_key, row.bid_deadline, vocabulary=vocabulary, terms=terms)
-        if plan.deadline > -GAP:
-            continue  # its reveal window is open now: left to the person trying the demo
-        assert row.reference is not None
-        async with database.unit_of_work() as uow:
-            stored = await uow.session.get(Procurement, row.id)
-            if stored is not None and stored.status.value == "frozen":
-                reveal_at = row.bid_deadline + timedelta(minutes=10)
-                await draw.reveal(
-                    uow, _acting(owner), owner, row.id, "owner", demo_owner_secret(row.reference), reveal_at
-                )
-                await uow.commit()
-        await lifecycle.advance(database, bid_key, row.selection_time, vocabulary=vocabulary, terms=terms)
+    # the past: the lifecycle runs at the times it would have, in time order across all the
+    # procurements (a pass takes every procurement due by its time, and a freeze stands once
+    # made), and the owner reveals in each window right after its freeze
+    past = [
+        (plan, row)
+        for plan, row in rows
+        if plan.deadline < timedelta(0) and plan.published is not None and row.bid_deadline is not None
+    ]
+    moments = sorted(
+        {row.bid_deadline for _, row in past if row.bid_deadline is not None}
+        | {row.selection_time for plan, row in past if plan.deadline <= -GAP}
+    )
+    for moment in moments:
+        await lifecycle.advance(database, bid_key, moment, vocabulary=vocabulary, terms=terms)
+        for plan, row in past:
+            if row.bid_deadline != moment or plan.deadline > -GAP:
+                continue  # not frozen now, or its reveal window is open now: left to the visitor
+            assert row.reference is not None
+            async with database.unit_of_work() as uow:
+                stored = await uow.session.get(Procurement, row.id)
+                if stored is not None and stored.status.value == "frozen":
+                    secret = demo_owner_secret(row.reference)
+                    reveal_at = row.bid_deadline + timedelta(minutes=10)
+                    await draw.reveal(uow, _acting(owner), owner, row.id, "owner", secret, reveal_at)
+                    await uow.commit()
     await load_demo_works(
         database,
         owner,
