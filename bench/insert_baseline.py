@@ -63,6 +63,8 @@ def main() -> None:
         access_log=False,
         lifespan="on",
         log_config=None,
+        loop="asyncio",  # as web.cli.SERVER_LOOP serves the platform
+        http="httptools",
     )
 
 

@@ -32,10 +32,10 @@ from market.bidding.rules import BidNotAllowed
 from market.bidding.store import (
     Bidding,
     Receipt,
+    bid_terms,
     bidding,
     data_key,
     procurement_of,
-    readable_requirements,
     receipt_from,
     receipt_of,
     refusal_reasons,
@@ -58,7 +58,6 @@ from market.models import Bid, Procurement
 from market.prepared import Prepared
 from market.principal import Principal, Role
 from market.procurement.draft import DraftTerms
-from market.procurement.service import stored_terms
 from market.procurement.terms import ProcurementTerms
 from market.registry.eligibility import Requirements, firm_eligible_params
 from market.registry.vocabulary import Vocabulary
@@ -135,6 +134,7 @@ async def _first_write(
     vocabulary: Vocabulary,
     terms: ProcurementTerms,
     draft: DraftTerms,
+    requirements: Requirements | None,
     firm_id: int,
     now: datetime,
 ) -> Any:
@@ -143,8 +143,8 @@ async def _first_write(
     eligible, and this saves a round trip each. Nothing written means either that the firm
     may not bid — then its reasons are listed, as before any write — or that ``plain`` itself
     finds nothing to do (a live bid already, a bid withdrawn meanwhile), which running it
-    once eligibility is settled tells."""
-    requirements = readable_requirements(vocabulary, terms, draft)
+    once eligibility is settled tells. ``requirements``: what the terms ask of a bidder
+    (:func:`bid_terms`), None if they no longer read."""
     if requirements is not None:
         statement = if_eligible(vocabulary, requirements)
         value = await statement.scalar(uow, {**params, **firm_eligible_params(firm_id, now)})
@@ -196,7 +196,7 @@ async def submit(
     if replay is not None:
         return replay
     _check_open(terms, row, now)
-    draft = stored_terms(row)
+    draft, requirements = bid_terms(vocabulary, terms, row)
     rules.check_quote(draft, quote)
     rules.check_attachments(terms.attachments, attachments)
     bidder = bidder_token(found.dek, firm_id)
@@ -210,7 +210,8 @@ async def submit(
         "updated_at": now,
     }
     bid_id = await _first_write(
-        uow, NEW_BID, NEW_BID_IF_ELIGIBLE, values, vocabulary, terms, draft, firm_id, now
+        uow, NEW_BID, NEW_BID_IF_ELIGIBLE, values, vocabulary, terms, draft, requirements, firm_id,
+        now,
     )
     if bid_id is None:
         # a retry that raced its first attempt finds the first answer now
@@ -274,7 +275,7 @@ async def replace(
     _check_open(terms, row, now)
     if withdrawn_at is not None:
         raise _withdrawn(bid_id)
-    draft = stored_terms(row)
+    draft, requirements = bid_terms(vocabulary, terms, row)
     rules.check_quote(draft, quote)
     rules.check_attachments(terms.attachments, attachments)
     # The first write, and the bid's row lock (after the procurement's share lock, as
@@ -285,7 +286,7 @@ async def replace(
         NEXT_VERSION,
         NEXT_VERSION_IF_ELIGIBLE,
         {"bid_id": bid_id, "confirmed": found.terms_version, "now": now},
-        vocabulary, terms, draft, firm_id, now,
+        vocabulary, terms, draft, requirements, firm_id, now,
     )
     if version is None:
         raise _withdrawn(bid_id)

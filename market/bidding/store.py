@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
@@ -26,6 +27,7 @@ from market.models import Bid, BidVersion, Organisation, Procurement, Procuremen
 from market.principal import Principal
 from market.procurement.draft import DraftTerms
 from market.procurement.eligibility_count import requirements_of
+from market.procurement.service import stored_terms
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms
 from market.registry.eligibility import Requirements, eligibility_query, explain, is_eligible
@@ -216,6 +218,51 @@ async def firm_reasons(
     except NotFound:
         return [Reason("not-a-firm", "your organisation is not a firm in the registries")]
     return [Reason(r.code, r.message) for r in explanation.reasons]
+
+
+class _ReadTerms:
+    """A procurement's stored terms as last read, with what a bid needs of them."""
+
+    __slots__ = ("draft", "requirements", "stored", "terms", "vocabulary")
+
+    def __init__(
+        self, stored: dict[str, Any], draft: DraftTerms, vocabulary: Vocabulary,
+        terms: ProcurementTerms, requirements: Requirements | None,
+    ) -> None:
+        self.stored, self.draft = stored, draft
+        self.vocabulary, self.terms, self.requirements = vocabulary, terms, requirements
+
+
+_READ_TERMS: dict[int, _ReadTerms] = {}
+_READ_TERMS_KEPT = 256
+
+
+def bid_terms(
+    vocabulary: Vocabulary, terms: ProcurementTerms, row: Procurement
+) -> tuple[DraftTerms, Requirements | None]:
+    """The procurement's stored terms read (:func:`stored_terms`) and what they ask of a bidder
+    (:func:`readable_requirements`), as every bid needs them. Reading them is most of a bid's
+    own Python, and they change only at an amendment, so the last reading per procurement is
+    kept and used again while the stored terms are equal to those it was read from (compared
+    whole, so a database reset in tests or an amendment reads them again) under the same
+    vocabulary and rules. A published procurement's terms are public: nothing sealed is kept.
+    The stored dict is never changed in place (:func:`_store_terms` assigns a new one), so
+    keeping a reference to it is keeping what was read."""
+    kept = _READ_TERMS.get(row.id)
+    if (
+        kept is not None
+        and kept.vocabulary is vocabulary
+        and kept.terms is terms
+        and kept.stored == row.terms
+    ):
+        return kept.draft, kept.requirements
+    draft = stored_terms(row)
+    requirements = readable_requirements(vocabulary, terms, draft)
+    if len(_READ_TERMS) >= _READ_TERMS_KEPT:
+        _READ_TERMS.pop(next(iter(_READ_TERMS)))  # the oldest reading goes
+    _READ_TERMS.pop(row.id, None)
+    _READ_TERMS[row.id] = _ReadTerms(row.terms, draft, vocabulary, terms, requirements)
+    return draft, requirements
 
 
 def readable_requirements(

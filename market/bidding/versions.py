@@ -139,7 +139,8 @@ async def seal_version(
     identity = BidIdentity(bid_id, row.reference, firm_id, version)
     sealed = seal_bid(dek, identity, quote, now, attachments)
     envelope = Envelope(identity.firm_id, actor.id or 0, actor.address)
-    audited = {"version": version, "digest": sealed.digest}
+    digest = sealed.digest  # a property hashing the canonical bid: once, not per use
+    audited = {"version": version, "digest": digest}
     await _NEW_VERSION_AUDITED.row(
         uow,
         {
@@ -150,7 +151,7 @@ async def seal_version(
             "attachments": list(sealed.attachments),
             "envelope": seal_envelope(dek, identity, envelope),
             "terms_version": confirmed_terms_version,
-            "digest": sealed.digest,
+            "digest": digest,
             "submitted_at": now,
             "idempotency_tag": tags.idempotency if tags else None,
             "request_tag": tags.request if tags else None,
@@ -158,4 +159,4 @@ async def seal_version(
         },
     )
     audit.entry_written(uow, SEALED_ACTOR, action, "bid", bid_id)
-    return sealed.digest
+    return digest

@@ -14,13 +14,15 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import InterfaceError
 
 from market.bidding import service as bids
+from market.bidding import store
 from market.bidding.rules import BidNotAllowed
 from market.bidding.versions import HELD
 from market.db import Database
 from market.errors import Conflict, DatabaseUnavailable
-from market.models import AuditEntry, Bid, BidVersion, Firm
+from market.models import AuditEntry, Bid, BidVersion, Firm, Procurement
 from market.principal import Principal
-from market.sealed.bids import Quote
+from market.procurement.draft import DraftTerms
+from market.sealed.bids import Quote, SealedBid
 from tests.bid_data import BEFORE, BID_KEY, TERMS, acting, amount, bidder, owner, published
 from tests.conftest import ClonedDatabase
 from tests.registry_data import VOCABULARY
@@ -187,3 +189,35 @@ async def test_a_connection_lost_under_a_prepared_statement_is_database_unavaila
             connection.terminate()
             with pytest.raises(DatabaseUnavailable, match="lost the connection"):
                 await HELD.row(uow, {"bid_id": 1})
+
+
+async def test_a_bid_hashes_its_sealed_version_once_and_reads_unchanged_terms_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the Python a bid costs: the canonical sealed bid is hashed for the digest once (the
+    # digest goes to the version, the audit entry and the receipt), and the stored terms are
+    # parsed only when they changed since the procurement's last bid
+    row = await published(database, await owner(database))
+    firm = await bidder(database, 133)
+    hashed: list[int] = []
+    parsed: list[int] = []
+    canonical = SealedBid.canonical_bytes
+    parse = store.stored_terms
+
+    def counted_canonical(sealed: SealedBid) -> bytes:
+        hashed.append(sealed.identity.version)
+        return canonical(sealed)
+
+    def counted_parse(procurement: Procurement) -> DraftTerms:
+        parsed.append(procurement.id)
+        return parse(procurement)
+
+    monkeypatch.setattr(SealedBid, "canonical_bytes", counted_canonical)
+    monkeypatch.setattr(store, "stored_terms", counted_parse)
+    first = await _submit(database, firm, row.id, amount("150000.00"))
+    second = await _replace(database, firm, first.bid_id, amount("149000.00"))
+    assert hashed == [1, 2]
+    assert len(parsed) <= 1  # none if an earlier test left equal terms under this id
+    async with database.sessions() as session:
+        digests = list(await session.scalars(select(BidVersion.digest).order_by(BidVersion.version)))
+    assert digests == [first.digest, second.digest]
