@@ -18,6 +18,7 @@ from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.procurement import limits
 
 CONFIRMED, DECLINED, LAPSED = "confirmed", "declined", "lapsed"
+WITHDRAWN = "withdrawn"  # the procurement was cancelled while the offer was open
 NONE_CONFIRMED = {"code": "no_contractor_confirmed"}
 
 
@@ -70,6 +71,10 @@ def check_answer(offer: OfferState, firm_id: int | None, now: datetime, answer: 
             f"the offer lapsed at {local(offer.due_at):%Y-%m-%d %H:%M} (China time); "
             "it can no longer be answered",
             due_at=offer.due_at.isoformat(),
+        )
+    if offer.answer == WITHDRAWN:
+        raise OfferClosed(
+            f"offer {offer.id} was withdrawn: the procurement was cancelled (已终止)", answer=offer.answer
         )
     if offer.answer is not None:
         raise OfferClosed(

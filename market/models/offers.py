@@ -3,7 +3,7 @@
 
 One row per offer, in the order of the selection record (``rank`` 1 is the first winner,
 then the alternates in their drawn order). An open offer has no ``answer`` yet; the lifecycle
-closes it as ``lapsed`` at ``due_at``.
+closes it as ``lapsed`` at ``due_at``; cancelling the procurement closes it as ``withdrawn``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from market.models.base import Base
 
-OFFER_ANSWERS = ("confirmed", "declined", "lapsed")
+OFFER_ANSWERS = ("confirmed", "declined", "lapsed", "withdrawn")  # withdrawn: the procurement was cancelled
 
 
 class ContractorOffer(Base):
@@ -54,7 +54,8 @@ class ContractorOffer(Base):
         ),
         CheckConstraint("rank >= 1", name="rank_positive"),
         CheckConstraint(
-            "answer IS NULL OR answer IN ('confirmed', 'declined', 'lapsed')", name="answer_known"
+            "answer IS NULL OR answer IN ('confirmed', 'declined', 'lapsed', 'withdrawn')",
+            name="answer_known",
         ),
         CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answer_with_time"),
         CheckConstraint("answer <> 'declined' OR char_length(reason) > 0", name="decline_has_reason"),

@@ -33,7 +33,13 @@ from market.draw.declaration import BeaconDeclaration
 from market.draw.rounds import draw_problems, prepare_round
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.lifecycle.schedule import reschedule
-from market.models import Procurement, ProcurementKey, ProcurementSequence, ProcurementVersion
+from market.models import (
+    ContractorOffer,
+    Procurement,
+    ProcurementKey,
+    ProcurementSequence,
+    ProcurementVersion,
+)
 from market.principal import Principal, Role
 from market.procurement.amendment import AmendmentEffect, amendment_effect
 from market.procurement.draft import DraftTerms
@@ -435,8 +441,10 @@ async def cancel(
     row.status = change.to
     row.cancelled_at = row.updated_at = now
     row.cancel_reason = change.reason
+    row.offer_due_at = None
     reschedule(uow, row)
     await uow.session.flush()
+    await _withdraw_open_offer(uow, actor, row, now)
     # bidders are told through their receipts and bid pages, which show the status and this
     # reason (market.bidding); no bid row is touched, so the act says nothing about bids
     await audit.record(
@@ -448,3 +456,17 @@ async def cancel(
         {"reference": row.reference, "previous": change.previous, "reason": change.reason},
     )
     return row
+
+
+async def _withdraw_open_offer(uow: UnitOfWork, actor: Actor, row: Procurement, now: datetime) -> None:
+    """A small works cancelled while its drawn contractor was still to answer: the open offer
+    is closed as ``withdrawn`` (and audited), so no list shows it waiting for an answer."""
+    withdrawn = await uow.session.scalar(
+        update(ContractorOffer)
+        .where(ContractorOffer.procurement_id == row.id, ContractorOffer.answer.is_(None))
+        .values(answer="withdrawn", answered_at=now)
+        .returning(ContractorOffer.id)
+    )
+    if withdrawn is not None:
+        details = {"reference": row.reference, "offer": withdrawn, "reason": row.cancel_reason}
+        await audit.record(uow, actor, "offer:withdrawn", "procurement", row.id, details)

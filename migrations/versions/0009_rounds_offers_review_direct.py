@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), server_default="", nullable=False),
         sa.CheckConstraint("rank >= 1", name=op.f("ck_contractor_offer_rank_positive")),
         sa.CheckConstraint(
-            "answer IS NULL OR answer IN ('confirmed', 'declined', 'lapsed')",
+            "answer IS NULL OR answer IN ('confirmed', 'declined', 'lapsed', 'withdrawn')",
             name=op.f("ck_contractor_offer_answer_known"),
         ),
         sa.CheckConstraint(

@@ -229,6 +229,11 @@ async def test_an_offer_of_a_cancelled_procurement_cannot_be_answered(fresh_data
     cancelled = await reload(database, row.id)
     assert cancelled.status is ProcurementStatus.CANCELLED and cancelled.next_check is None
     offer = (await offers_of(database, row.id))[0]
+    # the open offer is closed by the cancellation, audited, and no list shows it waiting
+    assert (offer.answer, offer.answered_at) == ("withdrawn", SELECTION)
+    async with database.sessions() as session:
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "offer:withdrawn"))
+    assert entry is not None and entry.payload["offer"] == offer.id
     mine = next(f for f in firms if f.organisation_uscc == offer.uscc)
     with pytest.raises(OfferClosed, match="已终止"):
         await answer(database, mine, offer.id, CONFIRMED, SELECTION + timedelta(minutes=5))
