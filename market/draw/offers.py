@@ -22,10 +22,10 @@ from market.calendar_years import Calendars
 from market.db import UnitOfWork
 from market.draw import offer_rules as rules
 from market.draw.offer_rules import CONFIRMED, DECLINED, LAPSED, OfferState
-from market.lifecycle.schedule import reschedule
+from market.lifecycle.schedule import move
 from market.models import ContractorOffer, Organisation, Procurement, SelectionRecordRow
 from market.principal import Principal, Role
-from market.procurement.states import Action, ProcurementStatus, transition
+from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms
 from selection.record import SelectionRecord
 
@@ -34,15 +34,6 @@ OFFER_ACTOR = Actor.system("抽取确认（系统）")
 
 def _state(offer: ContractorOffer) -> OfferState:
     return OfferState(offer.id, offer.firm_id, offer.due_at, offer.answer)
-
-
-async def _move(uow: UnitOfWork, row: Procurement, event: Action, now: datetime) -> str:
-    change = transition(row.status, event, now=now, takes_bids=False)
-    row.status = change.to
-    row.updated_at = now
-    reschedule(uow, row)
-    await uow.session.flush()
-    return change.audit_action
 
 
 async def _order(uow: UnitOfWork, row: Procurement, round_number: int) -> list[str]:
@@ -86,7 +77,7 @@ async def open_next(
     following = rules.next_rank(await _order(uow, row, round_number), int(asked or 0))
     if following is None:
         row.offer_due_at = None
-        action = await _move(uow, row, "fail", now)
+        action = await move(uow, row, "fail", now)
         await audit.record(
             uow,
             OFFER_ACTOR,
@@ -112,7 +103,7 @@ async def open_next(
     )
     uow.session.add(offer)
     row.offer_due_at = due
-    action = await _move(uow, row, "offer" if rank == 1 else "pass", now)
+    action = await move(uow, row, "offer" if rank == 1 else "pass", now)
     await audit.record(
         uow,
         OFFER_ACTOR,
@@ -199,7 +190,7 @@ async def answer(
     await _close(uow, actor, offer, given, reason, principal.user_id, now)
     if given == CONFIRMED:
         row.offer_due_at = None
-        action = await _move(uow, row, "confirm", now)
+        action = await move(uow, row, "confirm", now)
         details = {"reference": row.reference, "round": offer.round, "rank": offer.rank, "uscc": offer.uscc}
         await audit.record(uow, actor, action, "procurement", row.id, details)
     else:

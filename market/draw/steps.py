@@ -35,11 +35,11 @@ from market.db import UnitOfWork
 from market.draw import offers
 from market.draw.inputs import NoReview, inputs_of_frozen, method_inputs
 from market.draw.rounds import commitments_of, current_round, platform_secret, reveals_of
-from market.lifecycle.schedule import reschedule
+from market.lifecycle.schedule import move
 from market.models import DrawReveal, DrawRound, Procurement, SelectionRecordRow
 from market.outside_errors import RefusedBySelection, SelectionFailed, translated_errors
 from market.procurement.publication import reveal_deadline
-from market.procurement.states import Action, ProcurementStatus, transition
+from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms
 from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import KeyEncryptionKey
@@ -146,7 +146,7 @@ async def freeze(
             counted=True,
         )
     )
-    await _move(uow, row, "freeze", now)
+    await move(uow, row, "freeze", now)
     await audit.record(
         uow,
         DRAW_ACTOR,
@@ -239,7 +239,7 @@ async def _store(
         await uow.session.flush()
         await offers.open_next(uow, row, draw.round, now, terms, drawn=details)
         return
-    action = await _move(uow, row, "select" if record.outcome == "selected" else "fail", now)
+    action = await move(uow, row, "select" if record.outcome == "selected" else "fail", now)
     await audit.record(uow, DRAW_ACTOR, action, "procurement", row.id, details)
 
 
@@ -289,21 +289,10 @@ async def _fail_refused(
     await _fail(uow, row, draw, now, {"code": "insufficient_contributions", "reason": refused.message})
 
 
-async def _move(uow: UnitOfWork, row: Procurement, event: Action, now: datetime) -> str:
-    """Apply the lifecycle ``event`` to the locked row (status, next check) and flush, so the
-    audit entry that follows sees it; the audit action the transition names."""
-    change = transition(row.status, event, now=now, takes_bids=row.bid_deadline is not None)
-    row.status = change.to
-    row.updated_at = now
-    reschedule(uow, row)
-    await uow.session.flush()
-    return change.audit_action
-
-
 async def _fail(
     uow: UnitOfWork, row: Procurement, draw: DrawRound, now: datetime, failure: dict[str, Any]
 ) -> None:
     """The procurement fails without a selection record, audited with the failure's reason."""
-    action = await _move(uow, row, "fail", now)
+    action = await move(uow, row, "fail", now)
     details = {"reference": row.reference, "round": draw.round, "failure": failure, "record_sha256": None}
     await audit.record(uow, DRAW_ACTOR, action, "procurement", row.id, details)

@@ -14,7 +14,7 @@ from market.db import UnitOfWork
 from market.lifecycle.events import ProcurementClock, next_check
 from market.models import Procurement
 from market.procurement.publication import pool_freeze_time
-from market.procurement.states import ProcurementStatus
+from market.procurement.states import Action, ProcurementStatus, transition
 from market.procurement.terms import ProcurementTerms
 
 
@@ -47,3 +47,14 @@ def reschedule(uow: UnitOfWork, row: Procurement, terms: ProcurementTerms | None
     if row.next_check is not None:
         uow.note_next_check(row.next_check)
     return row.next_check
+
+
+async def move(uow: UnitOfWork, row: Procurement, event: Action, now: datetime) -> str:
+    """Apply the lifecycle ``event`` to the locked ``row`` (status, next check) and flush, so
+    the audit entry that follows sees it; the audit action the transition names."""
+    change = transition(row.status, event, now=now, takes_bids=row.bid_deadline is not None)
+    row.status = change.to
+    row.updated_at = now
+    reschedule(uow, row)
+    await uow.session.flush()
+    return change.audit_action
