@@ -25,24 +25,21 @@ from sqlalchemy import select
 from market import accounts, lifecycle
 from market.audit import Actor
 from market.bidding import service as bids
-from market.calendar_years import Calendars
 from market.db import Database, UnitOfWork
-from market.demo_works import load_demo_works
+from market.demo_works import load_demo_works, publish_demo
 from market.draw import service as draw
-from market.draw.declaration import AUDIT_HEAD, ROUND
 from market.models import Organisation, Procurement, Role
 from market.principal import Principal
 from market.procurement import service
 from market.procurement.draft import DraftTerms
 from market.procurement.draft_input import terms_json
-from market.procurement.eligibility_count import eligibility_now, requirements_of
+from market.procurement.eligibility_count import requirements_of
 from market.procurement.terms import ProcurementKind, ProcurementTerms, QuoteMode
 from market.registry.eligibility import eligible_firms
 from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import Quote
 from market.sealed.keys import KeyEncryptionKey
 from market.settings import AuthSettings
-from selection.ceremony import commitment
 
 ADDRESS = "127.0.0.1"
 
@@ -163,21 +160,8 @@ async def _publish(
     async with database.unit_of_work() as uow:
         row = await service.create_draft(uow, _acting(owner), owner, terms_json(draft), at)
         if plan.published is not None:
-            reference = await service.reserve_reference(uow, _acting(owner), owner, row.id, at, terms)
-            count = await eligibility_now(uow, vocabulary, terms, draft, at)
-            row = await service.publish(
-                uow,
-                _acting(owner),
-                owner,
-                row.id,
-                at,
-                await Calendars().current(uow),
-                terms,
-                vocabulary=vocabulary,
-                eligible_count=count.eligible,
-                bid_key=bid_key,
-                owner_commitment=commitment(reference, ROUND, "owner", demo_owner_secret(reference)),
-                beacon=AUDIT_HEAD,
+            row = await publish_demo(
+                uow, _acting(owner), owner, row, draft, at, vocabulary, terms, bid_key, demo_owner_secret
             )
         await uow.commit()
         return row

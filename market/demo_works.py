@@ -17,9 +17,10 @@ from decimal import Decimal
 from market import lifecycle
 from market.audit import Actor
 from market.calendar_years import Calendars
-from market.db import Database
+from market.db import Database, UnitOfWork
 from market.draw import service as draw
 from market.draw.declaration import AUDIT_HEAD, ROUND
+from market.models import Procurement
 from market.principal import Principal
 from market.procurement import service
 from market.procurement.draft import DraftTerms
@@ -54,6 +55,38 @@ def works_draft(selection_time: datetime) -> DraftTerms:
     )
 
 
+async def publish_demo(
+    uow: UnitOfWork,
+    actor: Actor,
+    owner: Principal,
+    row: Procurement,
+    draft: DraftTerms,
+    at: datetime,
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+    bid_key: KeyEncryptionKey,
+    secret_of: Callable[[str], str],
+) -> Procurement:
+    """Publish the demo owner's draft ``row`` at ``at`` as an owner would: the reference
+    reserved, the commitment made over it with the demo secret, the chain head as beacon."""
+    reference = await service.reserve_reference(uow, actor, owner, row.id, at, terms)
+    count = await eligibility_now(uow, vocabulary, terms, draft, at)
+    return await service.publish(
+        uow,
+        actor,
+        owner,
+        row.id,
+        at,
+        await Calendars().current(uow),
+        terms,
+        vocabulary=vocabulary,
+        eligible_count=count.eligible,
+        bid_key=bid_key,
+        owner_commitment=commitment(reference, ROUND, "owner", secret_of(reference)),
+        beacon=AUDIT_HEAD,
+    )
+
+
 async def load_demo_works(
     database: Database,
     owner: Principal,
@@ -71,23 +104,10 @@ async def load_demo_works(
     at = now - PUBLISHED_AGO
     async with database.unit_of_work() as uow:
         row = await service.create_draft(uow, actor, owner, terms_json(draft), at)
-        reference = await service.reserve_reference(uow, actor, owner, row.id, at, terms)
-        count = await eligibility_now(uow, vocabulary, terms, draft, at)
-        row = await service.publish(
-            uow,
-            actor,
-            owner,
-            row.id,
-            at,
-            await Calendars().current(uow),
-            terms,
-            vocabulary=vocabulary,
-            eligible_count=count.eligible,
-            bid_key=bid_key,
-            owner_commitment=commitment(reference, ROUND, "owner", secret_of(reference)),
-            beacon=AUDIT_HEAD,
-        )
+        row = await publish_demo(uow, actor, owner, row, draft, at, vocabulary, terms, bid_key, secret_of)
         await uow.commit()
+    assert row.reference is not None
+    reference = row.reference
     frozen_at = pool_freeze_time(row.selection_time, terms.of(row.kind))
     await lifecycle.advance(database, bid_key, frozen_at, vocabulary=vocabulary, terms=terms)
     async with database.unit_of_work() as uow:
