@@ -16,6 +16,13 @@ procurement due forever. Two chains:
   ``pool_freeze_minutes`` before the reveal deadline (``pool_freeze_at``, from reference data),
   the selection time draws and offers the works to the drawn contractor, and while it is
   ``confirming`` the open offer lapses at ``offer_due_at`` (the next one is then asked).
+
+After the selection (issue 13), for both: the result is awarded at ``publicity_ends_at``
+unless an objection is open (then the award waits for its answer); a redraw after an upheld
+objection freezes at ``redraw_freeze_at`` and selects at the (moved) selection time. Besides
+the chain of its status, a procurement with an open time limit (an answer, a confirmation, an
+acceptance, an evaluation owed) has it flagged overdue at ``limit_due_at``
+(:mod:`market.award.limits`): that step changes no status, it lists the item for supervisors.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Literal, get_args
 
 from market.procurement.states import ProcurementStatus
 
-Action = Literal["close_bidding", "open", "freeze", "select", "lapse_offer"]
+Action = Literal["close_bidding", "open", "freeze", "select", "lapse_offer", "award", "flag_overdue"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 #: The time field each step falls due at: what an audit entry names as the rule.
@@ -37,12 +44,16 @@ RULES: Mapping[Action, str] = {
     "freeze": "bid_deadline",
     "select": "selection_time",
     "lapse_offer": "offer_due_at",
+    "award": "publicity_ends_at",
+    "flag_overdue": "limit_due_at",
 }
 
 
 def rule_of(p: ProcurementClock, action: Action) -> str:
     """The time field ``action`` fell due at for ``p`` (a pool's freeze and a reviewed
     procurement's freeze have their own)."""
+    if action == "freeze" and p.status is ProcurementStatus.REDRAWING:
+        return "redraw_freeze_at"
     if action == "freeze" and not p.takes_bids:
         return "pool_freeze_at"
     if action == "freeze" and p.review_deadline is not None:
@@ -62,6 +73,10 @@ class ProcurementClock:
     review_deadline: datetime | None = None
     pool_freeze_at: datetime | None = None  # a kind without bids: when its pool is fixed
     offer_due_at: datetime | None = None  # confirming: when the open offer lapses
+    publicity_ends_at: datetime | None = None  # selected: the result's publicity ends (award)
+    objections_open: int = 0  # selected: while any objection is open the award waits
+    limit_due_at: datetime | None = None  # the earliest open time limit not yet flagged overdue
+    redraw_freeze_at: datetime | None = None  # redrawing: when the new round's inputs are fixed
 
     @property
     def takes_bids(self) -> bool:
@@ -70,7 +85,19 @@ class ProcurementClock:
 
 def events(p: ProcurementClock) -> list[tuple[datetime, Action]]:
     """The steps still ahead of ``p``, in order: the first is the one its status allows now;
-    each later one follows from the step before it. Empty when nothing is left to time."""
+    each later one follows from the step before it. Empty when nothing is left to time.
+    An open time limit's ``flag_overdue`` goes in at its time (it moves no status)."""
+    chain = _status_events(p)
+    if p.limit_due_at is None:
+        return chain
+    at = next((i for i, (due, _) in enumerate(chain) if due > p.limit_due_at), len(chain))
+    return [*chain[:at], (p.limit_due_at, "flag_overdue"), *chain[at:]]
+
+
+def _status_events(p: ProcurementClock) -> list[tuple[datetime, Action]]:
+    after = _after_selection_events(p)
+    if after is not None:
+        return after
     if p.bid_deadline is None:
         return _pool_events(p)
     deadline = p.bid_deadline
@@ -97,6 +124,32 @@ _FIRST_STEP: Mapping[ProcurementStatus, Action] = {
     ProcurementStatus.OPENED: "freeze",
     ProcurementStatus.FROZEN: "select",
 }
+
+
+def _after_selection_events(p: ProcurementClock) -> list[tuple[datetime, Action]] | None:
+    """The chain of a selected or redrawn procurement (both kinds alike); None for the others."""
+    if p.status is ProcurementStatus.SELECTED:
+        if p.publicity_ends_at is None or p.objections_open > 0:
+            return []
+        return [(p.publicity_ends_at, "award")]
+    if p.status is ProcurementStatus.REDRAWING:
+        if p.redraw_freeze_at is None:
+            return []
+        return [(p.redraw_freeze_at, "freeze"), (max(p.selection_time, p.redraw_freeze_at), "select")]
+    if p.status in _AFTER_AWARD:
+        return []  # the parties act; only their time limits are timed
+    return None
+
+
+_AFTER_AWARD = frozenset(
+    {
+        ProcurementStatus.AWARDED,
+        ProcurementStatus.CONTRACTED,
+        ProcurementStatus.DELIVERED,
+        ProcurementStatus.ACCEPTED,
+        ProcurementStatus.EVALUATED,
+    }
+)
 
 
 def _pool_events(p: ProcurementClock) -> list[tuple[datetime, Action]]:

@@ -37,6 +37,10 @@ def clock_of(row: Procurement, terms: ProcurementTerms | None = None) -> Procure
         review_deadline=row.review_deadline,
         pool_freeze_at=pool_freeze_at,
         offer_due_at=row.offer_due_at,
+        publicity_ends_at=row.publicity_ends_at,
+        objections_open=row.objections_open,
+        limit_due_at=row.limit_due_at,
+        redraw_freeze_at=row.redraw_freeze_at,
     )
 
 

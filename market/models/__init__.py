@@ -10,6 +10,15 @@ from market.models.accounts import (
     UserSession,
 )
 from market.models.audit import AuditEntry, AuditSeal, AuditUnsealed
+from market.models.award import (
+    Award,
+    CaseFile,
+    ContractSigning,
+    Delivery,
+    Objection,
+    ProcurementEvaluation,
+    TimeLimit,
+)
 from market.models.base import Base
 from market.models.bids import Bid, BidOpening, BidVersion, ProcurementKey
 from market.models.calendar import ImportedCalendarYear
@@ -42,13 +51,17 @@ __all__ = [
     "AuditEntry",
     "AuditSeal",
     "AuditUnsealed",
+    "Award",
     "Base",
     "Bid",
     "BidOpening",
     "BidVersion",
+    "CaseFile",
+    "ContractSigning",
     "ContractorOffer",
     "CreditCause",
     "CreditEvent",
+    "Delivery",
     "DirectRequest",
     "DocumentStatus",
     "DocumentTemplate",
@@ -66,10 +79,12 @@ __all__ = [
     "LoginAttempt",
     "Misconduct",
     "MisconductSeverity",
+    "Objection",
     "Organisation",
     "OrganisationKind",
     "Procurement",
     "ProcurementAttachment",
+    "ProcurementEvaluation",
     "ProcurementKey",
     "ProcurementReviewer",
     "ProcurementSequence",
@@ -79,6 +94,7 @@ __all__ = [
     "Role",
     "SelectionRecordRow",
     "ServiceEvaluation",
+    "TimeLimit",
     "TrackRecord",
     "User",
     "UserRole",

@@ -41,6 +41,8 @@ class Organisation(Timestamped, Base):
     # 统一社会信用代码, validated by the service; unique when present.
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # the legal representative (法定代表人) its contracts name; issue 13
+    representative: Mapped[str] = mapped_column(String(100), default="", server_default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 

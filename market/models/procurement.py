@@ -75,6 +75,15 @@ class Procurement(Timestamped, Base):
     # small works: when the open offer to a drawn contractor lapses (the lifecycle's clock
     # reads it from the row, like every other due time); NULL when no offer is open
     offer_due_at: Mapped[datetime | None]
+    # after the selection (issue 13), each read by the lifecycle's clock from the row:
+    # the end of the result's publicity (the award follows unless an objection is open),
+    publicity_ends_at: Mapped[datetime | None]
+    # how many objections or complaints are open: while any is, the award waits
+    objections_open: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the earliest due time of its open, not yet flagged time limits (market.award.limits)
+    limit_due_at: Mapped[datetime | None]
+    # an upheld objection's new round: when its inputs are frozen (the old ones, less the firm)
+    redraw_freeze_at: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -84,6 +93,7 @@ class Procurement(Timestamped, Base):
         CheckConstraint("reference IS NOT NULL OR status = 'draft'", name="published_has_reference"),
         CheckConstraint("floor IS NULL OR floor > 0", name="floor_positive"),
         CheckConstraint("attempt >= 1", name="attempt_positive"),
+        CheckConstraint("objections_open >= 0", name="objections_open_not_negative"),
         # a failed procurement is followed by at most one next attempt
         Index(
             "uq_procurement_previous_id",

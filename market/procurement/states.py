@@ -9,6 +9,15 @@
       │                                                         ╲──fail (none left)──▶ failed
       └──cancel (any time before the selection or the confirmation, with a reason)──▶ cancelled
 
+    After the selection (issue 13):
+
+    selected (结果公示) ──award (publicity over, no objection open)──▶ awarded ──sign──▶ contracted
+      │  ╲─void (an objection upheld)──▶ redrawing ──freeze──▶ frozen ──select──▶ selected …
+      │  ╲─reassign (the next alternate takes the place: a new publicity) ↺
+      ╲─fail (nobody left)       awarded ──reassign (a party did not confirm in time)──▶ selected
+    contracted ──deliver──▶ delivered ──accept──▶ accepted ──evaluate──▶ evaluated
+                               ╲──return (with reasons)──▶ contracted
+
 Publish, amend and cancel have a service now (issue 11); closing, opening and the
 selection belong to the lifecycle of the next issue and are in the table so that the
 states are named once. Shaped like :mod:`market.registry.admission_rules`: the current
@@ -35,7 +44,13 @@ class ProcurementStatus(enum.StrEnum):
     OPENED = "opened"
     FROZEN = "frozen"  # the draw's inputs fixed (market-draw/2 freeze), before any reveal
     CONFIRMING = "confirming"  # small works: the drawn contractor is asked to confirm
-    SELECTED = "selected"
+    SELECTED = "selected"  # the result is published (结果公示); objections may be lodged
+    REDRAWING = "redrawing"  # an objection was upheld: a new round draws from the inputs less the firm
+    AWARDED = "awarded"  # publicity over: the selection notice issued, the contract to confirm
+    CONTRACTED = "contracted"  # both parties confirmed the contract: the service or works under way
+    DELIVERED = "delivered"  # the firm delivered its result (or reported completion): to accept
+    ACCEPTED = "accepted"  # the owner accepted it: to evaluate
+    EVALUATED = "evaluated"  # evaluated, the evaluation in the firm's credit: done
     FAILED = "failed"  # 流标: too few eligible firms or bids
     CANCELLED = "cancelled"
 
@@ -57,6 +72,12 @@ _LABELS: Mapping[ProcurementStatus, str] = {
     ProcurementStatus.FROZEN: "已冻结",
     ProcurementStatus.CONFIRMING: "待确认",
     ProcurementStatus.SELECTED: "已选取",
+    ProcurementStatus.REDRAWING: "重新选取中",
+    ProcurementStatus.AWARDED: "已定标",
+    ProcurementStatus.CONTRACTED: "履约中",
+    ProcurementStatus.DELIVERED: "待验收",
+    ProcurementStatus.ACCEPTED: "待评价",
+    ProcurementStatus.EVALUATED: "已完成",
     ProcurementStatus.FAILED: "流标",
     ProcurementStatus.CANCELLED: "已终止",
 }
@@ -74,6 +95,14 @@ Action = Literal[
     "confirm",
     "pass",
     "select_directly",
+    "award",
+    "void",
+    "reassign",
+    "sign",
+    "deliver",
+    "accept",
+    "return",
+    "evaluate",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -116,13 +145,36 @@ TRANSITIONS: Mapping[ProcurementStatus, Mapping[Action, ProcurementStatus]] = {
         "fail": ProcurementStatus.FAILED,  # nobody left to ask
         "cancel": ProcurementStatus.CANCELLED,
     },
-    ProcurementStatus.SELECTED: {},
+    ProcurementStatus.SELECTED: {
+        "award": ProcurementStatus.AWARDED,  # the lifecycle, at the publicity's end
+        "void": ProcurementStatus.REDRAWING,  # an upheld objection, when the rules redraw
+        "reassign": ProcurementStatus.SELECTED,  # …or when the next alternate takes the place
+        "fail": ProcurementStatus.FAILED,  # voided with nobody left to take the place
+    },
+    ProcurementStatus.REDRAWING: {
+        "freeze": ProcurementStatus.FROZEN,
+        "fail": ProcurementStatus.FAILED,
+        "cancel": ProcurementStatus.CANCELLED,
+    },
+    ProcurementStatus.AWARDED: {
+        "sign": ProcurementStatus.CONTRACTED,
+        # a party did not confirm the contract in time: the owner awards the next alternate
+        "reassign": ProcurementStatus.SELECTED,
+        "fail": ProcurementStatus.FAILED,
+    },
+    ProcurementStatus.CONTRACTED: {"deliver": ProcurementStatus.DELIVERED},
+    ProcurementStatus.DELIVERED: {
+        "accept": ProcurementStatus.ACCEPTED,
+        "return": ProcurementStatus.CONTRACTED,
+    },
+    ProcurementStatus.ACCEPTED: {"evaluate": ProcurementStatus.EVALUATED},
+    ProcurementStatus.EVALUATED: {},
     ProcurementStatus.FAILED: {},
     ProcurementStatus.CANCELLED: {},
 }
 
 #: Actions that must say why (the reason is published with them).
-NEEDS_REASON: frozenset[Action] = frozenset({"cancel", "amend"})
+NEEDS_REASON: frozenset[Action] = frozenset({"cancel", "amend", "void", "reassign", "return"})
 
 _AUDIT: Mapping[Action, str] = {
     "publish": "procurement:published",
@@ -137,6 +189,14 @@ _AUDIT: Mapping[Action, str] = {
     "confirm": "procurement:confirmed",
     "pass": "procurement:offered",  # to the next contractor; the answer is audited on the offer
     "select_directly": "procurement:selected",
+    "award": "procurement:awarded",
+    "void": "procurement:voided",
+    "reassign": "procurement:reassigned",
+    "sign": "procurement:contracted",
+    "deliver": "procurement:delivered",
+    "accept": "procurement:accepted",
+    "return": "procurement:returned",
+    "evaluate": "procurement:evaluated",
 }
 
 

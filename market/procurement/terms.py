@@ -20,6 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from market.errors import ConfigurationError
+from market.procurement.after_selection_terms import (
+    DEFAULT_AFTER_SELECTION,
+    AfterSelectionTerms,
+    parse_after_selection,
+)
 from market.reference_files import BUNDLED_REFERENCE_DIR
 from market.reference_files import read_reference_file as _read
 from market.settings import Settings
@@ -180,6 +185,7 @@ class ProcurementTerms:
     attachments: AttachmentTerms
     beacon_sources: tuple[BeaconSource, ...] = ()
     evaluation: EvaluationScale = DEFAULT_EVALUATION
+    after: AfterSelectionTerms = DEFAULT_AFTER_SELECTION  # publicity, objections, award … (issue 13)
 
     def beacon_source(self, code: str) -> BeaconSource | None:
         return next((b for b in self.beacon_sources if b.code == code), None)
@@ -337,6 +343,7 @@ def load_procurement_terms(reference_dir: Path = BUNDLED_REFERENCE_DIR) -> Procu
         raise ConfigurationError(f"reference data in {reference_dir / FILE} is wrong: {exc!r}") from None
     try:
         evaluation = _evaluation(data.get("evaluation_score"))
+        after = parse_after_selection(data.get("after_selection"))
     except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
         raise ConfigurationError(f"reference data in {reference_dir / FILE} is wrong: {exc!r}") from None
     prefixes = [k.prefix for k in kinds.values()]
@@ -348,6 +355,7 @@ def load_procurement_terms(reference_dir: Path = BUNDLED_REFERENCE_DIR) -> Procu
         attachments=attachments,
         beacon_sources=beacons,
         evaluation=evaluation,
+        after=after,
     )
 
 

@@ -28,6 +28,21 @@ ALLOWED = {
     (S.CONFIRMING, "pass"): S.CONFIRMING,
     (S.CONFIRMING, "fail"): S.FAILED,
     (S.CONFIRMING, "cancel"): S.CANCELLED,
+    # after the selection (issue 13)
+    (S.SELECTED, "award"): S.AWARDED,
+    (S.SELECTED, "void"): S.REDRAWING,
+    (S.SELECTED, "reassign"): S.SELECTED,
+    (S.SELECTED, "fail"): S.FAILED,
+    (S.REDRAWING, "freeze"): S.FROZEN,
+    (S.REDRAWING, "fail"): S.FAILED,
+    (S.REDRAWING, "cancel"): S.CANCELLED,
+    (S.AWARDED, "sign"): S.CONTRACTED,
+    (S.AWARDED, "reassign"): S.SELECTED,
+    (S.AWARDED, "fail"): S.FAILED,
+    (S.CONTRACTED, "deliver"): S.DELIVERED,
+    (S.DELIVERED, "accept"): S.ACCEPTED,
+    (S.DELIVERED, "return"): S.CONTRACTED,
+    (S.ACCEPTED, "evaluate"): S.EVALUATED,
 }
 LATER = at(2026, 11, 9, 10, 0)
 
@@ -85,5 +100,5 @@ def test_no_amendment_at_or_after_the_deadline() -> None:
 
 def test_only_drafts_are_hidden_and_final_states_lead_nowhere() -> None:
     assert [s for s in S if not s.public] == [S.DRAFT]
-    assert {s for s, moves in TRANSITIONS.items() if not moves} == {S.SELECTED, S.FAILED, S.CANCELLED}
+    assert {s for s, moves in TRANSITIONS.items() if not moves} == {S.EVALUATED, S.FAILED, S.CANCELLED}
     assert all(s.label for s in S)
