@@ -15,6 +15,7 @@ from datetime import datetime
 import selection
 from market import audit
 from market.audit import Actor
+from market.award.records import open_award
 from market.clock import local
 from market.db import UnitOfWork
 from market.lifecycle.schedule import reschedule
@@ -124,4 +125,6 @@ async def selected_successor(
             "terms_sha256": service.terms_digest(draft),
         },
     )
+    # the direct selection's result is published like any other (issue 13)
+    await open_award(uow, row, round_number=1, rank=1, now=now, terms=terms)
     return row

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from market import audit
 from market.audit import Actor
+from market.award.records import open_award
 from market.calendar_years import Calendars
 from market.db import UnitOfWork
 from market.draw import offer_rules as rules
@@ -193,6 +194,8 @@ async def answer(
         action = await move(uow, row, "confirm", now)
         details = {"reference": row.reference, "round": offer.round, "rank": offer.rank, "uscc": offer.uscc}
         await audit.record(uow, actor, action, "procurement", row.id, details)
+        # the confirmed contractor's result is published (issue 13)
+        await open_award(uow, row, round_number=offer.round, rank=offer.rank, now=now, terms=terms)
     else:
         await open_next(uow, row, offer.round, now, terms)
     return offer

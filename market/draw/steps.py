@@ -31,6 +31,7 @@ from sqlalchemy import select as sql_select
 import selection
 from market import audit
 from market.audit import Actor
+from market.award.records import open_award
 from market.db import UnitOfWork
 from market.draw import offers
 from market.draw.inputs import NoReview, inputs_of_frozen, method_inputs
@@ -241,6 +242,8 @@ async def _store(
         return
     action = await move(uow, row, "select" if record.outcome == "selected" else "fail", now)
     await audit.record(uow, DRAW_ACTOR, action, "procurement", row.id, details)
+    if record.outcome == "selected":  # the result's publicity starts (issue 13)
+        await open_award(uow, row, round_number=draw.round, rank=1, now=now, terms=terms)
 
 
 async def select(

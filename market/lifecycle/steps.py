@@ -17,7 +17,7 @@ from datetime import datetime
 
 from market import audit
 from market.audit import Actor
-from market.award import limits
+from market.award import limits, records
 from market.bidding.opening import Opened, open_bids
 from market.db import UnitOfWork
 from market.draw import offers
@@ -75,6 +75,10 @@ async def lapse_offer(uow: UnitOfWork, row: Procurement, now: datetime, context:
     await offers.lapse(uow, row, now, context.terms)
 
 
+async def award(uow: UnitOfWork, row: Procurement, now: datetime, context: StepContext) -> None:
+    await records.award_at_publicity_end(uow, row, now, context.terms)
+
+
 async def flag_overdue(uow: UnitOfWork, row: Procurement, now: datetime, context: StepContext) -> None:
     await limits.flag_due(uow, row, now)
 
@@ -87,5 +91,6 @@ STEPS: Mapping[Action, Step] = {
     "freeze": freeze,
     "select": select,
     "lapse_offer": lapse_offer,
+    "award": award,
     "flag_overdue": flag_overdue,
 }

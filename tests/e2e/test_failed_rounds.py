@@ -294,4 +294,5 @@ async def test_after_two_failed_attempts_a_supervisor_approves_direct_selection(
     assert (await _audited(world, "direct_request:approved", second_id))[0]["successor_id"] == successor_id
     async with world.database.sessions() as session:
         row = await session.get(Procurement, successor_id)
-        assert row is not None and row.next_check is None and row.previous_id == second_id
+        assert row is not None and row.previous_id == second_id
+        assert row.next_check == row.publicity_ends_at is not None  # its result is published too

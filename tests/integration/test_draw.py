@@ -93,7 +93,8 @@ async def test_a_procurement_goes_from_commitments_to_a_record_that_verifies(
     await run_selection(database, row)
 
     done = await reload(database, row)
-    assert done.status is ProcurementStatus.SELECTED and done.next_check is None
+    # the result's publicity runs next (issue 13): the award is due at its end
+    assert done.status is ProcurementStatus.SELECTED and done.next_check == done.publicity_ends_at is not None
     after = await view(database, row, SELECTION)
     assert after.withheld == ["supervisor"] and all(r.secret for r in after.reveals)
     async with database.sessions() as session:

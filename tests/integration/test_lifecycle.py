@@ -226,7 +226,7 @@ async def test_the_whole_chain_runs_by_itself_from_the_deadline_to_the_selection
         records = list(await session.scalars(select(SelectionRecordRow)))
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "procurement:selected"))
     assert selected is not None and selected.status is ProcurementStatus.SELECTED
-    assert selected.next_check is None
+    assert selected.next_check == selected.publicity_ends_at is not None  # the award, after publicity
     assert [(r.procurement_id, r.outcome) for r in records] == [(row.id, "selected")]
     assert entry is not None and entry.payload["cause"]["rule"] == "selection_time"
 

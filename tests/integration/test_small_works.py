@@ -107,7 +107,8 @@ async def test_the_pool_is_frozen_before_the_reveals_and_the_drawn_contractor_co
         database, by_uscc[chain[2].uscc], chain[2].id, CONFIRMED, chain[2].offered_at + timedelta(hours=2)
     )
     done = await reload(database, row.id)
-    assert done.status is ProcurementStatus.SELECTED and done.next_check is None and done.offer_due_at is None
+    assert done.status is ProcurementStatus.SELECTED and done.offer_due_at is None
+    assert done.next_check == done.publicity_ends_at is not None  # the award, after publicity
     assert await _actions(database, row.id) == [
         "procurement:created",
         "procurement:reference_reserved",
