@@ -121,6 +121,7 @@ async def test_the_pool_is_frozen_before_the_reveals_and_the_drawn_contractor_co
         "procurement:offered",  # rank 2 after the decline
         "procurement:offered",  # rank 3 after the lapse
         "procurement:confirmed",
+        "award:opened",  # its result is published (issue 13)
     ]
 
 
