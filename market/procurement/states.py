@@ -174,7 +174,7 @@ TRANSITIONS: Mapping[ProcurementStatus, Mapping[Action, ProcurementStatus]] = {
 }
 
 #: Actions that must say why (the reason is published with them).
-NEEDS_REASON: frozenset[Action] = frozenset({"cancel", "amend", "void", "reassign", "return"})
+NEEDS_REASON: frozenset[Action] = frozenset({"cancel", "amend"})
 
 _AUDIT: Mapping[Action, str] = {
     "publish": "procurement:published",
