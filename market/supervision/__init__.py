@@ -1,0 +1,1 @@
+"""Supervision (issue 14): the screens, statistics and histories supervisors audit with."""
