@@ -304,9 +304,36 @@ async def seal_pending(database: Database, *, batch: int = 5000) -> int:
                 text("DELETE FROM audit_unsealed WHERE entry_id = ANY(:ids)"),
                 {"ids": [row["id"] for row in rows]},
             )
+            await _checkpoint_selections(session, rows, seals)
             total += len(rows)
             if len(rows) < batch:
                 return total
+
+
+#: Entries after whose seal a checkpoint is published (issue 14: "at every selection").
+CHECKPOINTED_ACTIONS = frozenset({"procurement:selected", "procurement:failed"})
+
+
+async def _checkpoint_selections(
+    session: AsyncSession, rows: Sequence[Mapping[Any, Any]], seals: Sequence[Mapping[str, Any]]
+) -> None:
+    """Publish the head right after the last selection (or failure) this batch sealed, in the
+    sealing transaction: the checkpoint and the seal it names exist together."""
+    last = next((i for i in range(len(rows) - 1, -1, -1) if rows[i]["action"] in CHECKPOINTED_ACTIONS), None)
+    if last is None:
+        return
+    await session.execute(
+        text(
+            "INSERT INTO audit_checkpoint (seq, hash, published_at, reason, object_type, object_id)"
+            " VALUES (:seq, :hash, now(), 'selection', :object_type, :object_id)"
+        ),
+        {
+            "seq": seals[last]["seq"],
+            "hash": bytes(seals[last]["hash"]).hex(),
+            "object_type": rows[last]["object_type"],
+            "object_id": rows[last]["object_id"],
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,30 +375,56 @@ class VerifyReport:
         return not self.problems
 
 
-async def _stream(session: AsyncSession, sql: str) -> AsyncIterator[Mapping[Any, Any]]:
-    result = await session.stream(text(sql))
-    async for row in result.mappings():
-        yield row
+_CHAIN_BATCH = 5000
 
 
-async def verify_chain(database: Database, *, stop_at_first: bool = True) -> VerifyReport:
+async def _chain(session: AsyncSession) -> AsyncIterator[Mapping[Any, Any]]:
+    """Every seal with its entry, in order, read in batches by ``seq``: no server-side cursor
+    stays open on the pooled connection when a verification stops early (a portal left open
+    keeps the log's tables "in use" for that connection's next user)."""
+    after = 0
+    while True:
+        rows = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT s.seq, s.entry_id AS sealed_entry, s.prev_hash, s.hash, "  # noqa: S608 (fixed column list and bound parameters)
+                        f"{_ENTRY_COLUMNS} FROM audit_seal s LEFT JOIN audit_entry e ON e.id = s.entry_id"
+                        " WHERE s.seq > :after ORDER BY s.seq LIMIT :n"
+                    ),
+                    {"after": after, "n": _CHAIN_BATCH},
+                )
+            )
+            .mappings()
+            .all()
+        )
+        for row in rows:
+            yield row
+        if len(rows) < _CHAIN_BATCH:
+            return
+        after = rows[-1]["seq"]
+
+
+async def verify_chain(
+    database: Database, *, stop_at_first: bool = True, checkpoints: Mapping[int, str] | None = None
+) -> VerifyReport:
     """Re-compute every seal from the stored entries, in order, and compare.
 
     Catches an edited entry (its hash no longer matches), an edited or removed seal (the
     next ``prev_hash`` or the sequence breaks) and a removed entry (a seal points at
     nothing). Seals sealed before an edit can't hide it, because the chain is re-computed
     from the entries, not read from the seals.
+
+    ``checkpoints`` (seq → hash hex, published earlier) must each be in the chain with that
+    hash: this catches what the chain alone cannot, its newest entries removed together with
+    their seals (or the tail re-sealed after a change).
     """
+    wanted = dict(checkpoints or {})
     report = VerifyReport()
     async with database.sessions() as session, session.begin():
         expected_prev = GENESIS_HASH
         expected_seq = 1
-        async for row in _stream(
-            session,
-            "SELECT s.seq, s.entry_id AS sealed_entry, s.prev_hash, s.hash, "  # noqa: S608 (fixed column list and bound parameters)
-            f"{_ENTRY_COLUMNS} FROM audit_seal s LEFT JOIN audit_entry e ON e.id = s.entry_id"
-            " ORDER BY s.seq",
-        ):
+        async for row in _chain(session):
             seq = row["seq"]
             problem = None
             if seq != expected_seq:
@@ -387,6 +440,13 @@ async def verify_chain(database: Database, *, stop_at_first: bool = True) -> Ver
                         f"entry {row['id']} (seal {seq}, action {row['action']}) has been altered: "
                         "its hash does not match"
                     )
+            if problem is None and seq in wanted:
+                published = wanted.pop(seq)
+                if bytes(row["hash"]).hex() != published:
+                    problem = (
+                        f"checkpoint {seq}:{published} does not match the chain, whose seal {seq} "
+                        f"is {bytes(row['hash']).hex()}: the chain was rewritten since it was published"
+                    )
             if problem:
                 report.problems.append(problem)
                 if stop_at_first:
@@ -395,6 +455,13 @@ async def verify_chain(database: Database, *, stop_at_first: bool = True) -> Ver
             expected_prev = bytes(row["hash"])
             expected_seq = seq + 1
         report.head_hash = expected_prev.hex()
+        for seq, published in sorted(wanted.items()):
+            report.problems.append(
+                f"checkpoint {seq}:{published} is past the chain's head (seal {expected_seq - 1}): "
+                "entries published before have been removed"
+            )
+            if stop_at_first:
+                return report
         counts = (
             await session.execute(
                 text(

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from market import audit
+from market import audit, audit_checkpoints
 from market.clock import Clock, SystemClock, wall_time
 from market.db import Database
 from market.lifecycle.runner import Advanced, earliest_check
@@ -199,6 +199,17 @@ class BackgroundWork:
             max_instances=1,
             coalesce=True,
         )
+        # a checkpoint of the chain at least daily (market.audit_checkpoints); hourly, so that
+        # a process restarted now and then still publishes one within a day
+        self.scheduler.add_job(
+            self.publish_checkpoint,
+            "interval",
+            hours=1,
+            id="audit-checkpoint",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+        )
 
         # The chronograph (market.lifecycle): closing the bidding, the opening … at their
         # times. A bid's timeliness never waits for it (the bid service checks the deadline
@@ -218,6 +229,12 @@ class BackgroundWork:
         if lifted:
             log.info("suspensions ended for firms %s", lifted)
         return lifted
+
+    async def publish_checkpoint(self) -> None:
+        try:
+            await audit_checkpoints.publish_daily(self.database, self.clock.now())
+        except Exception:  # the next hour tries again
+            log.exception("publishing the audit checkpoint failed")
 
     def start(self) -> None:
         self.sealer.start()

@@ -286,27 +286,62 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @click.option("--all", "report_all", is_flag=True, help="List every problem, not only the first.")
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="A published checkpoint the chain must still contain (repeatable).",
+)
 @friendly_errors
-def audit_verify(report_all: bool) -> None:
-    """Re-compute the hash chain; exit 1 naming the first entry that does not match."""
-    from market import audit
+def audit_verify(report_all: bool, checkpoints: tuple[str, ...]) -> None:
+    """Re-compute the hash chain; exit 1 naming the first entry that does not match, or a
+    published checkpoint the chain no longer contains."""
+    from market import audit, audit_checkpoints
     from market.db import Database
     from market.runtime import reachable_database, run_with_database
 
+    wanted = audit_checkpoints.parse_many(list(checkpoints)) if checkpoints else []
     with reachable_database(Settings.from_env()) as ready:
         assert ready.database_url
 
         async def run(database: Database) -> audit.VerifyReport:
             await audit.seal_pending(database)
-            return await audit.verify_chain(database, stop_at_first=not report_all)
+            return await audit.verify_chain(
+                database, stop_at_first=not report_all, checkpoints={c.seq: c.hash for c in wanted}
+            )
 
         report = run_with_database(ready.database_url, run)
     if report.intact:
-        click.echo(f"market: audit log intact: {report.checked} entries, head {report.head_hash}")
+        held = f"; contains {', '.join(map(str, wanted))}" if wanted else ""
+        click.echo(f"market: audit log intact: {report.checked} entries, head {report.head_hash}{held}")
         return
     for problem in report.problems:
         click.secho(f"market: audit log BROKEN: {problem}", fg="red", err=True)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@friendly_errors
+def audit_checkpoint() -> None:
+    """Publish the chain's sealed head now as a checkpoint (SEQ:HASH) and print it."""
+    from market import audit_checkpoints
+    from market.clock import SystemClock
+    from market.db import Database
+    from market.models import AuditCheckpoint
+    from market.runtime import reachable_database, run_with_database
+
+    with reachable_database(Settings.from_env()) as ready:
+        assert ready.database_url
+
+        async def run(database: Database) -> AuditCheckpoint | None:
+            return await audit_checkpoints.publish_now(database, SystemClock().now())
+
+        row = run_with_database(ready.database_url, run)
+    if row is None:
+        click.echo("market: the audit log is empty; nothing to publish")
+        return
+    click.echo(f"{row.seq}:{row.hash}")
 
 
 main.add_command(registry)

@@ -9,7 +9,7 @@ from market.models.accounts import (
     UserRole,
     UserSession,
 )
-from market.models.audit import AuditEntry, AuditSeal, AuditUnsealed
+from market.models.audit import AuditCheckpoint, AuditEntry, AuditSeal, AuditUnsealed
 from market.models.award import (
     Award,
     CaseFile,
@@ -48,6 +48,7 @@ from market.principal import Role  # pure, so that the access rules need no ORM
 
 __all__ = [
     "ORGANISATION_KIND",
+    "AuditCheckpoint",
     "AuditEntry",
     "AuditSeal",
     "AuditUnsealed",

@@ -48,3 +48,22 @@ class AuditUnsealed(Base):
     __tablename__ = "audit_unsealed"
 
     entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class AuditCheckpoint(Base):
+    """A published head of the chain (issue 14): the seal's ``seq`` and ``hash`` as they were
+    at ``published_at``, shown on the public checkpoints page, in the open-data feed and on
+    result notices. Copies outside the platform are what make it count: a chain whose newest
+    entries were removed together with their seals no longer contains a published checkpoint
+    (``market audit verify --checkpoint SEQ:HASH``)."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(20))  # daily | selection | manual
+    # the selection (or other event) it was published for: the audit entry's object
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(80))
