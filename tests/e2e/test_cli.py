@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -233,7 +234,9 @@ async def test_calendar_import_makes_a_year_known_and_refuses_a_bad_file(
     env = _env(DATABASE_URL=fresh_database.url, COLUMNS="200")
 
     def market(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*MARKET, "calendar", *args], capture_output=True, text=True, timeout=60, env=env)
+        return subprocess.run(
+            [*MARKET, "calendar", *args], capture_output=True, text=True, timeout=60, env=env
+        )
 
     year_file = tmp_path / "2031.toml"
     year_file.write_text(YEAR_2031, encoding="utf-8")
@@ -265,3 +268,66 @@ async def test_calendar_import_makes_a_year_known_and_refuses_a_bad_file(
             )
         ).all()
     assert actors == ["cli", "cli"]  # 2031 and 2026; the unchanged and the refused wrote nothing
+
+
+async def test_audit_checkpoint_is_published_and_then_held_against_a_removed_tail(
+    fresh_database: ClonedDatabase, tmp_path: Path
+) -> None:
+    env = _env(MARKET_HOME=str(tmp_path), DATABASE_URL=fresh_database.url)
+    for name in ("sup.li", "sup.zhao"):
+        made = subprocess.run(
+            [*MARKET, "user", "create", "--name", name, "--role", "supervisor"],
+            input="a strong password\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert made.returncode == 0, made.stderr
+    published = subprocess.run(
+        [*MARKET, "audit", "checkpoint"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert published.returncode == 0, published.stderr
+    checkpoint = published.stdout.strip()
+    found = re.fullmatch(r"(\d+):[0-9a-f]{64}", checkpoint)
+    assert found is not None
+    head = int(found[1])
+    held = subprocess.run(
+        [*MARKET, "audit", "verify", "--checkpoint", checkpoint],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert held.returncode == 0 and f"contains {checkpoint}" in held.stdout
+
+    async with fresh_database.database.sessions() as session:  # the newest entry and its seal go
+        await session.execute(text("ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_append_only"))
+        await session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+        victim = await session.scalar(text("SELECT entry_id FROM audit_seal WHERE seq = :s"), {"s": head})
+        await session.execute(text("DELETE FROM audit_seal WHERE seq = :s"), {"s": head})
+        await session.execute(text("DELETE FROM audit_entry WHERE id = :id"), {"id": victim})
+        await session.commit()
+        await session.execute(text("ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_append_only"))
+        await session.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only"))
+        await session.commit()
+    alone = subprocess.run([*MARKET, "audit", "verify"], capture_output=True, text=True, timeout=60, env=env)
+    assert alone.returncode == 0  # what is left is a valid chain
+    caught = subprocess.run(
+        [*MARKET, "audit", "verify", "--checkpoint", checkpoint],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert caught.returncode == 1 and f"is past the chain's head (seal {head - 1})" in caught.stderr
+    malformed = subprocess.run(
+        [*MARKET, "audit", "verify", "--checkpoint", "2-abc"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert (
+        malformed.returncode == 1 and "SEQ:HASH" in malformed.stderr and "Traceback" not in malformed.stderr
+    )

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, JSONBody
 from litestar.response import Template
 from msgspec import Meta, Struct
 
@@ -43,7 +43,7 @@ class CheckpointList(Struct):
     total: int
 
 
-class CheckpointsToVerify(Struct):
+class CheckpointsToVerify(Struct, forbid_unknown_fields=True):
     checkpoints: Annotated[
         list[Annotated[str, Meta(max_length=200)]],
         Meta(max_length=audit_checkpoints.MAX_CHECKPOINTS, description="SEQ:HASH as published"),
@@ -106,7 +106,7 @@ class CheckpointController(Controller):
         f"{audit_checkpoints.MAX_CHECKPOINTS}). intact=false names the first problem: an altered "
         "entry, or a checkpoint the chain no longer contains (its tail was removed or rewritten).",
     )
-    async def verify(self, data: CheckpointsToVerify, app_state: State) -> CheckpointVerifyView:
+    async def verify(self, data: JSONBody[CheckpointsToVerify], app_state: State) -> CheckpointVerifyView:
         wanted, report = await _verify(app_state, data.checkpoints)
         return CheckpointVerifyView(
             report.intact, report.checked, report.head_hash, [str(c) for c in wanted], report.problems
