@@ -59,6 +59,7 @@ from web.controllers.round_pages import DirectRequestPages, RoundPages
 from web.controllers.rounds import RoundController
 from web.controllers.sessions import SessionController
 from web.controllers.sign_in_pages import SignInPages
+from web.controllers.supervision_records import SupervisionRecordController, SupervisionRecordPages
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
 from web.inputs import CheckedRequest, InputCheckMiddleware
@@ -109,6 +110,8 @@ ROUTE_HANDLERS: list[Any] = [
     BiddingPages,
     CheckpointController,
     CheckpointPages,
+    SupervisionRecordController,
+    SupervisionRecordPages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

@@ -32,6 +32,7 @@ from tests.e2e import (
     access_procurements,
     access_review,
     access_rounds,
+    access_supervision,
 )
 from tests.e2e.access_cells import OFFICIALS, SIGNED_IN, Build, Expect, everyone, only, request
 from tests.e2e.access_world import (
@@ -359,6 +360,7 @@ ROW_MODULES = (
     access_offers,
     access_rounds,
     access_checkpoints,
+    access_supervision,
 )
 for _module in ROW_MODULES:
     assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats a row"
