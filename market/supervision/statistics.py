@@ -1,0 +1,259 @@
+"""The city's figures, computed by the platform itself (issue 14), as ``docs/statistics.md``
+defines them so that anyone can reproduce them from the published data.
+
+A procurement counts in the period it was **published** in (its cohort), with the outcome it
+has now: *selected* once a winner was selected (selected, awarded, contracted … evaluated),
+*failed* (流标), *cancelled* (终止), or *open*. Then, per group (kind, field of work or
+service type, division, method) and in total:
+
+- posted, selected, failed, cancelled, open;
+- success rate = selected ÷ (selected + failed) — cancellations are the owner's decision,
+  not the market's, and open ones have no outcome yet;
+- year-on-year growth of posted = (posted − posted in the same days a year before) ÷ the latter;
+- respondents per procurement = bids opened (every live bid at the deadline), averaged over
+  the procurements that take bids and were opened;
+- working days from publication to award (the current award's ``awarded_at``), averaged;
+- savings = ceiling − awarded price, summed over awarded procurements, and as a percentage
+  of their ceilings;
+- the share of each selection method among those posted;
+- the on-time rate of every time-limited action due in the period: done by its due time ÷
+  (done + still open past it).
+
+One SQL statement per table, aggregated in PostgreSQL; working days through a cumulative
+index of the working calendar passed as an array, so a year of 100,000 procurements is one
+scan (``bench/supervision.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Literal, get_args
+
+from sqlalchemy import text
+
+from market.calendar import UnknownCalendarYear, WorkingCalendar
+from market.db import UnitOfWork
+from market.errors import InvalidInput
+from market.supervision.periods import Period
+
+GroupBy = Literal["none", "kind", "field", "division", "method"]
+GROUPS: tuple[GroupBy, ...] = get_args(GroupBy)
+_GROUP_SQL = {
+    "none": "NULL::text",
+    "kind": "p.kind::text",
+    "field": "coalesce(p.service_type, p.work_field)",
+    "division": "p.division_code",
+    "method": "p.terms->>'method'",
+}
+SELECTED_STATUSES = ("selected", "awarded", "contracted", "delivered", "accepted", "evaluated")
+EPOCH = date(2000, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    group: str | None  # None: the total
+    posted: int
+    selected: int
+    failed: int
+    cancelled: int
+    open: int
+    respondents_avg: Decimal | None
+    awarded: int
+    days_to_award_avg: Decimal | None
+    ceiling_awarded: Decimal  # the ceilings of the awarded ones
+    awarded_amount: Decimal
+    savings: Decimal
+
+    @property
+    def success_rate(self) -> Decimal | None:
+        closed = self.selected + self.failed
+        return _percent(self.selected, closed)
+
+    @property
+    def savings_rate(self) -> Decimal | None:
+        return _percent(self.savings, self.ceiling_awarded)
+
+
+@dataclass(frozen=True, slots=True)
+class OnTime:
+    action: str
+    done: int
+    on_time: int
+    late_open: int  # still owed past the due time
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _percent(self.on_time, self.done + self.late_open)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    period: Period
+    group_by: GroupBy
+    rows: list[Figures]
+    total: Figures
+    posted_year_before: int
+    on_time: list[OnTime]
+
+    @property
+    def growth(self) -> Decimal | None:
+        """Year-on-year growth of posted procurements, in percent."""
+        if not self.posted_year_before:
+            return None
+        return _percent(self.total.posted - self.posted_year_before, self.posted_year_before)
+
+    @property
+    def on_time_total(self) -> OnTime:
+        return OnTime(
+            "all",
+            sum(o.done for o in self.on_time),
+            sum(o.on_time for o in self.on_time),
+            sum(o.late_open for o in self.on_time),
+        )
+
+
+def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@lru_cache(maxsize=8)
+def working_index(calendar: WorkingCalendar) -> tuple[date, list[int | None]]:
+    """``(first, index)``: ``index[n]`` is the number of working days from ``first`` to
+    ``first + n`` inclusive, over the calendar's known years (None past an unknown day), so
+    that working days ``d`` with ``a < d <= b`` are ``index[b] − index[a]``."""
+    years = sorted(calendar.known_years)
+    if not years:
+        return EPOCH, []
+    first = date(years[0], 1, 1)
+    last = date(years[-1], 12, 31)
+    index: list[int | None] = []
+    count = 0
+    day = first
+    while day <= last:
+        try:
+            count += calendar.is_working_day(day)
+            index.append(count)
+        except UnknownCalendarYear:
+            index.append(None)
+        day += timedelta(days=1)
+    return first, index
+
+
+_FIGURES = """
+WITH p AS (
+  SELECT p.id, p.kind, p.status, p.ceiling, p.service_type, p.work_field, p.division_code, p.terms,
+         (p.published_at AT TIME ZONE 'Asia/Shanghai')::date - CAST(:first AS date) + 1 AS published_n,
+         p.bid_deadline
+  FROM procurement p
+  WHERE p.published_at >= :start AND p.published_at < :end AND p.reference IS NOT NULL
+)
+SELECT {group} AS grp, {is_total} AS is_total,
+  count(*) AS posted,
+  count(*) FILTER (WHERE p.status = ANY(:selected)) AS selected,
+  count(*) FILTER (WHERE p.status = 'failed') AS failed,
+  count(*) FILTER (WHERE p.status = 'cancelled') AS cancelled,
+  avg(jsonb_array_length(o.entries)) FILTER (WHERE p.bid_deadline IS NOT NULL) AS respondents,
+  count(a.id) FILTER (WHERE a.awarded_at IS NOT NULL) AS awarded,
+  avg(
+    (CAST(:index AS integer[]))[(a.awarded_at AT TIME ZONE 'Asia/Shanghai')::date - CAST(:first AS date) + 1]
+    - (CAST(:index AS integer[]))[p.published_n]
+  ) FILTER (WHERE a.awarded_at IS NOT NULL) AS days_to_award,
+  coalesce(sum(p.ceiling) FILTER (WHERE a.awarded_at IS NOT NULL), 0) AS ceiling_awarded,
+  coalesce(sum(a.amount) FILTER (WHERE a.awarded_at IS NOT NULL), 0) AS awarded_amount
+FROM p
+LEFT JOIN bid_opening o ON o.procurement_id = p.id
+LEFT JOIN award a ON a.procurement_id = p.id AND a.ended_at IS NULL
+{group_by}
+"""
+
+_POSTED = """
+SELECT count(*) FROM procurement p
+WHERE p.published_at >= :start AND p.published_at < :end AND p.reference IS NOT NULL
+"""
+
+_ON_TIME = """
+SELECT l.action,
+  count(*) FILTER (WHERE l.done_at IS NOT NULL) AS done,
+  count(*) FILTER (WHERE l.done_at IS NOT NULL AND l.done_at <= l.due_at) AS on_time,
+  count(*) FILTER (WHERE l.done_at IS NULL AND l.cancelled_at IS NULL AND l.due_at < :now) AS late_open
+FROM time_limit l
+WHERE l.due_at >= :start AND l.due_at < :end
+GROUP BY l.action ORDER BY l.action
+"""
+
+
+def _money(value: object) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def _avg(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+async def report(
+    uow: UnitOfWork, period: Period, *, group_by: str, calendar: WorkingCalendar, now: datetime
+) -> Report:
+    if group_by not in GROUPS:
+        raise InvalidInput(f"group_by is one of {', '.join(GROUPS)}", field="group_by")
+    first, index = working_index(calendar)
+    group = _GROUP_SQL[group_by]
+    if group_by == "none":
+        sql = _FIGURES.format(group=group, is_total="1", group_by="")
+    else:  # the groups and, from ROLLUP, their total (a group whose value is NULL stays a group)
+        sql = _FIGURES.format(
+            group=group, is_total=f"GROUPING({group})", group_by=f"GROUP BY ROLLUP ({group})"
+        )
+    rows = (
+        await uow.session.execute(
+            text(sql),
+            {
+                "start": period.start,
+                "end": period.end,
+                "selected": list(SELECTED_STATUSES),
+                "index": index,
+                "first": first,
+            },
+        )
+    ).all()
+    figures: list[Figures] = []
+    total: Figures | None = None
+    for r in rows:
+        ceiling, amount = _money(r.ceiling_awarded), _money(r.awarded_amount)
+        made = Figures(
+            group=r.grp,
+            posted=r.posted,
+            selected=r.selected,
+            failed=r.failed,
+            cancelled=r.cancelled,
+            open=r.posted - r.selected - r.failed - r.cancelled,
+            respondents_avg=_avg(r.respondents),
+            awarded=r.awarded,
+            days_to_award_avg=_avg(r.days_to_award),
+            ceiling_awarded=ceiling,
+            awarded_amount=amount,
+            savings=ceiling - amount,
+        )
+        if r.is_total:
+            total = made
+        else:
+            figures.append(made)
+    if total is None:  # ROLLUP over no rows gives no total row
+        total = Figures(None, 0, 0, 0, 0, 0, None, 0, None, Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+    before = period.year_before()
+    posted_before = await uow.session.scalar(text(_POSTED), {"start": before.start, "end": before.end})
+    limits = (
+        await uow.session.execute(text(_ON_TIME), {"start": period.start, "end": period.end, "now": now})
+    ).all()
+    return Report(
+        period=period,
+        group_by=group_by,
+        rows=sorted(figures, key=lambda f: (-f.posted, f.group or "")),
+        total=total,
+        posted_year_before=int(posted_before or 0),
+        on_time=[OnTime(r.action, r.done, r.on_time, r.late_open) for r in limits],
+    )
