@@ -60,6 +60,7 @@ from web.controllers.rounds import RoundController
 from web.controllers.sessions import SessionController
 from web.controllers.sign_in_pages import SignInPages
 from web.controllers.supervision_records import SupervisionRecordController, SupervisionRecordPages
+from web.controllers.supervision_screens import ScreenController, ScreenPages
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
 from web.inputs import CheckedRequest, InputCheckMiddleware
@@ -112,6 +113,8 @@ ROUTE_HANDLERS: list[Any] = [
     CheckpointPages,
     SupervisionRecordController,
     SupervisionRecordPages,
+    ScreenController,
+    ScreenPages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

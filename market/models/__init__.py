@@ -44,6 +44,7 @@ from market.models.registry import (
     TrackRecord,
 )
 from market.models.review import ProcurementReviewer, ReviewScore
+from market.models.supervision import ScreenReview
 from market.principal import Role  # pure, so that the access rules need no ORM
 
 __all__ = [
@@ -93,6 +94,7 @@ __all__ = [
     "Registry",
     "ReviewScore",
     "Role",
+    "ScreenReview",
     "SelectionRecordRow",
     "ServiceEvaluation",
     "TimeLimit",

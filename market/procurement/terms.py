@@ -28,6 +28,7 @@ from market.procurement.after_selection_terms import (
 from market.reference_files import BUNDLED_REFERENCE_DIR
 from market.reference_files import read_reference_file as _read
 from market.settings import Settings
+from market.supervision.screens import DEFAULT_THRESHOLDS, Thresholds
 from selection.ceremony import is_form
 from selection.combined import VARIANTS
 from selection.engine import METHODS
@@ -185,6 +186,7 @@ class ProcurementTerms:
     attachments: AttachmentTerms
     beacon_sources: tuple[BeaconSource, ...] = ()
     evaluation: EvaluationScale = DEFAULT_EVALUATION
+    screens: Thresholds = DEFAULT_THRESHOLDS  # collusion screens (issue 14)
     after: AfterSelectionTerms = DEFAULT_AFTER_SELECTION  # publicity, objections, award … (issue 13)
 
     def beacon_source(self, code: str) -> BeaconSource | None:
@@ -344,6 +346,7 @@ def load_procurement_terms(reference_dir: Path = BUNDLED_REFERENCE_DIR) -> Procu
     try:
         evaluation = _evaluation(data.get("evaluation_score"))
         after = parse_after_selection(data.get("after_selection"))
+        screens = Thresholds.from_mapping(data.get("collusion_screens", {}))
     except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
         raise ConfigurationError(f"reference data in {reference_dir / FILE} is wrong: {exc!r}") from None
     prefixes = [k.prefix for k in kinds.values()]
@@ -356,6 +359,7 @@ def load_procurement_terms(reference_dir: Path = BUNDLED_REFERENCE_DIR) -> Procu
         beacon_sources=beacons,
         evaluation=evaluation,
         after=after,
+        screens=screens,
     )
 
 

@@ -36,6 +36,7 @@ the caller loads.
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,9 @@ class Thresholds:
         if not (0 < made.pair_share <= 1 and 0 < made.rotation_max_share <= 1):
             raise ValueError("pair_share and rotation_max_share are fractions in (0, 1]")
         return made
+
+
+DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +143,7 @@ def quote_screens(tenders: Sequence[Tender], thresholds: Thresholds) -> list[Quo
     if not tenders:
         return []
     width = max(len(t.quotes) for t in tenders)
-    matrix = np.full((len(tenders), max(width, 1)), np.nan)
+    matrix = np.full((len(tenders), max(width, 2)), np.nan)  # the two lowest are read even for one quote
     for i, tender in enumerate(tenders):
         matrix[i, : len(tender.quotes)] = tender.quotes
     cv, rd, gap, kurt, n = _statistics(matrix)
@@ -165,7 +169,8 @@ def _statistics(
     matrix: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.float64], ...]:
     """cv, rd, gap, excess kurtosis and the count per row of ``matrix`` (NaN-padded)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row without quotes: its mean is NaN
         n = np.sum(~np.isnan(matrix), axis=1).astype(np.float64)
         mean = np.nanmean(matrix, axis=1)
         centred = matrix - mean[:, None]

@@ -1,4 +1,4 @@
-"""Access-matrix rows for supervision data (选取记录复核): supervisors only — an
+"""Access-matrix rows for supervision data (选取记录复核, 围串标筛查): supervisors only — an
 administrator or anyone else signed in gets 403 (audited), a visitor 401 on the API and the
 sign-in page on a page."""
 
@@ -58,6 +58,25 @@ ROWS: dict[str, tuple[Any, dict[str, Expect]]] = {
     "POST /api/supervision/records/{record_id:int}/replay": (
         _to("POST", "/api/supervision/records/{record}/replay"),
         API,
+    ),
+    "GET /api/supervision/screens": (_to("GET", "/api/supervision/screens"), API),
+    "POST /api/supervision/screens/reviews": (
+        _to(
+            "POST",
+            "/api/supervision/screens/reviews",
+            json={"flag": "pair:1-2", "decision": "dismissed", "note": "x"},
+        ),
+        {**API, SUPERVISOR: 422},  # the supervisor reaches the service: no such flag in the period
+    ),
+    "GET /supervision/screens": (_to("GET", "/supervision/screens", follow_redirects=False), PAGE),
+    "POST /supervision/screens/reviews": (
+        _to(
+            "POST",
+            "/supervision/screens/reviews",
+            data={"flag": "pair:1-2", "decision": "dismissed", "note": "x"},
+            follow_redirects=False,
+        ),
+        {**PAGE, SUPERVISOR: 422},
     ),
     "GET /supervision/records": (_to("GET", "/supervision/records", follow_redirects=False), PAGE),
     "GET /supervision/records/{record_id:int}": (

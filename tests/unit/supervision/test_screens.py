@@ -121,3 +121,10 @@ def test_thresholds_come_from_reference_data_and_refuse_nonsense() -> None:
     with pytest.raises(ValueError):
         Thresholds.from_mapping({"pair_share": 1.5})
     assert math.isclose(Thresholds.from_mapping({}).rd_above, T.rd_above)
+
+
+def test_tenders_with_one_quote_or_none_give_no_statistic() -> None:
+    """Found by the access matrix: a period whose only opened procurement had one bid."""
+    result = screen([Tender(1, (5,), (100.0,), 5), Tender(2, (), (), None)], T)
+    assert [(q.quotes, q.cv, q.flagged) for q in result.quotes] == [(1, None, False), (0, None, False)]
+    assert (result.pairs, result.covers, result.rotations) == ([], [], [])

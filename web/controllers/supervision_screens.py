@@ -1,0 +1,192 @@
+"""Collusion screens for supervisors (围串标筛查): the flags over a period with their numbers
+and the procurements they stand on, and each flag's review. Supervisors only (a refusal is
+audited); every run and every review is audited too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, JSONBody, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from msgspec import Meta, Struct
+
+from market.audit import Actor
+from market.clock import local, local_day
+from market.db import UnitOfWork
+from market.procurement.terms import procurement_terms_of
+from market.supervision import periods, screening
+from web.dependencies import CurrentActor, State, UoW
+from web.page_access import PAGE_EXCEPTION_HANDLERS
+from web.supervision_access import supervisor_pages_guard, supervisors_only
+
+Text40 = Annotated[str | None, QueryParameter(max_length=40)]
+KIND_LABELS = {"quote": "报价离散度异常", "pair": "频繁共同投标", "cover": "陪标迹象", "rotation": "轮流中标"}
+
+
+class ReviewView(Struct):
+    decision: str
+    note: str
+    reviewed_at: datetime
+
+
+class FlagView(Struct):
+    key: str
+    kind: str
+    label: str
+    numbers: dict[str, Any]
+    procurements: list[int]
+    firms: list[int]
+    review: ReviewView | None
+
+
+class ScreensView(Struct):
+    period: str
+    since: str
+    until: str
+    procurements: int
+    flags: list[FlagView]
+
+
+class ReviewBody(Struct, forbid_unknown_fields=True):
+    flag: Annotated[str, Meta(max_length=200)]
+    decision: Annotated[str, Meta(max_length=20)]
+    note: Annotated[str, Meta(max_length=screening.MAX_NOTE)]
+    period: Annotated[str, Meta(max_length=40)] | None = None
+    since: Annotated[str, Meta(max_length=40)] | None = None
+    until: Annotated[str, Meta(max_length=40)] | None = None
+
+
+class ReviewedView(Struct):
+    id: int
+    flag: str
+    decision: str
+    note: str
+    reviewed_at: datetime
+
+
+def _period(app_state: Any, period: str | None, since: str | None, until: str | None) -> periods.Period:
+    return periods.of_request(period, since, until, today=local_day(app_state.clock.now()))
+
+
+async def _screens(uow: UnitOfWork, actor: Actor, app_state: Any, chosen: periods.Period) -> ScreensView:
+    flags, screened = await screening.run(
+        uow, actor, chosen, procurement_terms_of(app_state.settings).screens
+    )
+    views = [
+        FlagView(
+            f.key,
+            f.kind,
+            KIND_LABELS[f.kind],
+            f.numbers,
+            list(f.procurements),
+            list(f.firms),
+            ReviewView(f.review.decision, f.review.note, local(f.review.reviewed_at)) if f.review else None,
+        )
+        for f in flags
+    ]
+    return ScreensView(chosen.label, chosen.first.isoformat(), chosen.last.isoformat(), screened, views)
+
+
+async def _review(
+    uow: UnitOfWork, actor: Actor, app_state: Any, body: ReviewBody | ReviewForm
+) -> ReviewedView:
+    chosen = _period(app_state, body.period or None, body.since or None, body.until or None)
+    row = await screening.review(
+        uow,
+        actor,
+        chosen,
+        procurement_terms_of(app_state.settings).screens,
+        flag=body.flag,
+        decision=body.decision,
+        note=body.note,
+        now=app_state.clock.now(),
+    )
+    return ReviewedView(row.id, row.flag, row.decision, row.note, local(row.reviewed_at))
+
+
+class ScreenController(Controller):
+    path = "/api/supervision/screens"
+    tags = ["supervision"]
+    guards = [supervisors_only]
+
+    @get(
+        "/",
+        summary="Collusion screens over a period (supervisors)",
+        description="Per procurement: coefficient of variation, relative distance, gap, kurtosis of "
+        "the opened quotes; across procurements: co-bidding pairs, cover bidding, winner rotation. "
+        "Each flag with its numbers and procurements, and its review. Pointers for review only.",
+    )
+    async def screens(
+        self,
+        uow: UoW,
+        actor: CurrentActor,
+        app_state: State,
+        period: Text40 = None,
+        since: Text40 = None,
+        until: Text40 = None,
+    ) -> ScreensView:
+        found = await _screens(uow, actor, app_state, _period(app_state, period, since, until))
+        await uow.commit()
+        return found
+
+    @post("/reviews", summary="Review a flag: dismissed or referred, with a note")
+    async def review(
+        self, data: JSONBody[ReviewBody], uow: UoW, actor: CurrentActor, app_state: State
+    ) -> ReviewedView:
+        done = await _review(uow, actor, app_state, data)
+        await uow.commit()
+        return done
+
+
+@dataclass
+class ReviewForm:
+    flag: str = ""
+    decision: str = ""
+    note: str = ""
+    period: str = ""
+    since: str = ""
+    until: str = ""
+
+
+Form = Annotated[ReviewForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+class ScreenPages(Controller):
+    path = "/supervision/screens"
+    tags = ["supervision"]
+    include_in_schema = True
+    guards = [supervisor_pages_guard]
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", summary="Collusion screens (围串标筛查)")
+    async def page(
+        self,
+        uow: UoW,
+        actor: CurrentActor,
+        app_state: State,
+        period: Text40 = None,
+        since: Text40 = None,
+        until: Text40 = None,
+    ) -> Template:
+        found = await _screens(uow, actor, app_state, _period(app_state, period, since, until))
+        await uow.commit()
+        return Template(
+            template_name="supervision/screens.html",
+            context={
+                "platform_name": app_state.settings.platform_name,
+                "screens": found,
+                "asked": period or "",
+            },
+        )
+
+    @post("/reviews", summary="Review a flag (page)", status_code=HTTP_303_SEE_OTHER)
+    async def review(self, data: Form, uow: UoW, actor: CurrentActor, app_state: State) -> Redirect:
+        await _review(uow, actor, app_state, data)
+        await uow.commit()
+        back = f"/supervision/screens?period={data.period}" if data.period else "/supervision/screens"
+        return Redirect(path=back, status_code=HTTP_303_SEE_OTHER)
