@@ -246,6 +246,12 @@ _ENTRY_COLUMNS = (
 )
 
 
+def decoded_entry(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A stored entry's columns as they are hashed (the payload parsed when a driver hands
+    it over as text)."""
+    return _decode(row)
+
+
 def _decode(row: Mapping[Any, Any]) -> dict[str, Any]:
     decoded = dict(row)
     if isinstance(decoded["payload"], str):

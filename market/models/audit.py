@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, func
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +32,9 @@ class AuditEntry(Base):
     object_id: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     client_address: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+    # an object's history (market.supervision.history) reads its entries in order
+    __table_args__ = (Index("ix_audit_entry_object", "object_type", "object_id", "id"),)
 
 
 class AuditSeal(Base):

@@ -5,7 +5,7 @@ Revises: a0d3e4f5a6b7
 
 Issue 14: ``audit_checkpoint`` keeps each published head of the chain (seq, hash, when, why),
 append-only like the log itself (the same refusing trigger); ``screen_review`` keeps the
-supervisors' reviews of collusion-screen flags.
+supervisors' reviews of collusion-screen flags; an index of the log by object for histories.
 Create Date: 2026-11-30 08:29:15
 """
 
@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_screen_review")),
     )
     op.create_index("ix_screen_review_flag", "screen_review", ["flag"], unique=False)
+    op.create_index("ix_audit_entry_object", "audit_entry", ["object_type", "object_id", "id"], unique=False)
     op.execute(
         "CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_checkpoint"
         " FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()"
@@ -69,6 +70,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER audit_checkpoint_append_only ON audit_checkpoint")
     op.execute("DROP TRIGGER audit_checkpoint_no_truncate ON audit_checkpoint")
+    op.drop_index("ix_audit_entry_object", table_name="audit_entry")
     op.drop_index("ix_screen_review_flag", table_name="screen_review")
     op.drop_table("screen_review")
     op.drop_index(op.f("ix_audit_checkpoint_seq"), table_name="audit_checkpoint")
