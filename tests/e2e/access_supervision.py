@@ -79,11 +79,11 @@ ROWS: dict[str, tuple[Any, dict[str, Expect]]] = {
         {**PAGE, SUPERVISOR: 422},
     ),
     "GET /api/supervision/history/{object_type:str}/{object_id:str}": (
-        _to("GET", "/api/supervision/history/procurement/{record}"),
+        _to("GET", "/api/supervision/history/procurement/999999999"),
         {**API, SUPERVISOR: 404},  # no entry has that id as a procurement: the supervisor is told so
     ),
     "GET /supervision/history/{object_type:str}/{object_id:str}": (
-        _to("GET", "/supervision/history/procurement/{record}", follow_redirects=False),
+        _to("GET", "/supervision/history/procurement/999999999", follow_redirects=False),
         {**PAGE, SUPERVISOR: 404},
     ),
     "GET /supervision/records": (_to("GET", "/supervision/records", follow_redirects=False), PAGE),
