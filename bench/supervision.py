@@ -11,8 +11,12 @@
   goal ≤ 200 ms. ``statistics_vs_scan_ratio`` divides it by a plain scan of the same rows
   (their id, status, ceiling and publication time fetched whole).
 
-Each is the median of several warm runs. One procurement's history (the third figure of the
-issue) is not built yet and has no figure.
+- ``history_one_ms``: one procurement's history (:func:`market.supervision.history.history`:
+  its entries from an audit log of 200,000 sealed entries, each re-hashed against its seal and
+  the previous seal's link); goal ≤ 20 ms. ``history_vs_scan_ratio`` divides it by a plain
+  scan of the same entries.
+
+Each is the median of several warm runs.
 
     python bench/supervision.py
 """
@@ -39,12 +43,12 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from market import migrate  # noqa: E402
+from market import audit, migrate  # noqa: E402
 from market.audit import Actor  # noqa: E402
 from market.calendar import working_calendar  # noqa: E402
 from market.db import Database  # noqa: E402
 from market.embedded_pg import EmbeddedPostgres  # noqa: E402
-from market.supervision import periods, screening  # noqa: E402
+from market.supervision import history, periods, screening  # noqa: E402
 from market.supervision import statistics as city  # noqa: E402
 from market.supervision.screens import Thresholds  # noqa: E402
 
@@ -148,6 +152,32 @@ async def _populate(dsn: str) -> None:
                 "publicity_ends_at", "awarded_at",
             ],
         )  # fmt: skip
+        # the audit log: two entries per procurement, five for the one whose history is read
+        entries = [
+            (start, None, "bench", action, "procurement", str(pid), json.dumps({"n": n}), "")
+            for n, pid in enumerate(ids)
+            for action in ("procurement:published", "procurement:opened")
+        ]
+        entries += [
+            (
+                start,
+                None,
+                "bench",
+                "procurement:amended",
+                "procurement",
+                str(ids[0]),
+                json.dumps({"k": k}),
+                "",
+            )
+            for k in range(3)
+        ]
+        await conn.copy_records_to_table(
+            "audit_entry",
+            records=entries,
+            columns=["occurred_at", "actor_id", "actor_label", "action", "object_type", "object_id", "payload",
+                     "client_address"],
+        )  # fmt: skip
+        await conn.execute("INSERT INTO audit_unsealed (entry_id) SELECT id FROM audit_entry")
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -171,6 +201,9 @@ async def measure(url: str, dsn: str) -> None:
         f"in {time.perf_counter() - began:.1f} s"
     )
     database = Database.connect(url, pool_size=4)
+    sealing = time.perf_counter()
+    sealed = await audit.seal_pending(database)
+    print(f"set-up: {sealed:,} audit entries sealed in {time.perf_counter() - sealing:.1f} s")
     year = periods.named(str(YEAR))
     actor = Actor.system("bench")
     calendar = working_calendar()
@@ -205,6 +238,24 @@ async def measure(url: str, dsn: str) -> None:
         counted_scan = await _median(figures_scan)
         figure("statistics_year_100k_ms", counted * 1000, "ms", "goal <= 200")
         figure("statistics_vs_scan_ratio", counted / counted_scan, "x", "the scan fetches the same rows")
+
+        async with database.sessions() as session:
+            first = str(await session.scalar(text("SELECT min(id) FROM procurement")))
+
+        async def one_history() -> None:
+            async with database.unit_of_work() as uow:
+                found = await history.history(uow, actor, "procurement", first)
+                assert len(found.changes) == 5 and found.intact
+
+        async def history_scan() -> None:
+            async with database.sessions() as session:
+                scan = "SELECT * FROM audit_entry WHERE object_type = 'procurement' AND object_id = :o"
+                (await session.execute(text(scan), {"o": first})).all()
+
+        read = await _median(one_history)
+        read_scan = await _median(history_scan)
+        figure("history_one_ms", read * 1000, "ms", "goal <= 20")
+        figure("history_vs_scan_ratio", read / read_scan, "x", "the scan fetches the same entries")
     finally:
         await database.dispose()
 
