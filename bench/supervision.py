@@ -174,8 +174,10 @@ async def _populate(dsn: str) -> None:
         await conn.copy_records_to_table(
             "audit_entry",
             records=entries,
-            columns=["occurred_at", "actor_id", "actor_label", "action", "object_type", "object_id", "payload",
-                     "client_address"],
+            columns=[
+                "occurred_at", "actor_id", "actor_label", "action", "object_type", "object_id",
+                "payload", "client_address",
+            ],
         )  # fmt: skip
         await conn.execute("INSERT INTO audit_unsealed (entry_id) SELECT id FROM audit_entry")
         await conn.execute("ANALYZE")
