@@ -1,0 +1,1 @@
+"""Open data (issue 14): the Open Contracting Data Standard feed."""
