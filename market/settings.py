@@ -7,6 +7,7 @@ and passes the result down; tests build :class:`Settings` directly.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -53,6 +54,17 @@ def normalise_database_url(url: str) -> str:
 
 
 MIN_METRICS_TOKEN_LENGTH = 16
+
+
+def _ocid_prefix(value: str | None) -> str:
+    if not value:
+        return "ocds-sg0000"
+    if not re.fullmatch(r"ocds-[a-z0-9]{6}", value):
+        raise ConfigurationError(
+            f"MARKET_OCID_PREFIX={value!r} is not an OCID prefix: 'ocds-' and the six registered "
+            "letters or digits"
+        )
+    return value
 
 
 def _metrics_token(value: str | None) -> str | None:
@@ -146,6 +158,10 @@ class Settings:
 
     platform_name: str = DEFAULT_PLATFORM_NAME
     """Name shown in page headers and documents (MARKET_PLATFORM_NAME)."""
+
+    ocid_prefix: str = "ocds-sg0000"
+    """The open-data identifiers' prefix (MARKET_OCID_PREFIX): the one the Open Contracting
+    Partnership registers for the publisher; an OCID is the prefix, a dash and the reference."""
 
     embedded_pg_port: int = 0
     """Port of the embedded PostgreSQL (MARKET_PG_PORT); 0 picks a free one and keeps it."""
@@ -279,6 +295,7 @@ class Settings:
             port=port,
             public_url=(env.get("MARKET_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
             platform_name=env.get("MARKET_PLATFORM_NAME") or DEFAULT_PLATFORM_NAME,
+            ocid_prefix=_ocid_prefix(env.get("MARKET_OCID_PREFIX")),
             embedded_pg_port=_int("MARKET_PG_PORT", env.get("MARKET_PG_PORT"), 0),
             pg_bindir=Path(bindir) if bindir else None,
             pool_size=_int("MARKET_DB_POOL_SIZE", env.get("MARKET_DB_POOL_SIZE"), 10),

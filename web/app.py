@@ -43,6 +43,7 @@ from web.controllers.draw import DrawController
 from web.controllers.draw_pages import DrawPages, ReferencePages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
+from web.controllers.ocds import OcdsController
 from web.controllers.offer_pages import OfferPages
 from web.controllers.offers import OfferChainController, OfferController
 from web.controllers.owner_pages import OwnerPages
@@ -118,6 +119,7 @@ ROUTE_HANDLERS: list[Any] = [
     ScreenPages,
     HistoryController,
     HistoryPages,
+    OcdsController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
