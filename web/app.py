@@ -63,6 +63,7 @@ from web.controllers.sign_in_pages import SignInPages
 from web.controllers.supervision_history import HistoryController, HistoryPages
 from web.controllers.supervision_records import SupervisionRecordController, SupervisionRecordPages
 from web.controllers.supervision_screens import ScreenController, ScreenPages
+from web.controllers.supervision_statistics import DashboardPages, StatisticsController
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
 from web.inputs import CheckedRequest, InputCheckMiddleware
@@ -120,6 +121,8 @@ ROUTE_HANDLERS: list[Any] = [
     HistoryController,
     HistoryPages,
     OcdsController,
+    StatisticsController,
+    DashboardPages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

@@ -39,7 +39,7 @@ from market.db import UnitOfWork
 from market.errors import InvalidInput
 from market.supervision.periods import Period
 
-GroupBy = Literal["none", "kind", "field", "division", "method"]
+GroupBy = Literal["none", "kind", "field", "division", "method", "month"]
 GROUPS: tuple[GroupBy, ...] = get_args(GroupBy)
 _GROUP_SQL = {
     "none": "NULL::text",
@@ -47,6 +47,7 @@ _GROUP_SQL = {
     "field": "coalesce(p.service_type, p.work_field)",
     "division": "p.division_code",
     "method": "p.terms->>'method'",
+    "month": "to_char(p.published_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')",
 }
 SELECTED_STATUSES = ("selected", "awarded", "contracted", "delivered", "accepted", "evaluated")
 EPOCH = date(2000, 1, 1)
@@ -147,6 +148,7 @@ def working_index(calendar: WorkingCalendar) -> tuple[date, list[int | None]]:
 _FIGURES = """
 WITH p AS (
   SELECT p.id, p.kind, p.status, p.ceiling, p.service_type, p.work_field, p.division_code, p.terms,
+         p.published_at,
          (p.published_at AT TIME ZONE 'Asia/Shanghai')::date - CAST(:first AS date) + 1 AS published_n,
          p.bid_deadline
   FROM procurement p
@@ -252,7 +254,10 @@ async def report(
     return Report(
         period=period,
         group_by=group_by,
-        rows=sorted(figures, key=lambda f: (-f.posted, f.group or "")),
+        # months in order; other groups largest first
+        rows=sorted(
+            figures, key=lambda f: (f.group or "") if group_by == "month" else (-f.posted, f.group or "")
+        ),
         total=total,
         posted_year_before=int(posted_before or 0),
         on_time=[OnTime(r.action, r.done, r.on_time, r.late_open) for r in limits],

@@ -86,6 +86,9 @@ ROWS: dict[str, tuple[Any, dict[str, Expect]]] = {
         _to("GET", "/supervision/history/procurement/999999999", follow_redirects=False),
         {**PAGE, SUPERVISOR: 404},
     ),
+    "GET /api/supervision/statistics": (_to("GET", "/api/supervision/statistics"), API),
+    "GET /api/supervision/statistics/csv": (_to("GET", "/api/supervision/statistics/csv"), API),
+    "GET /supervision/dashboard": (_to("GET", "/supervision/dashboard", follow_redirects=False), PAGE),
     "GET /supervision/records": (_to("GET", "/supervision/records", follow_redirects=False), PAGE),
     "GET /supervision/records/{record_id:int}": (
         _to("GET", "/supervision/records/{record}", follow_redirects=False),
