@@ -93,6 +93,24 @@ async def _procurement(
     return row, row.reference
 
 
+def _committing_party(principal: Principal, row: Procurement, draw_round: int) -> str:
+    """A supervisor commits to any round; the owner committed to round 1 at publication and
+    commits to a redrawn round (after an upheld objection) here."""
+    if Role.SUPERVISOR in principal.roles:
+        return "supervisor"
+    if draw_round > 1 and policy.acts_for_owner(principal, row.owner_organisation_id):
+        return "owner"
+    raise PermissionDenied(
+        "a supervisor (监督) commits here; the owner (业主) commits at publication, or to a redrawn round"
+    )
+
+
+def _commitments_close(row: Procurement, terms: ProcurementTerms) -> datetime:
+    if row.status is ProcurementStatus.REDRAWING and row.redraw_freeze_at is not None:
+        return row.redraw_freeze_at
+    return row.bid_deadline or pool_freeze_time(row.selection_time, terms.of(row.kind))
+
+
 async def commit(
     uow: UnitOfWork,
     actor: Actor,
@@ -103,12 +121,17 @@ async def commit(
     *,
     terms: ProcurementTerms,
 ) -> None:
-    """A supervisor's commitment, until the freeze (the bid deadline, or a pool's freeze):
-    after it the inputs are fixed and a late commitment could be chosen knowing them."""
-    _supervisor(principal)
+    """A supervisor's commitment — or, to a redrawn round, the owner's — until the freeze (the
+    bid deadline, a pool's freeze, a redraw's freeze): after it the inputs are fixed and a late
+    commitment could be chosen knowing them."""
+    if Role.SUPERVISOR not in principal.roles and Role.OWNER not in principal.roles:
+        _supervisor(principal)
     row, _ = await _procurement(uow, principal, procurement_id)
-    closes = row.bid_deadline or pool_freeze_time(row.selection_time, terms.of(row.kind))
-    if row.status is not ProcurementStatus.PUBLISHED or now >= closes:
+    draw = await current_round(uow, row.id, lock=True)
+    party = _committing_party(principal, row, draw.round)
+    closes = _commitments_close(row, terms)
+    open_status = row.status in (ProcurementStatus.PUBLISHED, ProcurementStatus.REDRAWING)
+    if not open_status or now >= closes:
         raise CommitmentsClosed(
             f"commitments to the draw of {row.reference} closed at the freeze "
             f"({local(closes):%Y-%m-%d %H:%M} China time)",
@@ -116,17 +139,16 @@ async def commit(
         )
     if not isinstance(commitment, str) or HEX64.fullmatch(commitment) is None:
         raise InvalidInput("the commitment is 64 lowercase hex digits (SHA-256)", field="commitment")
-    draw = await current_round(uow, row.id, lock=True)
-    if any(c.party == "supervisor" for c in await commitments_of(uow, draw)):
-        raise CommitmentsClosed(f"a supervisor has committed to the draw of {row.reference} already")
-    await add_commitment(uow, row, draw.round, "supervisor", commitment, principal.user_id, now)
+    if any(c.party == party for c in await commitments_of(uow, draw)):
+        raise CommitmentsClosed(f"the {party} has committed to round {draw.round} of {row.reference} already")
+    await add_commitment(uow, row, draw.round, party, commitment, principal.user_id, now)
     await audit.record(
         uow,
         actor,
         "draw:committed",
         "procurement",
         row.id,
-        {"reference": row.reference, "round": draw.round, "commitments": {"supervisor": commitment}},
+        {"reference": row.reference, "round": draw.round, "commitments": {party: commitment}},
     )
 
 

@@ -204,11 +204,12 @@ class DrawController(Controller):
 
     @post(
         "/ceremony/commitments",
-        guards=[requires(Role.SUPERVISOR)],
+        guards=[requires(Role.OWNER, Role.SUPERVISOR)],
         status_code=201,
-        summary="A supervisor's commitment (监督承诺)",
-        description="Until the bid deadline; one supervisor commitment per round; a commitment "
-        "seen before anywhere is refused (409).",
+        summary="A supervisor's commitment (监督承诺), or the owner's to a redrawn round",
+        description="Until the bid deadline (a redrawn round: until its freeze); one commitment "
+        "per party and round; the owner commits here only to a round redrawn after an upheld "
+        "objection (403 otherwise); a commitment seen before anywhere is refused (409).",
     )
     async def commit(
         self,
