@@ -17,6 +17,7 @@ from market.db import Database
 from market.draw import service as draw
 from market.models import Award, Objection, Procurement, User, UserRole
 from market.principal import Principal, Role
+from market.procurement.terms import ProcurementTerms
 from selection.ceremony import commitment
 from tests.bid_data import BID_KEY, DEADLINE, TERMS, acting, amount, bidder, owner
 from tests.integration.test_bid_opening import _submit
@@ -105,10 +106,17 @@ async def lodge(
         return made
 
 
-async def answer(database: Database, who: Principal, objection_id: int, decision: str, now: datetime) -> None:
+async def answer(
+    database: Database,
+    who: Principal,
+    objection_id: int,
+    decision: str,
+    now: datetime,
+    terms: ProcurementTerms = TERMS,
+) -> None:
     async with database.unit_of_work() as uow:
         await objections.answer(
-            uow, acting(who), who, BID_KEY, objection_id, decision, "经核查，答复如下。", now, terms=TERMS
+            uow, acting(who), who, BID_KEY, objection_id, decision, "经核查，答复如下。", now, terms=terms
         )
         await uow.commit()
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from market import audit
 from market.audit import Actor
@@ -167,7 +168,9 @@ async def files_of(uow: UnitOfWork, subject: Subject, subject_id: int) -> list[F
 
 async def download(uow: UnitOfWork, file_id: int) -> StoredCaseFile:
     """The file with its bytes; the caller has decided the reader may read its subject."""
-    row = await uow.session.get(CaseFile, file_id)
+    row = await uow.session.scalar(
+        select(CaseFile).where(CaseFile.id == file_id).options(undefer(CaseFile.content))
+    )
     if row is None:
         raise NotFound(f"there is no case file {file_id} you may read", file_id=file_id)
     return StoredCaseFile(FileEntry.of(row), row.procurement_id, row.content)
