@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 from msgspec import Meta, Struct
 
 from market.draw import service
@@ -285,14 +285,24 @@ class DrawController(Controller):
         opt=PUBLIC,
         summary="The selection record (选取记录), canonical JSON",
         description="Exactly the bytes the engine wrote; its SHA-256 is the digest on the "
-        "ceremony. Re-compute it with `python -S -m selection.verify --frozen … record.json`.",
+        "ceremony. Re-compute it with `python -S -m selection.verify --frozen … record.json`. "
+        "After a redraw the current round's; ?round=N gives an earlier one, kept as published.",
         media_type="application/json",
         responses={
             200: ResponseSpec(data_container=RecordDocument, description="the record")
         },
     )
-    async def record(self, request: Request[Any, Any, Any], procurement_id: Id, uow: UoW) -> Response[bytes]:
-        body = await service.record_of(uow, signed_in_principal(request), procurement_id)
+    async def record(
+        self,
+        request: Request[Any, Any, Any],
+        procurement_id: Id,
+        uow: UoW,
+        round_number: Annotated[
+            int | None,
+            Parameter(query="round", ge=1, le=1000, description="an earlier round (after a redraw)"),
+        ] = None,
+    ) -> Response[bytes]:
+        body = await service.record_of(uow, signed_in_principal(request), procurement_id, round_number)
         return Response(
             body,
             media_type="application/json",
