@@ -24,7 +24,6 @@ from market.errors import NotFound, PermissionDenied
 from market.models import Award, CaseFile, Delivery, Objection, Organisation, Procurement
 from market.principal import Principal, Role
 
-
 _Query = Select[Objection, Procurement, str, str, datetime | None]
 
 

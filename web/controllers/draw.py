@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
 from market.draw import service
@@ -299,7 +299,7 @@ class DrawController(Controller):
         uow: UoW,
         round_number: Annotated[
             int | None,
-            Parameter(query="round", ge=1, le=1000, description="an earlier round (after a redraw)"),
+            QueryParameter(name="round", ge=1, le=1000, description="an earlier round (after a redraw)"),
         ] = None,
     ) -> Response[bytes]:
         body = await service.record_of(uow, signed_in_principal(request), procurement_id, round_number)
