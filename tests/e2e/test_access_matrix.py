@@ -26,6 +26,7 @@ from tests.e2e import (
     access_bids,
     access_draw,
     access_draw_pages,
+    access_objections,
     access_offers,
     access_owner_pages,
     access_procurements,
@@ -357,6 +358,7 @@ ROW_MODULES = (
     access_review,
     access_offers,
     access_rounds,
+    access_objections,
 )
 for _module in ROW_MODULES:
     assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats a row"
