@@ -42,6 +42,7 @@ from web.controllers.draw import DrawController
 from web.controllers.draw_pages import DrawPages, ReferencePages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
+from web.controllers.objection_pages import ObjectionPages
 from web.controllers.objections import ObjectionController
 from web.controllers.offer_pages import OfferPages
 from web.controllers.offers import OfferChainController, OfferController
@@ -108,6 +109,7 @@ ROUTE_HANDLERS: list[Any] = [
     OpeningController,
     BiddingPages,
     ObjectionController,
+    ObjectionPages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
