@@ -34,6 +34,7 @@ from tests.bidder_pages_data import principal_of
 from tests.e2e.access_cells import OFFICIALS, Expect, everyone, only, request
 from tests.e2e.access_world import (
     ADMIN,
+    ANONYMOUS,
     APPLICANT,
     CONTRACTOR_P,
     INTERMEDIARY_P,
@@ -46,6 +47,7 @@ from tests.unit.procurement.conftest import service_draft
 from web.state import AppState
 
 TERMS = load_procurement_terms()
+NO_REDIRECT = {"follow_redirects": False}
 PDF = b"%PDF-1.7\n" + b"e" * 64
 
 
@@ -134,18 +136,32 @@ async def _objection(world: World, stage: str = "open") -> int:
 
 def _on_objection(method: str, path: str, stage: str, **kwargs: Any) -> Any:
     async def build(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
-        return method, path.format(o=await _objection(world, stage)), dict(kwargs)
+        objection_id = await _objection(world, stage)
+        async with world.database.sessions() as session:
+            procurement_id = (await session.get(Objection, objection_id)).procurement_id  # type: ignore[union-attr]
+        return method, path.format(o=objection_id, p=procurement_id), dict(kwargs)
 
     return build
 
 
-async def _lodge(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
-    procurement_id = await _selected(world)
-    form = {
-        "data": {"grounds": "中选单位资质证书已过期"},
-        "files": [("files", ("证据.pdf", PDF, "application/pdf"))],
-    }
-    return "POST", f"/api/procurements/{procurement_id}/objections", form
+def _lodge(path: str) -> Any:
+    async def build(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
+        procurement_id = await _selected(world)
+        form = {
+            "data": {"grounds": "中选单位资质证书已过期"},
+            "files": [("files", ("证据.pdf", PDF, "application/pdf"))],
+        }
+        return "POST", path.format(p=procurement_id), {**form, **NO_REDIRECT}
+
+    return build
+
+
+async def _owner_page(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
+    return "GET", f"/my/procurements/{world.extras['objected_procurement']}/objections", dict(NO_REDIRECT)
+
+
+async def _form_page(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
+    return "GET", f"/procurements/{world.extras['objected_procurement']}/objections/new", dict(NO_REDIRECT)
 
 
 async def _of_procurement(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
@@ -179,7 +195,10 @@ COMPLAINT = {
 
 ROWS: dict[str, tuple[Any, dict[str, Expect]]] = {
     # the contractor and the applicant have firms, but took no part: 403 not-a-respondent
-    "POST /api/procurements/{procurement_id:int}/objections": (_lodge, only(INTERMEDIARY_P, ok=201)),
+    "POST /api/procurements/{procurement_id:int}/objections": (
+        _lodge("/api/procurements/{p}/objections"),
+        only(INTERMEDIARY_P, ok=201),
+    ),
     "GET /api/procurements/{procurement_id:int}/objections": (
         _of_procurement,
         only(OWNER_P, SUPERVISOR, ADMIN),
@@ -211,3 +230,45 @@ ROWS: dict[str, tuple[Any, dict[str, Expect]]] = {
     ),
     "GET /api/case-files/{file_id:int}": (_file, READERS),
 }
+
+# the pages: a visitor is sent to sign in (303), a done act redirects (303), a refusal is a page
+PAGES_OF_FIRMS = only(*FIRMS, **{ANONYMOUS: 303})
+SIGN_IN = {ANONYMOUS: 303}
+PAGE_ROWS: dict[str, tuple[Any, dict[str, Expect]]] = {
+    "GET /procurements/{procurement_id:int}/objections/new": (_form_page, PAGES_OF_FIRMS),
+    "POST /procurements/{procurement_id:int}/objections/new": (
+        _lodge("/procurements/{p}/objections/new"),
+        only(INTERMEDIARY_P, ok=303, **SIGN_IN),
+    ),
+    "GET /my/objections": (request("GET", "/my/objections", **NO_REDIRECT), PAGES_OF_FIRMS),
+    "POST /my/objections/{objection_id:int}/complaint": (
+        _on_objection("POST", "/my/objections/{o}/complaint", "answered", **COMPLAINT, **NO_REDIRECT),
+        only(INTERMEDIARY_P, ok=303, **SIGN_IN),
+    ),
+    "GET /my/procurements/{procurement_id:int}/objections": (_owner_page, only(OWNER_P, **SIGN_IN)),
+    "POST /my/procurements/{procurement_id:int}/objections/{objection_id:int}/answer": (
+        _on_objection(
+            "POST",
+            "/my/procurements/{p}/objections/{o}/answer",
+            "open",
+            data={"decision": "dismissed", "answer": "不成立"},
+            **NO_REDIRECT,
+        ),
+        only(OWNER_P, ok=303, **SIGN_IN),
+    ),
+    "GET /supervision/objections": (
+        request("GET", "/supervision/objections", **NO_REDIRECT),
+        only(SUPERVISOR, **SIGN_IN),
+    ),
+    "POST /supervision/objections/{objection_id:int}/decision": (
+        _on_objection(
+            "POST",
+            "/supervision/objections/{o}/decision",
+            "complaint",
+            data={"decision": "dismissed", "note": "不成立"},
+            **NO_REDIRECT,
+        ),
+        only(SUPERVISOR, ok=303, **SIGN_IN),
+    ),
+}
+ROWS.update(PAGE_ROWS)

@@ -55,11 +55,7 @@ supervisors_only = _pages_for(Role.SUPERVISOR)
 
 
 def _status(exc: MarketError) -> int:
-    if isinstance(exc, InvalidInput):
-        return 422
-    if isinstance(exc, PermissionDenied):
-        return 403
-    return 409
+    return 422 if isinstance(exc, InvalidInput) else 409
 
 
 def _context(app_state: Any, **more: Any) -> dict[str, Any]:
@@ -128,8 +124,8 @@ class ObjectionPages(Controller):
                 app_state.clock.now(),
                 terms=terms,
             )
-        except NotFound:
-            raise
+        except (NotFound, PermissionDenied):
+            raise  # the 404 and 403 pages (problem+json for a client that is no browser)
         except MarketError as exc:
             await uow.rollback()
             return await self._form(uow, app_state, procurement_id, exc.message, typed, _status(exc))
@@ -178,8 +174,8 @@ class ObjectionPages(Controller):
                 app_state.clock.now(),
                 terms=terms,
             )
-        except NotFound:
-            raise
+        except (NotFound, PermissionDenied):
+            raise  # the 404 and 403 pages (problem+json for a client that is no browser)
         except MarketError as exc:
             await uow.rollback()
             return await self._mine(
@@ -231,8 +227,8 @@ class ObjectionPages(Controller):
                 uow, actor, principal, app_state.bid_key(), objection_id, decision, text or "",
                 app_state.clock.now(), terms=procurement_terms_of(app_state.settings),
             )  # fmt: skip
-        except NotFound:
-            raise
+        except (NotFound, PermissionDenied):
+            raise  # the 404 and 403 pages (problem+json for a client that is no browser)
         except MarketError as exc:
             await uow.rollback()
             refused = (objection_id, exc.message, typed)
@@ -282,8 +278,8 @@ class ObjectionPages(Controller):
                 uow, actor, principal, app_state.bid_key(), objection_id, decision, note or "",
                 app_state.clock.now(), terms=procurement_terms_of(app_state.settings),
             )  # fmt: skip
-        except NotFound:
-            raise
+        except (NotFound, PermissionDenied):
+            raise  # the 404 and 403 pages (problem+json for a client that is no browser)
         except MarketError as exc:
             await uow.rollback()
             return await self._supervised(
