@@ -27,11 +27,18 @@ from market.audit import Actor
 from market.clock import local
 from market.db import UnitOfWork
 from market.draw.declaration import HEX64
-from market.draw.rounds import add_commitment, commitments_of, current_round, prepare_round, reveals_of
+from market.draw.rounds import (
+    add_commitment,
+    commitments_close,
+    commitments_of,
+    committing_party,
+    current_round,
+    prepare_round,
+    reveals_of,
+)
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.models import DrawReveal, DrawRound, Procurement, SelectionRecordRow
 from market.principal import Principal, Role
-from market.procurement.publication import pool_freeze_time
 from market.procurement.service import load
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms
@@ -93,24 +100,6 @@ async def _procurement(
     return row, row.reference
 
 
-def _committing_party(principal: Principal, row: Procurement, draw_round: int) -> str:
-    """A supervisor commits to any round; the owner committed to round 1 at publication and
-    commits to a redrawn round (after an upheld objection) here."""
-    if Role.SUPERVISOR in principal.roles:
-        return "supervisor"
-    if draw_round > 1 and policy.acts_for_owner(principal, row.owner_organisation_id):
-        return "owner"
-    raise PermissionDenied(
-        "a supervisor (监督) commits here; the owner (业主) commits at publication, or to a redrawn round"
-    )
-
-
-def _commitments_close(row: Procurement, terms: ProcurementTerms) -> datetime:
-    if row.status is ProcurementStatus.REDRAWING and row.redraw_freeze_at is not None:
-        return row.redraw_freeze_at
-    return row.bid_deadline or pool_freeze_time(row.selection_time, terms.of(row.kind))
-
-
 async def commit(
     uow: UnitOfWork,
     actor: Actor,
@@ -128,8 +117,8 @@ async def commit(
         _supervisor(principal)
     row, _ = await _procurement(uow, principal, procurement_id)
     draw = await current_round(uow, row.id, lock=True)
-    party = _committing_party(principal, row, draw.round)
-    closes = _commitments_close(row, terms)
+    party = committing_party(principal, row, draw.round)
+    closes = commitments_close(row, terms)
     open_status = row.status in (ProcurementStatus.PUBLISHED, ProcurementStatus.REDRAWING)
     if not open_status or now >= closes:
         raise CommitmentsClosed(
