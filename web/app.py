@@ -43,6 +43,8 @@ from web.controllers.draw import DrawController
 from web.controllers.draw_pages import DrawPages, ReferencePages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
+from web.controllers.objection_pages import ObjectionPages
+from web.controllers.objections import ObjectionController
 from web.controllers.ocds import OcdsController
 from web.controllers.offer_pages import OfferPages
 from web.controllers.offers import OfferChainController, OfferController
@@ -123,6 +125,8 @@ ROUTE_HANDLERS: list[Any] = [
     OcdsController,
     StatisticsController,
     DashboardPages,
+    ObjectionController,
+    ObjectionPages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

@@ -17,15 +17,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from market import audit
+from market import audit, policy
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.draw.declaration import ROUND, BeaconDeclaration, beacon_problems, commitment_problem
-from market.errors import Conflict, NotFound
+from market.errors import Conflict, NotFound, PermissionDenied
 from market.models import DrawCommitment, DrawReveal, DrawRound, Procurement
+from market.principal import Principal, Role
 from market.procurement.draft import DraftTerms
 from market.procurement.problems import Problem
-from market.procurement.publication import reveal_deadline
+from market.procurement.publication import pool_freeze_time, reveal_deadline
+from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms
 from market.sealed.keys import KeyEncryptionKey
 from selection.ceremony import commitment as commitment_of
@@ -166,6 +168,24 @@ async def prepare_round(
             "beacon": {"source": beacon.source, "form": beacon.form, "reference": beacon.reference.strip()},
         },
     )
+
+
+def committing_party(principal: Principal, row: Procurement, draw_round: int) -> str:
+    """A supervisor commits to any round; the owner committed to round 1 at publication and
+    commits to a redrawn round (after an upheld objection) here."""
+    if Role.SUPERVISOR in principal.roles:
+        return "supervisor"
+    if draw_round > 1 and policy.acts_for_owner(principal, row.owner_organisation_id):
+        return "owner"
+    raise PermissionDenied(
+        "a supervisor (监督) commits here; the owner (业主) commits at publication, or to a redrawn round"
+    )
+
+
+def commitments_close(row: Procurement, terms: ProcurementTerms) -> datetime:
+    if row.status is ProcurementStatus.REDRAWING and row.redraw_freeze_at is not None:
+        return row.redraw_freeze_at
+    return row.bid_deadline or pool_freeze_time(row.selection_time, terms.of(row.kind))
 
 
 async def current_round(uow: UnitOfWork, procurement_id: int, *, lock: bool = False) -> DrawRound:

@@ -27,11 +27,18 @@ from market.audit import Actor
 from market.clock import local
 from market.db import UnitOfWork
 from market.draw.declaration import HEX64
-from market.draw.rounds import add_commitment, commitments_of, current_round, prepare_round, reveals_of
+from market.draw.rounds import (
+    add_commitment,
+    commitments_close,
+    commitments_of,
+    committing_party,
+    current_round,
+    prepare_round,
+    reveals_of,
+)
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.models import DrawReveal, DrawRound, Procurement, SelectionRecordRow
 from market.principal import Principal, Role
-from market.procurement.publication import pool_freeze_time
 from market.procurement.service import load
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementTerms
@@ -103,12 +110,17 @@ async def commit(
     *,
     terms: ProcurementTerms,
 ) -> None:
-    """A supervisor's commitment, until the freeze (the bid deadline, or a pool's freeze):
-    after it the inputs are fixed and a late commitment could be chosen knowing them."""
-    _supervisor(principal)
+    """A supervisor's commitment — or, to a redrawn round, the owner's — until the freeze (the
+    bid deadline, a pool's freeze, a redraw's freeze): after it the inputs are fixed and a late
+    commitment could be chosen knowing them."""
+    if Role.SUPERVISOR not in principal.roles and Role.OWNER not in principal.roles:
+        _supervisor(principal)
     row, _ = await _procurement(uow, principal, procurement_id)
-    closes = row.bid_deadline or pool_freeze_time(row.selection_time, terms.of(row.kind))
-    if row.status is not ProcurementStatus.PUBLISHED or now >= closes:
+    draw = await current_round(uow, row.id, lock=True)
+    party = committing_party(principal, row, draw.round)
+    closes = commitments_close(row, terms)
+    open_status = row.status in (ProcurementStatus.PUBLISHED, ProcurementStatus.REDRAWING)
+    if not open_status or now >= closes:
         raise CommitmentsClosed(
             f"commitments to the draw of {row.reference} closed at the freeze "
             f"({local(closes):%Y-%m-%d %H:%M} China time)",
@@ -116,17 +128,16 @@ async def commit(
         )
     if not isinstance(commitment, str) or HEX64.fullmatch(commitment) is None:
         raise InvalidInput("the commitment is 64 lowercase hex digits (SHA-256)", field="commitment")
-    draw = await current_round(uow, row.id, lock=True)
-    if any(c.party == "supervisor" for c in await commitments_of(uow, draw)):
-        raise CommitmentsClosed(f"a supervisor has committed to the draw of {row.reference} already")
-    await add_commitment(uow, row, draw.round, "supervisor", commitment, principal.user_id, now)
+    if any(c.party == party for c in await commitments_of(uow, draw)):
+        raise CommitmentsClosed(f"the {party} has committed to round {draw.round} of {row.reference} already")
+    await add_commitment(uow, row, draw.round, party, commitment, principal.user_id, now)
     await audit.record(
         uow,
         actor,
         "draw:committed",
         "procurement",
         row.id,
-        {"reference": row.reference, "round": draw.round, "commitments": {"supervisor": commitment}},
+        {"reference": row.reference, "round": draw.round, "commitments": {party: commitment}},
     )
 
 

@@ -33,7 +33,7 @@ from market import audit
 from market.audit import Actor
 from market.award.records import open_award
 from market.db import UnitOfWork
-from market.draw import offers
+from market.draw import offers, redraw
 from market.draw.inputs import NoReview, inputs_of_frozen, method_inputs
 from market.draw.rounds import commitments_of, current_round, platform_secret, reveals_of
 from market.lifecycle.schedule import move
@@ -82,19 +82,26 @@ async def freeze(
     terms: ProcurementTerms,
 ) -> None:
     """Freeze the draw's inputs of an opened procurement, or of a published one without bids
-    (its pool, :mod:`market.draw.pool`); the caller commits."""
+    (its pool, :mod:`market.draw.pool`), or of a redrawn round (:mod:`market.draw.redraw`);
+    the caller commits."""
     row = await _locked(uow, row)
     starts = ProcurementStatus.OPENED if row.bid_deadline is not None else ProcurementStatus.PUBLISHED
-    if row.status is not starts or row.reference is None:
+    redrawing = row.status is ProcurementStatus.REDRAWING
+    if (row.status is not starts and not redrawing) or row.reference is None:
         return
     draw = await current_round(uow, row.id, lock=True)
     if draw.frozen_at is not None:
         return
-    try:
-        method, inputs, review = await method_inputs(uow, row, terms, vocabulary=vocabulary, at=now)
-    except NoReview as none:
-        await _fail(uow, row, draw, now, none.failure)
-        return
+    excluded: list[redraw.Exclusion] = []
+    if redrawing:  # the previous round's frozen documents less the disqualified firms
+        method, inputs, excluded = await redraw.redrawn_inputs(uow, row, draw)
+        review = None
+    else:
+        try:
+            method, inputs, review = await method_inputs(uow, row, terms, vocabulary=vocabulary, at=now)
+        except NoReview as none:
+            await _fail(uow, row, draw, now, none.failure)
+            return
     if review is not None:  # who counted and who was left out, before the digests are published
         details = {
             "reference": row.reference,
@@ -123,6 +130,11 @@ async def freeze(
             "reveal_deadline": utc_text(draw.reveal_deadline),
             "eligible_count": frozen["eligible_count"],
             "minimum": frozen["minimum"],
+            **(
+                {"excluded": [{"uscc": e.uscc, "objection_id": e.objection_id} for e in excluded]}
+                if redrawing
+                else {}
+            ),
         },
     )
     draw.frozen_at = now

@@ -27,6 +27,7 @@ from tests.e2e import (
     access_checkpoints,
     access_draw,
     access_draw_pages,
+    access_objections,
     access_offers,
     access_owner_pages,
     access_procurements,
@@ -361,6 +362,7 @@ ROW_MODULES = (
     access_rounds,
     access_checkpoints,
     access_supervision,
+    access_objections,
 )
 for _module in ROW_MODULES:
     assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats a row"

@@ -22,6 +22,7 @@ from market.models import OrganisationKind, Role, UserSession
 from market.settings import AuthSettings, Settings
 from tests.browser.conftest import _ServerThread
 from tests.conftest import PgServer, _admin
+from tests.fuzz import objection_world
 from tests.registry_data import admitted_firm, contractor, intermediary
 
 PASSWORD = "a long enough password"
@@ -68,8 +69,9 @@ class FuzzTarget:
 
 
 async def _populate(database: Database) -> tuple[dict[str, int], int]:
-    """The principals, a user for the administrator's changes to land on, and a few firms
-    and organisations so that small ids address real rows."""
+    """The principals, a user for the administrator's changes to land on, a few firms and
+    organisations so that small ids address real rows, and objections for the owner to answer
+    and a supervisor to decide (:mod:`tests.fuzz.objection_world`)."""
     system = Actor.system("fuzz")
     ids: dict[str, int] = {}
     async with database.unit_of_work() as uow:
@@ -95,9 +97,9 @@ async def _populate(database: Database) -> tuple[dict[str, int], int]:
             )
             ids[who] = user.id
         await uow.commit()
-    for serial in (810_001, 810_002):
-        await admitted_firm(database, contractor(serial))
-    await admitted_firm(database, intermediary(810_003))
+    firms = [await admitted_firm(database, contractor(serial)) for serial in (810_001, 810_002)]
+    firms.insert(0, await admitted_firm(database, intermediary(810_003)))
+    await objection_world.populate(database, ids["owner"], org.id, firms)
     return {k: v for k, v in ids.items() if k != "victim"}, ids["victim"]
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
 from market.draw import service
@@ -204,11 +204,12 @@ class DrawController(Controller):
 
     @post(
         "/ceremony/commitments",
-        guards=[requires(Role.SUPERVISOR)],
+        guards=[requires(Role.OWNER, Role.SUPERVISOR)],
         status_code=201,
-        summary="A supervisor's commitment (监督承诺)",
-        description="Until the bid deadline; one supervisor commitment per round; a commitment "
-        "seen before anywhere is refused (409).",
+        summary="A supervisor's commitment (监督承诺), or the owner's to a redrawn round",
+        description="Until the bid deadline (a redrawn round: until its freeze); one commitment "
+        "per party and round; the owner commits here only to a round redrawn after an upheld "
+        "objection (403 otherwise); a commitment seen before anywhere is refused (409).",
     )
     async def commit(
         self,
@@ -284,14 +285,24 @@ class DrawController(Controller):
         opt=PUBLIC,
         summary="The selection record (选取记录), canonical JSON",
         description="Exactly the bytes the engine wrote; its SHA-256 is the digest on the "
-        "ceremony. Re-compute it with `python -S -m selection.verify --frozen … record.json`.",
+        "ceremony. Re-compute it with `python -S -m selection.verify --frozen … record.json`. "
+        "After a redraw the current round's; ?round=N gives an earlier one, kept as published.",
         media_type="application/json",
         responses={
             200: ResponseSpec(data_container=RecordDocument, description="the record")
         },
     )
-    async def record(self, request: Request[Any, Any, Any], procurement_id: Id, uow: UoW) -> Response[bytes]:
-        body = await service.record_of(uow, signed_in_principal(request), procurement_id)
+    async def record(
+        self,
+        request: Request[Any, Any, Any],
+        procurement_id: Id,
+        uow: UoW,
+        round_number: Annotated[
+            int | None,
+            QueryParameter(name="round", ge=1, le=1000, description="an earlier round (after a redraw)"),
+        ] = None,
+    ) -> Response[bytes]:
+        body = await service.record_of(uow, signed_in_principal(request), procurement_id, round_number)
         return Response(
             body,
             media_type="application/json",
