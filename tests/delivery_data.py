@@ -1,0 +1,106 @@
+"""A procurement under contract (``contracted``) with its award and a confirmed contract, for
+the delivery, acceptance and evaluation tests.
+
+Stand-in until the contract confirmation (H4) is merged: the status, the award and the
+``contract_signing`` row are written directly here, instead of being reached through the
+draw, the publicity and both parties' confirmations; the integrator switches the end-to-end
+test to the real path. Everything after ``contracted`` is the real services'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from market.db import Database
+from market.models import Award, ContractSigning, Firm, Procurement
+from market.principal import Principal
+from market.procurement.states import ProcurementStatus
+from tests.bid_data import PUBLISHED_AT, bidder, owner, published
+from tests.unit.procurement.conftest import at
+from tests.works_flow import contractors, published_works
+
+CONTRACTED_AT = at(2026, 11, 30, 10, 0)  # a Monday
+TERM_END = "2026-12-31"
+PDF = b"%PDF-1.7\n% the service result\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Contracted:
+    procurement_id: int
+    reference: str
+    award_id: int
+    buyer: Principal
+    firm: Principal  # a user of the awarded firm
+
+    @property
+    def firm_id(self) -> int:
+        assert self.firm.organisation_id is not None
+        return self.firm.organisation_id
+
+
+async def contracted(
+    database: Database,
+    *,
+    works: bool = False,
+    serial: int = 900,
+    term_end: str | None = TERM_END,
+    buyer: Principal | None = None,
+) -> Contracted:
+    """A published procurement of ``buyer`` (a new owner by default) put under contract with
+    a freshly admitted firm (an intermediary, or a contractor for ``works``)."""
+    buyer = buyer or await owner(database, f"韶关市交通运输局{serial}")
+    if works:
+        [firm] = await contractors(database, 1, first=serial)
+        row = await published_works(database, buyer)
+    else:
+        firm = await bidder(database, serial)
+        row = await published(database, buyer)
+    assert firm.organisation_id is not None and firm.organisation_uscc is not None
+    async with database.unit_of_work() as uow:
+        stored = await uow.session.get(Procurement, row.id)
+        assert stored is not None
+        award = Award(
+            procurement_id=row.id,
+            round=1,
+            rank=1,
+            firm_id=firm.organisation_id,
+            uscc=firm.organisation_uscc,
+            amount=Decimal("150000.00"),
+            selected_at=PUBLISHED_AT + timedelta(days=7),
+            publicity_ends_at=PUBLISHED_AT + timedelta(days=10),
+            awarded_at=PUBLISHED_AT + timedelta(days=10),
+            contract_due_at=PUBLISHED_AT + timedelta(days=40),
+        )
+        uow.session.add(award)
+        await uow.session.flush()
+        confirmed = CONTRACTED_AT - timedelta(hours=1)
+        uow.session.add(
+            ContractSigning(
+                procurement_id=row.id,
+                award_id=award.id,
+                sequence=1,
+                kind="works_contract" if works else "service_contract",
+                data={"term": {"start": "2026-12-01", "end": term_end}} if term_end else {},
+                digest="0" * 64,
+                drafted_at=confirmed - timedelta(days=1),
+                owner_confirmed_at=confirmed - timedelta(hours=1),
+                firm_confirmed_at=confirmed,
+            )
+        )
+        stored.status = ProcurementStatus.CONTRACTED
+        stored.next_check = None
+        await uow.commit()
+        return Contracted(row.id, row.reference or "", award.id, buyer, firm)
+
+
+async def score_of(database: Database, firm_id: int) -> Decimal:
+    async with database.sessions() as session:
+        firm = await session.get(Firm, firm_id, populate_existing=True)
+        assert firm is not None
+        return firm.credit_score
+
+
+def later(days: float) -> datetime:
+    return CONTRACTED_AT + timedelta(days=days)
