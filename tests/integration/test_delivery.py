@@ -19,7 +19,7 @@ from market.models import CaseFile, Delivery, Procurement, TimeLimit
 from market.principal import Principal
 from market.procurement.states import ProcurementStatus
 from tests.bid_data import TERMS, acting, bidder, owner
-from tests.delivery_data import PDF, CONTRACTED_AT, Contracted, contracted, later
+from tests.delivery_data import CONTRACTED_AT, PDF, Contracted, contracted, later
 
 
 async def _deliver(
@@ -202,4 +202,4 @@ async def test_without_a_term_end_a_delivery_has_no_due_time(database: Database)
     c = await contracted(database, term_end=None)
     made = await _deliver(database, c, [LodgedFile("报告.pdf", PDF)])
     assert made.due_at is None
-    assert CONTRACTED_AT < made.submitted_at
+    assert made.submitted_at > CONTRACTED_AT
