@@ -9,12 +9,15 @@ test to the real path. Everything after ``contracted`` is the real services'.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from market import accounts
 from market.db import Database
-from market.models import Award, ContractSigning, Firm, Procurement
+from market.models import Award, ContractSigning, Firm, Procurement, User, UserSession
+from market.passwords import hash_password
 from market.principal import Principal
 from market.procurement.states import ProcurementStatus
 from tests.bid_data import PUBLISHED_AT, bidder, owner, published
@@ -104,3 +107,29 @@ async def score_of(database: Database, firm_id: int) -> Decimal:
 
 def later(days: float) -> datetime:
     return CONTRACTED_AT + timedelta(days=days)
+
+
+async def bearer(database: Database, principal: Principal) -> dict[str, str]:
+    """A session of ``principal`` opened as a login opens one (the helpers' users have no
+    password to log in with)."""
+    token = secrets.token_urlsafe(32)
+    async with database.unit_of_work() as uow:
+        uow.session.add(
+            UserSession(
+                token_hash=accounts.token_digest(token),
+                user_id=principal.user_id,
+                expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+            )
+        )
+        await uow.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def with_password(database: Database, principal: Principal, password: str) -> str:
+    """Give ``principal`` a password to sign in with in a browser; its user name."""
+    async with database.unit_of_work() as uow:
+        user = await uow.session.get(User, principal.user_id)
+        assert user is not None
+        user.password_hash = hash_password(password)
+        await uow.commit()
+    return principal.username

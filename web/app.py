@@ -37,6 +37,7 @@ from web.controllers.audit import AuditController
 from web.controllers.bidding_pages import BiddingPages
 from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
+from web.controllers.delivery import AcceptanceController, DeliveryController, EvaluationController
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.draw import DrawController
 from web.controllers.draw_pages import DrawPages, ReferencePages
@@ -106,6 +107,9 @@ ROUTE_HANDLERS: list[Any] = [
     BidController,
     OpeningController,
     BiddingPages,
+    DeliveryController,
+    AcceptanceController,
+    EvaluationController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
