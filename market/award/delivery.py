@@ -230,3 +230,12 @@ async def deliveries(uow: UnitOfWork, principal: Principal | None, procurement_i
         DeliveryLine(d, tuple(await files_of(uow, "delivery", d.id)), rules.on_time(d.submitted_at, d.due_at))
         for d in found
     ]
+
+
+async def award_of_firm(uow: UnitOfWork, principal: Principal, award_id: int) -> tuple[Award, Procurement]:
+    """An award as its firm's page shows it; another firm (or nobody's) award is unknown."""
+    award = await uow.session.get(Award, award_id)
+    if award is None or not policy.acts_for_firm(principal, award.firm_id):
+        raise NotFound(f"your firm has no award {award_id}", award_id=award_id)
+    row = await service.load(uow, principal, award.procurement_id)
+    return award, row

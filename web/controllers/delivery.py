@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody, KwargDefinition
 
 from market.award import delivery, evaluation
-from market.award.case_files import LodgedFile
 from market.db import UnitOfWork
 from market.errors import NotFound
 from market.models import ProcurementEvaluation, Role
-from market.procurement.terms import AttachmentTerms, procurement_terms_of
+from market.procurement.terms import procurement_terms_of
 from web.auth import requires, signed_in_principal
 from web.delivery_schemas import (
     DecisionBody,
@@ -34,6 +32,7 @@ from web.delivery_schemas import (
     ObjectionBody,
     ReturnBody,
 )
+from web.delivery_views import lodged
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.params import Id
 
@@ -59,22 +58,6 @@ class DeliveryUpload:
         Any,
         KwargDefinition(description="交付说明; for small works the completion report (竣工报告), required"),
     ] = None
-
-
-async def lodged(given: Any, terms: AttachmentTerms) -> list[LodgedFile]:
-    """The uploads of a form field, read up to one byte past the size limit (enough to refuse
-    a larger file by its size without holding all of it)."""
-    uploads = given if isinstance(given, list) else [given] if given is not None else []
-    read = []
-    for upload in uploads:
-        if not isinstance(upload, UploadFile):
-            continue  # a text value where a file belongs is no file; the rule says what is missing
-        content = await upload.read(terms.max_bytes + 1)
-        await upload.close()
-        if not upload.filename and not content:
-            continue  # a browser's file field left empty sends an empty, nameless part
-        read.append(LodgedFile(upload.filename or "", content, upload.content_type or ""))
-    return read
 
 
 async def _delivery_view(
