@@ -21,7 +21,7 @@ from market.db import UnitOfWork
 from market.errors import NotFound
 from market.models import ProcurementEvaluation, Role
 from market.procurement.terms import procurement_terms_of
-from web.auth import requires, signed_in_principal
+from web.auth import requires, signed_in, signed_in_principal
 from web.delivery_schemas import (
     DecisionBody,
     DeliveryList,
@@ -111,6 +111,7 @@ class DeliveryController(Controller):
 
     @get(
         "/deliveries",
+        guards=[signed_in],
         summary="A procurement's deliveries (交付记录), latest first",
         description="The two parties' and the officials': each delivery with its files' SHA-256, "
         "its due time (the contract's end), and the owner's decision.",
@@ -150,6 +151,7 @@ class DeliveryController(Controller):
 
     @get(
         "/evaluation",
+        guards=[signed_in],
         summary="A procurement's evaluation (服务评价)",
         description="The two parties' and the officials'; 404 before the evaluation.",
     )
