@@ -14,14 +14,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from market import accounts
+from market.audit import Actor
+from market.award import delivery, evaluation
+from market.calendar_years import Calendars
+from market.clock import local
 from market.db import Database
-from market.models import Award, ContractSigning, Firm, Procurement, User, UserSession
+from market.models import Award, ContractSigning, Firm, Organisation, Procurement, User, UserSession
 from market.passwords import hash_password
 from market.principal import Principal
+from market.procurement import service as procurements
+from market.procurement.draft_input import terms_json
 from market.procurement.states import ProcurementStatus
-from tests.bid_data import PUBLISHED_AT, bidder, owner, published
-from tests.unit.procurement.conftest import at
+from market.registry.vocabulary import Vocabulary
+from market.sealed.keys import KeyEncryptionKey
+from tests import draw_data
+from tests.bid_data import PUBLISHED_AT, TERMS, bidder, owner, published
+from tests.unit.procurement.conftest import at, works_draft
 from tests.works_flow import contractors, published_works
 
 CONTRACTED_AT = at(2026, 11, 30, 10, 0)  # a Monday
@@ -133,3 +144,74 @@ async def with_password(database: Database, principal: Principal, password: str)
         user.password_hash = hash_password(password)
         await uow.commit()
     return principal.username
+
+
+STAGES = ("contracted", "delivered", "accepted", "evaluated", "objected")
+SCORES = {"quality": 4, "timeliness": 4, "attitude": 5, "compliance": 4}
+
+
+async def works_at_stage(
+    database: Database,
+    buyer: Principal,
+    builder: Principal,
+    stage: str,
+    *,
+    now: datetime,
+    vocabulary: Vocabulary,
+    bid_key: KeyEncryptionKey,
+) -> dict[str, int]:
+    """A fresh small works of ``buyer`` under contract with ``builder``'s firm (the same
+    stand-in for the contract as :func:`contracted`), taken to ``stage`` by the services
+    themselves; its ids by name (procurement, award, delivery, evaluation)."""
+    assert builder.organisation_id is not None
+    selection = local(now + timedelta(days=21)).replace(hour=10, minute=0, second=0, microsecond=0)
+    raw = terms_json(works_draft(work_field="housing_municipal", selection_time=selection))
+    by_buyer, by_builder = Actor(buyer.user_id, buyer.username), Actor(builder.user_id, builder.username)
+    step = STAGES.index(stage)
+    async with database.unit_of_work() as uow:
+        row = await procurements.create_draft(uow, by_buyer, buyer, raw, now)
+        row = await draw_data.publish(
+            uow, by_buyer, buyer, row.id, now, await Calendars().current(uow), TERMS,
+            vocabulary=vocabulary, eligible_count=5, bid_key=bid_key,
+        )  # fmt: skip
+        uscc = await uow.session.scalar(
+            select(Organisation.uscc).where(Organisation.id == builder.organisation_id)
+        )
+        assert uscc is not None
+        award = Award(
+            procurement_id=row.id, round=1, rank=1, firm_id=builder.organisation_id, uscc=uscc,
+            amount=Decimal("80000.00"), selected_at=now, publicity_ends_at=now, awarded_at=now,
+            contract_due_at=now + timedelta(days=30),
+        )  # fmt: skip
+        uow.session.add(award)
+        await uow.session.flush()
+        uow.session.add(
+            ContractSigning(
+                procurement_id=row.id, award_id=award.id, sequence=1, kind="works_contract",
+                data={"term": {"start": "2026-12-01", "end": "2099-12-31"}}, digest="0" * 64,
+                drafted_at=now, owner_confirmed_at=now, firm_confirmed_at=now,
+            )
+        )  # fmt: skip
+        stored = await uow.session.get(Procurement, row.id)
+        assert stored is not None
+        stored.status, stored.next_check = ProcurementStatus.CONTRACTED, None
+        ids = {"procurement": row.id, "award": award.id}
+        if step >= 1:
+            made = await delivery.deliver(
+                uow, by_builder, builder, row.id, note="已竣工", files=[], now=now, terms=TERMS
+            )
+            ids["delivery"] = made.id
+        if step >= 2:
+            await delivery.accept(uow, by_buyer, buyer, ids["delivery"], now=now, terms=TERMS)
+        if step >= 3:
+            evaluated = await evaluation.evaluate(
+                uow, by_buyer, buyer, row.id, scores=SCORES, comment="", now=now, terms=TERMS,
+                policy_=vocabulary.credit,
+            )  # fmt: skip
+            ids["evaluation"] = evaluated.id
+        if step >= 4:
+            await evaluation.object_to(
+                uow, by_builder, builder, ids["evaluation"], grounds="评分有误", now=now, terms=TERMS
+            )
+        await uow.commit()
+    return ids

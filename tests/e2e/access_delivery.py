@@ -11,24 +11,12 @@ The rows test who may act; the integration and end-to-end tests test when and wh
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from market.audit import Actor
-from market.award import delivery, evaluation
-from market.calendar_years import Calendars
-from market.clock import local
-from market.models import Award, ContractSigning, Organisation, Procurement
 from market.principal import Principal, Role
-from market.procurement import service as procurements
-from market.procurement.draft_input import terms_json
-from market.procurement.states import ProcurementStatus
-from market.procurement.terms import load_procurement_terms
-from tests import draw_data
 from tests.bidder_pages_data import principal_of
+from tests.delivery_data import SCORES, works_at_stage
 from tests.e2e.access_cells import Expect, only, request
 from tests.e2e.access_world import (
     ADMIN,
@@ -42,13 +30,9 @@ from tests.e2e.access_world import (
     USERNAMES,
     World,
 )
-from tests.unit.procurement.conftest import works_draft
 from web.state import AppState
 
-TERMS = load_procurement_terms()
 NO_REDIRECT = {"follow_redirects": False}
-SCORES = {"quality": 4, "timeliness": 4, "attitude": 5, "compliance": 4}
-STAGES = ("contracted", "delivered", "accepted", "evaluated", "objected")
 
 
 def _as(principal: Principal, role: Role) -> Principal:
@@ -67,61 +51,10 @@ async def _prepared(world: World, stage: str) -> dict[str, int]:
     buyer = _as(await principal_of(world.database, USERNAMES[OWNER_P]), Role.OWNER)
     builder = _as(await principal_of(world.database, USERNAMES[CONTRACTOR_P]), Role.CONTRACTOR)
     state = AppState.of(world.client.app)
-    now = datetime.now(UTC)
-    selection = local(now + timedelta(days=21)).replace(hour=10, minute=0, second=0, microsecond=0)
-    raw = terms_json(works_draft(work_field="housing_municipal", selection_time=selection))
-    acting_buyer, acting_builder = (
-        Actor(buyer.user_id, buyer.username),
-        Actor(builder.user_id, builder.username),
-    )
-    ids: dict[str, int] = {}
-    async with world.database.unit_of_work() as uow:
-        row = await procurements.create_draft(uow, acting_buyer, buyer, raw, now)
-        row = await draw_data.publish(
-            uow, acting_buyer, buyer, row.id, now, await Calendars().current(uow), TERMS,
-            vocabulary=state.vocabulary, eligible_count=5, bid_key=state.bid_key(),
-        )  # fmt: skip
-        uscc = await uow.session.scalar(
-            select(Organisation.uscc).where(Organisation.id == world.contractor_firm)
-        )
-        assert uscc is not None
-        award = Award(
-            procurement_id=row.id, round=1, rank=1, firm_id=world.contractor_firm, uscc=uscc,
-            amount=Decimal("80000.00"), selected_at=now, publicity_ends_at=now, awarded_at=now,
-            contract_due_at=now + timedelta(days=30),
-        )  # fmt: skip
-        uow.session.add(award)
-        await uow.session.flush()
-        uow.session.add(
-            ContractSigning(
-                procurement_id=row.id, award_id=award.id, sequence=1, kind="works_contract",
-                data={"term": {"start": "2026-12-01", "end": "2099-12-31"}}, digest="0" * 64,
-                drafted_at=now, owner_confirmed_at=now, firm_confirmed_at=now,
-            )
-        )  # fmt: skip
-        stored = await uow.session.get(Procurement, row.id)
-        assert stored is not None
-        stored.status, stored.next_check = ProcurementStatus.CONTRACTED, None
-        ids.update(procurement=row.id, award=award.id)
-        if STAGES.index(stage) >= 1:
-            made = await delivery.deliver(
-                uow, acting_builder, builder, row.id, note="已竣工", files=[], now=now, terms=TERMS
-            )
-            ids["delivery"] = made.id
-        if STAGES.index(stage) >= 2:
-            await delivery.accept(uow, acting_buyer, buyer, ids["delivery"], now=now, terms=TERMS)
-        if STAGES.index(stage) >= 3:
-            evaluated = await evaluation.evaluate(
-                uow, acting_buyer, buyer, row.id, scores=SCORES, comment="", now=now, terms=TERMS,
-                policy_=state.vocabulary.credit,
-            )  # fmt: skip
-            ids["evaluation"] = evaluated.id
-        if STAGES.index(stage) >= 4:
-            await evaluation.object_to(
-                uow, acting_builder, builder, ids["evaluation"], grounds="评分有误", now=now, terms=TERMS
-            )
-        await uow.commit()
-    return ids
+    return await works_at_stage(
+        world.database, buyer, builder, stage, now=datetime.now(UTC), vocabulary=state.vocabulary,
+        bid_key=state.bid_key(),
+    )  # fmt: skip
 
 
 def _fresh(method: str, path: str, stage: str, **kwargs: Any) -> Any:
