@@ -222,3 +222,32 @@ def may_read_opening(principal: Principal | None, owner_organisation_id: int, *,
     if principal is None:
         return False
     return is_official(principal) or acts_for_owner(principal, owner_organisation_id) or bid_on_it
+
+
+# -- after the award: delivery, acceptance, evaluation (issue 13) -----------------------------
+def acts_for_firm(principal: Principal | None, firm_id: int) -> bool:
+    """A user of the awarded firm (中介机构 or 施工企业 account of that organisation)."""
+    return (
+        principal is not None
+        and principal.organisation_id == firm_id
+        and principal.has_any((Role.INTERMEDIARY, Role.CONTRACTOR))
+    )
+
+
+def may_read_delivery(principal: Principal | None, owner_organisation_id: int, firm_id: int) -> bool:
+    """A delivery and its files (成果文件) are the two parties' and the officials'."""
+    return (
+        is_official(principal)
+        or acts_for_owner(principal, owner_organisation_id)
+        or acts_for_firm(principal, firm_id)
+    )
+
+
+def may_decide_for(principal: Principal | None, owner_organisation_id: int) -> bool:
+    """A supervisor decides objections to an owner's acts, never one of that owner's own
+    organisation (it would judge its own case)."""
+    return (
+        principal is not None
+        and Role.SUPERVISOR in principal.roles
+        and principal.organisation_id != owner_organisation_id
+    )

@@ -38,9 +38,12 @@ from web.controllers.bidding_pages import BiddingPages
 from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
 from web.controllers.checkpoints import CheckpointController, CheckpointPages
+from web.controllers.delivery import AcceptanceController, DeliveryController, EvaluationController
+from web.controllers.delivery_pages import AcceptancePages, FirmDeliveryPages
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.draw import DrawController
 from web.controllers.draw_pages import DrawPages, ReferencePages
+from web.controllers.evaluation_pages import EvaluationSupervisionPages, FirmEvaluationPages
 from web.controllers.health import healthz
 from web.controllers.home import home, verify_lookup
 from web.controllers.objection_pages import ObjectionPages
@@ -127,6 +130,13 @@ ROUTE_HANDLERS: list[Any] = [
     DashboardPages,
     ObjectionController,
     ObjectionPages,
+    DeliveryController,
+    AcceptanceController,
+    EvaluationController,
+    FirmDeliveryPages,
+    AcceptancePages,
+    FirmEvaluationPages,
+    EvaluationSupervisionPages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

@@ -239,6 +239,57 @@ async def record_evaluation(
     return evaluation
 
 
+async def annul_evaluation(
+    uow: UnitOfWork, actor: Actor, evaluation_id: int, *, reason: str, now: datetime
+) -> list[CreditEvent]:
+    """Take an annulled evaluation's effect off the firm's score (a supervisor upheld the
+    firm's objection to it): each event it caused is answered by one of the same cause and
+    source that moves the score back by what that event *actually* moved it (an event kept
+    at 0 or 100 by the bounds moved it less than its amount), so the firm gets back exactly
+    what the evaluation took, or gives back exactly what it gave. The caller makes sure an
+    evaluation is annulled once."""
+    evaluation = await uow.session.get(ServiceEvaluation, evaluation_id)
+    if evaluation is None:
+        raise InvalidInput(f"there is no service evaluation {evaluation_id}", field="evaluation_id")
+    firm = await load_firm(uow, evaluation.firm_id, for_update=True)
+    caused = (
+        await uow.session.scalars(
+            select(CreditEvent)
+            .where(
+                CreditEvent.firm_id == firm.id,
+                CreditEvent.source_type == "service_evaluation",
+                CreditEvent.source_id == str(evaluation_id),
+            )
+            .order_by(CreditEvent.id)
+        )
+    ).all()
+    reversals = []
+    for event in caused:
+        before = await uow.session.scalar(
+            select(CreditEvent.score_after)
+            .where(CreditEvent.firm_id == firm.id, CreditEvent.id < event.id)
+            .order_by(CreditEvent.id.desc())
+            .limit(1)
+        )
+        moved = event.score_after - (before if before is not None else ZERO)
+        if moved == 0:
+            continue
+        reversals.append(
+            await change_score(
+                uow,
+                actor,
+                firm,
+                cause=event.cause,
+                delta=-moved,
+                now=now,
+                source_type="service_evaluation",
+                source_id=str(evaluation_id),
+                note=f"项目 {evaluation.procurement_ref} 评价撤销：{reason.strip()[:80]}",
+            )
+        )
+    return reversals
+
+
 async def record_misconduct(
     uow: UnitOfWork,
     actor: Actor,

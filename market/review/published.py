@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from market.db import UnitOfWork
-from market.models import Procurement, ServiceEvaluation
+from market.models import Procurement, ProcurementEvaluation, ServiceEvaluation
 from market.principal import Principal
 from market.procurement.draft import ReviewCriterion
 from market.procurement.review_terms import needs_review
@@ -83,10 +83,18 @@ async def evaluation_scores(
     before: datetime,
 ) -> dict[str, str]:
     """``evaluation_scores`` for the engine: each firm's owners' ratings before ``before``
-    mapped to 0–100 (:class:`market.procurement.terms.EvaluationScale`)."""
+    mapped to 0–100 (:class:`market.procurement.terms.EvaluationScale`). A rating a
+    supervisor annulled before ``before`` (the firm's objection upheld) no longer counts."""
+    annulled = select(ProcurementEvaluation.id).where(
+        ProcurementEvaluation.service_evaluation_id == ServiceEvaluation.id,
+        ProcurementEvaluation.objection_decision == "upheld",
+        ProcurementEvaluation.decided_at < before,
+    )
     rows = await uow.session.execute(
         select(ServiceEvaluation.firm_id, ServiceEvaluation.rating).where(
-            ServiceEvaluation.firm_id.in_(list(firm_ids.values())), ServiceEvaluation.evaluated_at < before
+            ServiceEvaluation.firm_id.in_(list(firm_ids.values())),
+            ServiceEvaluation.evaluated_at < before,
+            ~annulled.exists(),
         )
     )
     ratings: dict[int, list[int]] = {}

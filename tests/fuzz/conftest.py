@@ -19,11 +19,14 @@ from market import accounts
 from market.audit import Actor
 from market.db import Database
 from market.models import OrganisationKind, Role, UserSession
+from market.principal import Principal
 from market.settings import AuthSettings, Settings
+from tests.bid_data import BID_KEY, _user
 from tests.browser.conftest import _ServerThread
 from tests.conftest import PgServer, _admin
+from tests.delivery_data import works_at_stage
 from tests.fuzz import objection_world
-from tests.registry_data import admitted_firm, contractor, intermediary
+from tests.registry_data import VOCABULARY, admitted_firm, contractor, intermediary
 
 PASSWORD = "a long enough password"
 SPARE_SESSIONS = 200  # per principal, more than the logout examples of a run
@@ -96,11 +99,27 @@ async def _populate(database: Database) -> tuple[dict[str, int], int]:
                 auth=AuthSettings(),
             )
             ids[who] = user.id
+        owner_org = org.id
         await uow.commit()
     firms = [await admitted_firm(database, contractor(serial)) for serial in (810_001, 810_002)]
     firms.insert(0, await admitted_firm(database, intermediary(810_003)))
     await objection_world.populate(database, ids["owner"], org.id, firms)
+    builders = [await admitted_firm(database, contractor(serial)) for serial in (810_001, 810_002)]
+    await admitted_firm(database, intermediary(810_003))
+    buyer = Principal(ids["owner"], "fuzz.owner", "owner", frozenset({Role.OWNER}), owner_org)
+    await _after_the_award(database, buyer, builders[0])
     return {k: v for k, v in ids.items() if k != "victim"}, ids["victim"]
+
+
+async def _after_the_award(database: Database, buyer: Principal, firm_id: int) -> None:
+    """The owner's small works at each step after the contract (ids 1, 2, …: delivered,
+    accepted, evaluated, objected to), so that the delivery, acceptance and evaluation
+    operations' small ids reach their rules rather than a 404."""
+    builder = await _user(database, firm_id, Role.CONTRACTOR)
+    for stage in ("delivered", "accepted", "evaluated", "objected"):
+        await works_at_stage(
+            database, buyer, builder, stage, now=datetime.now(UTC), vocabulary=VOCABULARY, bid_key=BID_KEY
+        )
 
 
 async def _open_sessions(database: Database, user_ids: dict[str, int], count: int) -> dict[str, list[str]]:
