@@ -83,12 +83,16 @@ def checked(files: Sequence[Upload], terms: AttachmentTerms) -> list[tuple[Uploa
     result: list[tuple[Upload, str, str]] = []
     total = 0
     for upload in files:
-        name = file_name(upload.filename)
-        if not upload.content:
-            raise InvalidInput(f"{name!r} is empty", field="files")
-        kind = check_attachment(
-            terms, name, upload.content[:16], len(upload.content), files=len(result), total=total
-        )
+        try:
+            name = file_name(upload.filename)
+            if not upload.content:
+                raise InvalidInput(f"{name!r} is empty")
+            kind = check_attachment(
+                terms, name, upload.content[:16], len(upload.content), files=len(result), total=total
+            )
+        except InvalidInput as exc:  # named after the form's field, whichever check refused
+            details = {k: v for k, v in exc.details.items() if k != "field"}
+            raise InvalidInput(exc.message, field="files", **details) from None
         declared = upload.declared_type.split(";", 1)[0].strip().lower()
         if declared not in _UNDECLARED and declared != kind.media_type:
             raise InvalidInput(
