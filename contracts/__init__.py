@@ -8,7 +8,8 @@ Documents (input dataclasses, :mod:`contracts.model`; all frozen and self-valida
     :class:`Party` (name, USCC checked with python-stdnum, address, representative…),
     :class:`Procurement`, :class:`Term`, :class:`PaymentStage`,
     :class:`SelectionSummary`; a contract's ``confirmations`` (:class:`Confirmation`: 甲方
-    then 乙方, who, when, the :func:`confirmable_digest` confirmed). Amounts are ``Decimal`` yuan (≤ 2 places, ≥ 0).
+    then 乙方, who, when, the :func:`confirmable_digest` confirmed).
+    Amounts are ``Decimal`` yuan (≤ 2 places, ≥ 0).
     ``Cls.from_dict(json_like)`` / :func:`document_from_dict` build them from JSON data.
     Bad data raises :class:`InvalidDocumentData` with ``.field`` (``"winner.uscc"``).
 
