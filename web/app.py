@@ -34,6 +34,7 @@ from web.api_docs import OfflineSwaggerUI
 from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
+from web.controllers.award_contract import ContractController, MyAwardsController, OverdueController
 from web.controllers.bidding_pages import BiddingPages
 from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
@@ -106,6 +107,9 @@ ROUTE_HANDLERS: list[Any] = [
     BidController,
     OpeningController,
     BiddingPages,
+    ContractController,
+    MyAwardsController,
+    OverdueController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

@@ -199,3 +199,39 @@ def check_may_reassign(status: str, past_due: bool, due_at: datetime | None) -> 
             "awarded only after a party missed the limit",
             due_at=due_at,
         )
+
+
+#: What the awarded firm does (or waits for) next, by where its award stands; the pages
+#: say it in Chinese from the code.
+FirmStep = Literal[
+    "ended",  # the award was voided or replaced
+    "publicity",  # the result is being published (结果公示)
+    "await_draft",  # the owner drafts the contract
+    "await_owner",  # the owner confirms its draft first
+    "confirm",  # the firm confirms the contract
+    "deliver",  # contracted: the firm delivers its result or reports completion
+    "await_acceptance",  # the owner accepts or returns the delivery
+    "await_evaluation",  # the owner evaluates
+    "see_evaluation",  # evaluated: the firm reads its evaluation
+    "closed",  # the procurement failed or was cancelled
+]
+_BY_STATUS: Mapping[str, FirmStep] = {
+    "selected": "publicity",
+    "contracted": "deliver",
+    "delivered": "await_acceptance",
+    "accepted": "await_evaluation",
+    "evaluated": "see_evaluation",
+}
+
+
+def firm_next_step(status: str, ended: bool, state: SigningState | None) -> FirmStep:
+    """What the firm of an award owes or awaits next."""
+    if ended:
+        return "ended"
+    if status == "awarded":
+        if state is None:
+            return "await_draft"
+        if state.owner_confirmed_at is None:
+            return "await_owner"
+        return "confirm" if state.firm_confirmed_at is None else "deliver"
+    return _BY_STATUS.get(status, "closed")
