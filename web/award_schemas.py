@@ -215,21 +215,20 @@ class OverdueOut(Struct):
 
     @classmethod
     def of(cls, line: OverdueLine) -> OverdueOut:
-        limit = line.limit
         return cls(
-            limit_id=limit.id,
-            procurement_id=limit.procurement_id,
+            limit_id=line.limit_id,
+            procurement_id=line.procurement_id,
             reference=line.reference,
             title=line.title,
             owner_name=line.owner_name,
             firm_name=line.firm_name,
-            action=limit.action,
+            action=line.action,
             label=line.label,
-            party=limit.party,
-            subject=limit.subject,
-            started_at=local(limit.started_at),
-            due_at=local(limit.due_at),
-            flagged_at=local(limit.flagged_at) if limit.flagged_at else None,
+            party=line.party,
+            subject=line.subject,
+            started_at=local(line.started_at),
+            due_at=local(line.due_at),
+            flagged_at=local(line.flagged_at) if line.flagged_at else None,
             late_hours=max(0, int(line.late_by.total_seconds() // 3600)),
         )
 

@@ -81,7 +81,14 @@ async def firm_award(uow: UnitOfWork, principal: Principal, award_id: int) -> Aw
 
 @dataclass(frozen=True, slots=True)
 class OverdueLine:
-    limit: TimeLimit
+    limit_id: int
+    procurement_id: int
+    action: str
+    party: str
+    subject: str
+    started_at: datetime
+    due_at: datetime
+    flagged_at: datetime | None
     label: str
     reference: str
     title: str
@@ -131,7 +138,14 @@ async def overdue(
     rows = await uow.session.execute(query)
     return [
         OverdueLine(
-            limit,
+            limit.id,
+            limit.procurement_id,
+            limit.action,
+            limit.party,
+            limit.subject,
+            limit.started_at,
+            limit.due_at,
+            limit.flagged_at,
             limits.LABELS.get(limit.action, limit.action),  # type: ignore[call-overload]
             reference or "",
             title,
