@@ -38,6 +38,7 @@ from web.controllers.award_contract import ContractController, MyAwardsControlle
 from web.controllers.bidding_pages import BiddingPages
 from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
+from web.controllers.contract_pages import AwardPages, ContractPages, OverduePages
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
 from web.controllers.draw import DrawController
 from web.controllers.draw_pages import DrawPages, ReferencePages
@@ -110,6 +111,9 @@ ROUTE_HANDLERS: list[Any] = [
     ContractController,
     MyAwardsController,
     OverdueController,
+    ContractPages,
+    AwardPages,
+    OverduePages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

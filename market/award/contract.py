@@ -95,7 +95,8 @@ async def _award_of(uow: UnitOfWork, row: Procurement) -> Award:
     award = await current_award(uow, row.id, lock=True)
     if award is None:
         raise rules.ContractRefused(
-            f"procurement {row.reference} has no current award: there is no contract to draft or confirm"
+            f"procurement {row.reference} has no current award: there is no contract to draft or confirm",
+            reason="no_award",
         )
     return award
 
@@ -114,6 +115,7 @@ async def _owner_party(uow: UnitOfWork, row: Procurement) -> dict[str, str]:
         raise Conflict(
             f"the owner organisation {org.name} has no {', '.join(missing)} on record, which the "
             "contract names; ask an administrator to complete the organisation's record",
+            reason="owner_record",
             organisation_id=org.id,
             missing=missing,
         )
@@ -135,6 +137,7 @@ async def _firm_party(uow: UnitOfWork, award: Award) -> dict[str, str]:
         raise Conflict(
             f"the awarded firm {org.name} has no address on record, which the contract names; "
             "the firm completes its registry record (企业信息) first",
+            reason="firm_record",
             organisation_id=org.id,
             missing=["address"],
         )
@@ -370,6 +373,11 @@ async def signings(uow: UnitOfWork, award_id: int) -> list[ContractSigning]:
             .order_by(ContractSigning.sequence)
         )
     )
+
+
+async def firm_name(uow: UnitOfWork, award: Award) -> str:
+    name = await uow.session.scalar(select(Organisation.name).where(Organisation.id == award.firm_id))
+    return name or award.uscc
 
 
 async def signing_of(uow: UnitOfWork, procurement_id: int) -> tuple[Award, ContractSigning | None]:

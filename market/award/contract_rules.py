@@ -114,11 +114,14 @@ def check_may_draft(status: str, due_at: datetime | None, state: SigningState | 
     if status != "awarded":
         raise ContractRefused(
             f"the contract is drafted while the procurement is awarded (已定标); it is {status}",
+            reason="status",
             procurement_status=status,
         )
     _check_in_time(due_at, now)
     if state is not None and state.firm_confirmed_at is not None:
-        raise ContractRefused("both parties have confirmed the contract; it can no longer be re-drafted")
+        raise ContractRefused(
+            "both parties have confirmed the contract; it can no longer be re-drafted", reason="signed"
+        )
 
 
 def check_confirmation(
@@ -139,28 +142,34 @@ def check_confirmation(
     if status != "awarded":
         raise ContractRefused(
             f"the contract is confirmed while the procurement is awarded (已定标); it is {status}",
+            reason="status",
             procurement_status=status,
         )
     _check_in_time(due_at, now)
     if state is None:
-        raise ContractRefused("the owner has not drafted the contract yet: there is nothing to confirm")
+        raise ContractRefused(
+            "the owner has not drafted the contract yet: there is nothing to confirm", reason="no_draft"
+        )
     confirmed_at = state.owner_confirmed_at if side == "owner" else state.firm_confirmed_at
     if confirmed_at is not None:
         raise ContractRefused(
             f"your side already confirmed draft {state.sequence} at {local(confirmed_at):%Y-%m-%d %H:%M} "
             "(北京时间); each party confirms once",
+            reason="twice",
             confirmed_at=confirmed_at,
             sequence=state.sequence,
         )
     if side == "firm" and state.owner_confirmed_at is None:
         raise ContractRefused(
             "the owner (甲方) confirms the contract first; the firm confirms after it",
+            reason="owner_first",
             sequence=state.sequence,
         )
     if digest != state.digest:
         raise ContractRefused(
             f"the digest confirmed is not that of the current draft {state.sequence} "
             f"({state.digest[:16]}…): the draft changed since it was read; read it again and confirm it",
+            reason="stale",
             current_digest=state.digest,
             sequence=state.sequence,
         )
@@ -171,6 +180,7 @@ def _check_in_time(due_at: datetime | None, now: datetime) -> None:
         raise ContractRefused(
             f"the time to confirm the contract ended at {local(due_at):%Y-%m-%d %H:%M} (北京时间); "
             "the owner may award the next alternate (另行确定中选单位)",
+            reason="late",
             due_at=due_at,
         )
 
@@ -190,6 +200,7 @@ def check_may_reassign(status: str, past_due: bool, due_at: datetime | None) -> 
     if status != "awarded":
         raise ContractRefused(
             f"the next alternate is awarded only while the procurement is awarded (已定标); it is {status}",
+            reason="status",
             procurement_status=status,
         )
     if not past_due:
@@ -197,6 +208,7 @@ def check_may_reassign(status: str, past_due: bool, due_at: datetime | None) -> 
         raise ContractRefused(
             f"both parties still have time to confirm the contract{when}; the next alternate is "
             "awarded only after a party missed the limit",
+            reason="in_time",
             due_at=due_at,
         )
 

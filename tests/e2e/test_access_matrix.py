@@ -24,6 +24,7 @@ from tests.conftest import PgServer
 from tests.e2e import (
     access_bidder_pages,
     access_bids,
+    access_contract,
     access_draw,
     access_draw_pages,
     access_offers,
@@ -357,6 +358,7 @@ ROW_MODULES = (
     access_review,
     access_offers,
     access_rounds,
+    access_contract,
 )
 for _module in ROW_MODULES:
     assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats a row"
