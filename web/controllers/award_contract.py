@@ -19,7 +19,7 @@ from market.errors import PermissionDenied
 from market.models import Role
 from market.procurement.service import load
 from market.procurement.terms import procurement_terms_of
-from web.auth import requires
+from web.auth import requires, signed_in
 from web.award_schemas import (
     AwardList,
     AwardOut,
@@ -45,6 +45,7 @@ async def _answer(uow: Any, procurement_id: int) -> ContractOut:
 class ContractController(Controller):
     path = "/api/procurements/{procurement_id:int}"
     tags = ["contracts"]
+    guards = [signed_in]  # who of the signed-in acts is the service's to say
 
     @get(
         "/contract",
@@ -171,6 +172,8 @@ class MyAwardsController(Controller):
 class OverdueController(Controller):
     path = "/api/supervision/overdue"
     tags = ["supervision"]
+    # not requires(SUPERVISOR): the service refuses the others itself, to audit the refusal
+    guards = [signed_in]
 
     @get(
         "/",
