@@ -9,23 +9,13 @@ rows test who may act; tests/integration/test_contract.py tests when and in whic
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from market.audit import Actor
-from market.award import limits
-from market.calendar_years import Calendars
-from market.clock import local
-from market.models import Award, Organisation, Procurement, SelectionRecordRow
-from market.procurement import service as procurements
-from market.procurement.draft_input import terms_json
-from market.procurement.states import ProcurementStatus
-from market.procurement.terms import load_procurement_terms
-from tests import draw_data
+from market.models import Organisation
+from tests.award_flow import awarded_works
 from tests.bidder_pages_data import principal_of
 from tests.e2e.access_cells import OFFICIALS, Expect, only, request
 from tests.e2e.access_world import (
@@ -38,10 +28,8 @@ from tests.e2e.access_world import (
     USERNAMES,
     World,
 )
-from tests.unit.procurement.conftest import works_draft
 from web.state import AppState
 
-TERMS = load_procurement_terms()
 NO_REDIRECT = {"follow_redirects": False}
 WORKS_TERMS: dict[str, Any] = {
     "term": {"start": "2027-01-10", "end": "2027-04-30"},
@@ -65,58 +53,15 @@ async def _awarded(world: World, *, past_due: bool = False) -> tuple[int, int]:
     """(procurement id, award id): a fresh small works awarded to the contractor principal."""
     owner = await principal_of(world.database, USERNAMES[OWNER_P])
     state = AppState.of(world.client.app)
-    now = datetime.now(UTC)
-    selection = local(now + timedelta(days=21)).replace(hour=10, minute=0, second=0, microsecond=0)
-    raw = terms_json(works_draft(work_field="housing_municipal", selection_time=selection))
-    actor = Actor(owner.user_id, owner.username)
-    async with world.database.unit_of_work() as uow:
-        row = await procurements.create_draft(uow, actor, owner, raw, now)
-        calendar = await Calendars().current(uow)
-        row = await draw_data.publish(
-            uow, actor, owner, row.id, now, calendar, TERMS,
-            vocabulary=state.vocabulary, eligible_count=5, bid_key=state.bid_key(),
-        )  # fmt: skip
-        uscc = await uow.session.scalar(
-            select(Organisation.uscc).where(Organisation.id == world.contractor_firm)
-        )
-        assert uscc is not None
-        record = json.dumps({"winners": [uscc], "alternates": [], "outcome": "selected"})
-        uow.session.add(
-            SelectionRecordRow(
-                procurement_id=row.id,
-                round=1,
-                record=record,
-                digest=hashlib.sha256(record.encode()).hexdigest(),
-                outcome="selected",
-                created_at=now,
-            )
-        )
-        awarded_at = now - timedelta(days=31) if past_due else now
-        award = Award(
-            procurement_id=row.id,
-            round=1,
-            rank=1,
-            firm_id=world.contractor_firm,
-            uscc=uscc,
-            amount=row.ceiling,
-            selected_at=awarded_at - timedelta(days=3),
-            publicity_ends_at=awarded_at,
-            awarded_at=awarded_at,
-            contract_due_at=awarded_at + timedelta(days=30),
-        )
-        uow.session.add(award)
-        stored = await uow.session.get(Procurement, row.id)
-        assert stored is not None
-        stored.status = ProcurementStatus.AWARDED
-        await uow.session.flush()
-        subject = limits.subject_of("award", award.id)
-        for action, party in (("contract_owner", "owner"), ("contract_firm", "firm")):
-            await limits.start(
-                uow, stored, action, subject, party,  # type: ignore[arg-type]
-                started_at=awarded_at, due_at=award.contract_due_at,  # type: ignore[arg-type]
-            )  # fmt: skip
-        await uow.commit()
-        return row.id, award.id
+    return await awarded_works(
+        world.database,
+        owner,
+        world.contractor_firm,
+        datetime.now(UTC),
+        vocabulary=state.vocabulary,
+        bid_key=state.bid_key(),
+        past_due=past_due,
+    )
 
 
 async def _drafted(world: World, *, owner_confirmed: bool) -> tuple[int, int, str]:

@@ -22,6 +22,7 @@ from market.models import OrganisationKind, Role, UserSession
 from market.settings import AuthSettings, Settings
 from tests.browser.conftest import _ServerThread
 from tests.conftest import PgServer, _admin
+from tests.fuzz.award_world import populate_awards
 from tests.registry_data import admitted_firm, contractor, intermediary
 
 PASSWORD = "a long enough password"
@@ -98,6 +99,7 @@ async def _populate(database: Database) -> tuple[dict[str, int], int]:
     for serial in (810_001, 810_002):
         await admitted_firm(database, contractor(serial))
     await admitted_firm(database, intermediary(810_003))
+    await populate_awards(database, "fuzz.owner", str(contractor(810_001)["uscc"]))
     return {k: v for k, v in ids.items() if k != "victim"}, ids["victim"]
 
 
