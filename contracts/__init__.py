@@ -7,7 +7,9 @@ Documents (input dataclasses, :mod:`contracts.model`; all frozen and self-valida
     :class:`WorksContract` 小额工程施工合同, :class:`ResultNotice` 成交结果公示, built from
     :class:`Party` (name, USCC checked with python-stdnum, address, representative…),
     :class:`Procurement`, :class:`Term`, :class:`PaymentStage`,
-    :class:`SelectionSummary`. Amounts are ``Decimal`` yuan (≤ 2 places, ≥ 0).
+    :class:`SelectionSummary`; a contract's ``confirmations`` (:class:`Confirmation`: 甲方
+    then 乙方, who, when, the :func:`confirmable_digest` confirmed).
+    Amounts are ``Decimal`` yuan (≤ 2 places, ≥ 0).
     ``Cls.from_dict(json_like)`` / :func:`document_from_dict` build them from JSON data.
     Bad data raises :class:`InvalidDocumentData` with ``.field`` (``"winner.uscc"``).
 
@@ -63,6 +65,9 @@ if TYPE_CHECKING:
     from contracts.fonts import FontSet, FontUnavailable, SourceFont, prepare_fonts
     from contracts.issuing import IssuedDocument, issue_document
     from contracts.model import (
+        Confirmation,
+        ConfirmingRole,
+        Contract,
         DisputeResolution,
         Document,
         DocumentKind,
@@ -78,6 +83,7 @@ if TYPE_CHECKING:
         Term,
         WorksContract,
         canonical_json,
+        confirmable_digest,
         document_from_dict,
     )
     from contracts.rendering import (
@@ -103,6 +109,10 @@ if TYPE_CHECKING:
     from contracts.workers import IssueRequest, RenderPool, issue_batch, issue_document_async
 
 _WHERE = {
+    "Confirmation": "contracts.model",
+    "ConfirmingRole": "contracts.model",
+    "Contract": "contracts.model",
+    "confirmable_digest": "contracts.model",
     "ContractsError": "contracts.errors",
     "DisputeResolution": "contracts.model",
     "Document": "contracts.model",
@@ -173,6 +183,9 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "FRAME_VERSION",
+    "Confirmation",
+    "ConfirmingRole",
+    "Contract",
     "ContractsError",
     "DisputeResolution",
     "Document",
@@ -212,6 +225,7 @@ __all__ = [
     "builtin_template",
     "canonical_json",
     "check_amount",
+    "confirmable_digest",
     "content_digest",
     "document_from_dict",
     "issue_batch",

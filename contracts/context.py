@@ -8,12 +8,15 @@ the whitelist exactly the keys built here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from contracts.amounts import amount_in_figures, amount_in_words
 from contracts.model import (
+    Confirmation,
+    ConfirmingRole,
     Document,
     DocumentKind,
     Party,
@@ -83,6 +86,14 @@ def _selection(selection: SelectionSummary) -> dict[str, str]:
             "record_reference": selection.record_reference, "remarks": selection.remarks}
 
 
+def _confirmations(confirmations: tuple[Confirmation, ...]) -> list[dict[str, str]]:
+    return [{"role": c.role.value, "organisation": c.organisation, "confirmed_by": c.confirmed_by,
+             "confirmed_at": chinese_datetime(c.confirmed_at), "digest": c.digest,
+             # in groups of eight, so that a table cell can wrap it
+             "digest_groups": " ".join(c.digest[i:i + 8] for i in range(0, len(c.digest), 8))}
+            for c in confirmations]
+
+
 def build_context(document: Document, *, platform_name: str, issuer_name: str,
                   document_id: str, verify_url: str, digest: str) -> dict[str, Any]:
     """The template variables for ``document`` (the whitelist is exactly these keys)."""
@@ -116,7 +127,8 @@ def build_context(document: Document, *, platform_name: str, issuer_name: str,
             quality_requirements=document.quality_requirements,
             payments=_payments(document.payments, document.amount),
             signing_place=document.signing_place,
-            dispute_resolution=document.dispute_resolution.label)
+            dispute_resolution=document.dispute_resolution.label,
+            confirmations=_confirmations(document.confirmations))
     elif isinstance(document, WorksContract):
         context.update(
             employer=_party(document.employer), contractor=_party(document.contractor),
@@ -127,7 +139,8 @@ def build_context(document: Document, *, platform_name: str, issuer_name: str,
             warranty_months=str(document.warranty_months),
             retention_percent=_percent(document.retention_percent),
             signing_place=document.signing_place,
-            dispute_resolution=document.dispute_resolution.label)
+            dispute_resolution=document.dispute_resolution.label,
+            confirmations=_confirmations(document.confirmations))
     return context
 
 
@@ -135,7 +148,14 @@ def sample_context(kind: DocumentKind) -> dict[str, Any]:
     """The context of the sample document of ``kind`` (used to check templates)."""
     from contracts.samples import sample_document
 
+    document = sample_document(kind)
+    if isinstance(document, ServiceContract | WorksContract):
+        # the samples carry no confirmations (their digests predate them); the whitelist
+        # and the template check need an example of one
+        example = Confirmation(ConfirmingRole.FIRST_PARTY, "示例单位", "示例用户",
+                               datetime(2026, 3, 20, 9, 0, tzinfo=CHINA_TIME), "0" * 64)
+        document = replace(document, confirmations=(example,))
     return build_context(
-        sample_document(kind), platform_name="韶关市公共资源交易中心 电子交易平台",
+        document, platform_name="韶关市公共资源交易中心 电子交易平台",
         issuer_name="韶关市公共资源交易中心", document_id="sample0000000000",
         verify_url="https://example.invalid/verify/sample0000000000", digest="0" * 64)

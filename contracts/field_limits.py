@@ -45,6 +45,10 @@ TEXT_LIMITS: Mapping[str, int] = {
     "site": 300,
     "project_manager": 100,
     "signing_place": 100,
+    # a party's online confirmation (电子确认)
+    "organisation": 200,
+    "confirmed_by": 100,
+    "digest": 64,
 }
 
 #: Most characters of a text field the table does not name.
@@ -54,6 +58,7 @@ DEFAULT_TEXT_LIMIT = 1_000
 LIST_LIMITS: Mapping[str, int] = {
     "payments": 20,
     "participants": 500,
+    "confirmations": 2,
 }
 
 #: Most items of a list field the table does not name.

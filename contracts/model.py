@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import types
 import typing
@@ -370,6 +371,52 @@ class ResultNotice(_Validated):
             raise InvalidDocumentData("publicity_end", "must not be before publicity_start")
 
 
+class ConfirmingRole(StrEnum):
+    """Which side of a contract confirmed it: the owner (甲方) or the firm (乙方)."""
+
+    FIRST_PARTY = "甲方"
+    SECOND_PARTY = "乙方"
+
+
+def _digest(value: str, field: str) -> None:
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise InvalidDocumentData(field, "must be 64 lowercase hex digits (SHA-256)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Confirmation(_Validated):
+    """One party's online confirmation of a contract (电子确认): who confirmed for which
+    organisation, when (timezone-aware), and the SHA-256 of the contract text it confirmed
+    (:func:`confirmable_digest`: the contract's canonical data without confirmations), so
+    that the issued PDF shows that both parties confirmed the same text."""
+
+    role: ConfirmingRole
+    organisation: str = dataclasses.field(metadata={"check": _text})
+    confirmed_by: str = dataclasses.field(metadata={"check": _text})
+    confirmed_at: datetime
+    digest: str = dataclasses.field(metadata={"check": _digest})
+
+
+def _check_confirmations(confirmations: tuple[Confirmation, ...]) -> None:
+    roles = [c.role for c in confirmations]
+    if len(set(roles)) != len(roles):
+        raise InvalidDocumentData("confirmations", "each party confirms once")
+    # the owner (甲方) confirms first, then the firm (乙方): the order of the issue
+    if roles and roles[0] is not ConfirmingRole.FIRST_PARTY:
+        raise InvalidDocumentData("confirmations", "the first party (甲方) confirms first")
+    if len(confirmations) == 2 and confirmations[1].confirmed_at < confirmations[0].confirmed_at:
+        raise InvalidDocumentData("confirmations", "the second party confirms after the first")
+    if len({c.digest for c in confirmations}) > 1:
+        raise InvalidDocumentData("confirmations", "both parties confirm the same digest")
+
+
+_CONFIRMATIONS_RULE = {"check": lambda value, field: _check_confirmations(value)}
+
+#: Left out of the canonical JSON while empty, so that documents without confirmations
+#: (every one issued before they existed) keep their canonical bytes and digests.
+_OMITTED_WHEN_EMPTY = frozenset({"confirmations"})
+
+
 @dataclasses.dataclass(frozen=True)
 class ServiceContract(_Validated):
     """中介服务合同 between the owner (甲方, ``client``) and the intermediary (乙方)."""
@@ -388,6 +435,7 @@ class ServiceContract(_Validated):
     quality_requirements: str = ""
     signing_place: str = "广东省韶关市"
     dispute_resolution: DisputeResolution = DisputeResolution.LITIGATION
+    confirmations: tuple[Confirmation, ...] = dataclasses.field(default=(), metadata=_CONFIRMATIONS_RULE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -415,6 +463,7 @@ class WorksContract(_Validated):
     retention_percent: Decimal = Decimal("3.00")
     signing_place: str = "广东省韶关市"
     dispute_resolution: DisputeResolution = DisputeResolution.LITIGATION
+    confirmations: tuple[Confirmation, ...] = dataclasses.field(default=(), metadata=_CONFIRMATIONS_RULE)
 
     def check(self) -> None:
         """Retention within the national 3 % cap; a warranty of at least one month."""
@@ -449,7 +498,11 @@ def document_from_dict(kind: DocumentKind | str, data: Mapping[str, Any]) -> Doc
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.name in _OMITTED_WHEN_EMPTY and getattr(value, f.name) == ())
+        }
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, StrEnum):
@@ -470,3 +523,13 @@ def canonical_json(document: Document) -> bytes:
     payload = {"kind": document.kind.value, "data": _plain(document)}
     return json.dumps(payload, ensure_ascii=False, sort_keys=True,
                       separators=(",", ":")).encode("utf-8")
+
+
+Contract = ServiceContract | WorksContract
+
+
+def confirmable_digest(contract: Contract) -> str:
+    """SHA-256 (hex) of the contract's canonical JSON without its confirmations: what each
+    party confirms, and what its :class:`Confirmation` records."""
+    draft = dataclasses.replace(contract, confirmations=())
+    return hashlib.sha256(canonical_json(draft)).hexdigest()

@@ -34,10 +34,12 @@ from web.api_docs import OfflineSwaggerUI
 from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
+from web.controllers.award_contract import ContractController, MyAwardsController, OverdueController
 from web.controllers.bidding_pages import BiddingPages
 from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
 from web.controllers.checkpoints import CheckpointController, CheckpointPages
+from web.controllers.contract_pages import AwardPages, ContractPages, OverduePages
 from web.controllers.delivery import AcceptanceController, DeliveryController, EvaluationController
 from web.controllers.delivery_pages import AcceptancePages, FirmDeliveryPages
 from web.controllers.documents import DocumentController, TemplateController, VerificationPages
@@ -137,6 +139,12 @@ ROUTE_HANDLERS: list[Any] = [
     AcceptancePages,
     FirmEvaluationPages,
     EvaluationSupervisionPages,
+    ContractController,
+    MyAwardsController,
+    OverdueController,
+    ContractPages,
+    AwardPages,
+    OverduePages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

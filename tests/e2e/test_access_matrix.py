@@ -25,6 +25,7 @@ from tests.e2e import (
     access_bidder_pages,
     access_bids,
     access_checkpoints,
+    access_contract,
     access_delivery,
     access_draw,
     access_draw_pages,
@@ -365,6 +366,7 @@ ROW_MODULES = (
     access_supervision,
     access_objections,
     access_delivery,
+    access_contract,
 )
 for _module in ROW_MODULES:
     assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats a row"

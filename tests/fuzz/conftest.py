@@ -26,6 +26,7 @@ from tests.browser.conftest import _ServerThread
 from tests.conftest import PgServer, _admin
 from tests.delivery_data import works_at_stage
 from tests.fuzz import objection_world
+from tests.fuzz.award_world import populate_awards
 from tests.registry_data import VOCABULARY, admitted_firm, contractor, intermediary
 
 PASSWORD = "a long enough password"
@@ -108,6 +109,7 @@ async def _populate(database: Database) -> tuple[dict[str, int], int]:
     await admitted_firm(database, intermediary(810_003))
     buyer = Principal(ids["owner"], "fuzz.owner", "owner", frozenset({Role.OWNER}), owner_org)
     await _after_the_award(database, buyer, builders[0])
+    await populate_awards(database, "fuzz.owner", str(contractor(810_001)["uscc"]))
     return {k: v for k, v in ids.items() if k != "victim"}, ids["victim"]
 
 
