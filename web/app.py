@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from market import lifecycle
+from market.award import documents as award_documents
 from market.clock import Clock
 from market.db import Database
 from market.document_check import MAX_UPLOAD_BYTES
@@ -157,6 +158,13 @@ def create_app(
                 state.bid_key(),
                 vocabulary=state.vocabulary,
                 terms=procurement_terms_of(settings),
+            ),
+            issue_notices=functools.partial(
+                award_documents.issue_pending,
+                database,
+                state.documents,
+                terms=procurement_terms_of(settings),
+                vocabulary=state.vocabulary,
             ),
         )
         if run_background:
