@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from market.db import Database
 from market.lifecycle import Advanced
-from market.models import Award, Organisation, Procurement
+from market.models import Award, Organisation, Procurement, User
+from market.passwords import hash_password
 from market.principal import Principal
 from market.procurement.states import ProcurementStatus
 from tests.bid_data import DEADLINE, amount, bidder, owner
@@ -97,3 +98,13 @@ async def awarded(database: Database, selected: Selected) -> Award:
     award = await current(database, selected.procurement_id)
     await selected.advance(award.publicity_ends_at)
     return await current(database, selected.procurement_id)
+
+
+async def give_passwords(database: Database, *principals: Principal, password: str) -> None:
+    """The flow's users are made without a password; these may then sign in."""
+    hashed = hash_password(password)
+    async with database.unit_of_work() as uow:
+        await uow.session.execute(
+            update(User).where(User.id.in_([p.user_id for p in principals])).values(password_hash=hashed)
+        )
+        await uow.commit()

@@ -35,6 +35,7 @@ from web.api_docs import OfflineSwaggerUI
 from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
+from web.controllers.award import AwardController
 from web.controllers.bidding_pages import BiddingPages
 from web.controllers.bids import BidController, OpeningController
 from web.controllers.calendar import CalendarController
@@ -107,6 +108,7 @@ ROUTE_HANDLERS: list[Any] = [
     BidController,
     OpeningController,
     BiddingPages,
+    AwardController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
