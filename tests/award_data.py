@@ -5,15 +5,18 @@ integration, end-to-end and browser tests."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select, update
 
 from market.db import Database
 from market.lifecycle import Advanced
-from market.models import Award, Organisation, Procurement, User
+from market.models import Award, Organisation, Procurement, SelectionRecordRow, User
 from market.passwords import hash_password
 from market.principal import Principal
 from market.procurement.states import ProcurementStatus
@@ -108,3 +111,42 @@ async def give_passwords(database: Database, *principals: Principal, password: s
             update(User).where(User.id.in_([p.user_id for p in principals])).values(password_hash=hashed)
         )
         await uow.commit()
+
+
+async def written_award(database: Database, by: Principal, firm_id: int, *, now: datetime) -> int:
+    """A published procurement of ``by``'s organisation put straight into ``selected`` with
+    an open award of ``firm_id`` (and a minimal record): for tiers whose app runs on the real
+    clock (fuzz), where the lifecycle cannot be driven to a selection."""
+    row = await published_for_draw(database, by)
+    async with database.unit_of_work() as uow:
+        code = await uow.session.scalar(select(Organisation.uscc).where(Organisation.id == firm_id))
+        stored = await uow.session.get(Procurement, row.id)
+        assert stored is not None and code is not None
+        record = json.dumps({"inputs": {"candidates": [code]}, "winners": [code], "alternates": []})
+        uow.session.add(
+            SelectionRecordRow(
+                procurement_id=row.id,
+                round=1,
+                record=record,
+                digest=hashlib.sha256(record.encode()).hexdigest(),
+                outcome="selected",
+                created_at=now,
+            )
+        )
+        uow.session.add(
+            Award(
+                procurement_id=row.id,
+                round=1,
+                rank=1,
+                firm_id=firm_id,
+                uscc=code,
+                amount=Decimal("98000.00"),
+                selected_at=now,
+                publicity_ends_at=now + timedelta(days=3),
+            )
+        )
+        # the lifecycle's clock reads the publicity's end from the row: nothing due meanwhile
+        stored.status, stored.publicity_ends_at = ProcurementStatus.SELECTED, now + timedelta(days=3)
+        stored.next_check = stored.publicity_ends_at
+        await uow.commit()
+    return row.id

@@ -25,7 +25,9 @@ async def _awarded(world: World) -> int:
     procurement_id, _ = await _offered(world)
     now = datetime.now(UTC)
     async with world.database.unit_of_work() as uow:
-        uscc = await uow.session.scalar(select(Organisation.uscc).where(Organisation.id == world.contractor_firm))
+        uscc = await uow.session.scalar(
+            select(Organisation.uscc).where(Organisation.id == world.contractor_firm)
+        )
         row = await uow.session.get(Procurement, procurement_id)
         assert row is not None and uscc is not None
         row.status, row.offer_due_at = ProcurementStatus.SELECTED, None

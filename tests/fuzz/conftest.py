@@ -19,7 +19,9 @@ from market import accounts
 from market.audit import Actor
 from market.db import Database
 from market.models import OrganisationKind, Role, UserSession
+from market.principal import Principal
 from market.settings import AuthSettings, Settings
+from tests.award_data import written_award
 from tests.browser.conftest import _ServerThread
 from tests.conftest import PgServer, _admin
 from tests.registry_data import admitted_firm, contractor, intermediary
@@ -97,7 +99,10 @@ async def _populate(database: Database) -> tuple[dict[str, int], int]:
         await uow.commit()
     for serial in (810_001, 810_002):
         await admitted_firm(database, contractor(serial))
-    await admitted_firm(database, intermediary(810_003))
+    agency = await admitted_firm(database, intermediary(810_003))
+    # a procurement with a result, so that its award and documents are read, not only 404s
+    owner = Principal(ids["owner"], "fuzz.owner", "owner", frozenset({Role.OWNER}), org.id)
+    await written_award(database, owner, agency, now=datetime.now(UTC))
     return {k: v for k, v in ids.items() if k != "victim"}, ids["victim"]
 
 
