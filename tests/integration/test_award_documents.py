@@ -23,6 +23,7 @@ from market.award import documents as award_documents
 from market.clock import local_day
 from market.db import Database
 from market.document_office import DocumentOffice
+from market.errors import PermissionDenied
 from market.models import AuditEntry, Award, IssuedDocument, Organisation
 from market.settings import Settings
 from tests.award_data import OWNER_NAME, awarded, current, identify_owner, selected_service
@@ -159,3 +160,25 @@ async def test_a_notice_that_cannot_be_issued_yet_is_logged_and_issued_on_a_late
     assert award.result_notice_id is not None
     row, _ = await _stored(database, award.result_notice_id)
     assert row.data["owner"]["representative"] == "李四"  # the organisation's own, when it has one
+
+
+async def test_a_platform_reference_is_never_issued_for_another_organisation(
+    database: Database, office: DocumentOffice
+) -> None:
+    selected = await selected_service(database)
+    assert await _issue(database, office) == 1
+    award = await current(database, selected.procurement_id)
+    async with database.unit_of_work() as uow:
+        stored = await uow.session.get(Award, award.id)
+        assert stored is not None
+        facts = await award_documents.load_facts(uow, stored, terms=TERMS, vocabulary=VOCABULARY)
+        other = await uow.session.scalar(
+            select(Organisation.id).where(Organisation.id != selected.owner.organisation_id).limit(1)
+        )
+    assert other is not None
+    notice = award_documents.build(contracts.DocumentKind.RESULT_NOTICE, facts)
+    with pytest.raises(PermissionDenied, match="belongs to another organisation"):
+        async with database.unit_of_work() as uow:
+            await documents.issue_for_procurement(uow, award_documents.ISSUER, office, notice, other)
+    async with database.sessions() as session:
+        assert list(await session.scalars(select(IssuedDocument.id))) == [award.result_notice_id]
