@@ -13,8 +13,6 @@ from market.errors import NotFound
 from market.principal import Principal
 from web.procurement_page_views import china_time, yuan
 
-ENDINGS = {"voided": "质疑成立，成交无效", "replaced": "由下一候补单位递补"}
-
 
 @dataclass(frozen=True, slots=True)
 class AwardRow:
@@ -25,7 +23,6 @@ class AwardRow:
     awarded_at: str
     contract_due_at: str
     ended_at: str
-    ending: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +42,6 @@ def _row(line: publicity.AwardLine) -> AwardRow:
         awarded_at=china_time(line.awarded_at),
         contract_due_at=china_time(line.contract_due_at),
         ended_at=china_time(line.ended_at),
-        ending=ENDINGS.get(line.ended_reason or "", ""),
     )
 
 

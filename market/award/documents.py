@@ -25,7 +25,7 @@ from market.award import document_data
 from market.award.document_data import AwardFacts, PartyFacts
 from market.db import Database, UnitOfWork
 from market.document_office import DocumentOffice
-from market.errors import NotFound
+from market.errors import MarketError, NotFound
 from market.models import Award, Firm, IssuedDocument, Organisation, Procurement, SelectionRecordRow
 from market.procurement.terms import ProcurementTerms
 from market.registry.vocabulary import Vocabulary
@@ -176,6 +176,9 @@ async def issue_pending(
             async with database.unit_of_work() as uow:
                 row = await issue_one(uow, office, item, terms=terms, vocabulary=vocabulary)
                 await uow.commit()
+        except MarketError as refused:  # data to complete (an owner without a USCC): said, no trace
+            log.warning("the %s of award %s waits: %s", item.kind.value, item.award_id, refused)
+            continue
         except Exception:  # the next pass tries again; the others go on
             log.exception("issuing the %s of award %s failed (at %s)", item.kind.value, item.award_id, now)
             continue

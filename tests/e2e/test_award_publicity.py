@@ -19,10 +19,12 @@ from sqlalchemy import select
 
 from contracts import DocumentKind, canonical_json
 from contracts.samples import sample_document
+from market.audit import Actor
 from market.award import documents as award_documents
+from market.award import succession
 from market.clock import FixedClock
 from market.document_office import DocumentOffice
-from market.models import IssuedDocument, Organisation, Role
+from market.models import Award, IssuedDocument, Organisation, Procurement, Role
 from market.settings import Settings
 from tests.award_data import OWNER_NAME, Selected, awarded, current, give_passwords, selected_service
 from tests.bid_data import TERMS
@@ -198,3 +200,47 @@ async def test_a_platform_procurements_documents_are_its_owner_organisations(
     assert "owner organisation or an administrator" in refused.json()["detail"]
     revoked = await client.post(fresh, json={"reason": "公示内容有误，重新公示"}, headers=who["owner"])
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+
+
+async def test_the_next_firm_in_line_gets_its_own_notice_and_the_ended_award_stays_listed(
+    client: Client, fresh_database: ClonedDatabase, office: DocumentOffice, app_clock: FixedClock
+) -> None:
+    database = fresh_database.database
+    selected = await selected_service(database)
+    assert await _issue_pending(fresh_database, office, app_clock) == 1
+    first = await current(database, selected.procurement_id)
+    later = selected.selected_at + timedelta(hours=3)
+    async with database.unit_of_work() as uow:
+        row = await uow.session.get(Procurement, selected.procurement_id, with_for_update=True)
+        award = await uow.session.get(Award, first.id)
+        assert row is not None and award is not None
+        await succession.pass_to_next(
+            uow,
+            Actor.system("test"),
+            row,
+            award,
+            ending="replaced",
+            note="未按期确认合同",
+            now=later,
+            terms=TERMS,
+        )
+        await uow.commit()
+    assert await _issue_pending(fresh_database, office, app_clock) == 1
+    second = await current(database, selected.procurement_id)
+    assert second.id != first.id and second.rank == 2 and second.result_notice_id is not None
+
+    result = (await client.get(f"/api/procurements/{selected.procurement_id}/award")).json()
+    assert result["current"]["id"] == second.id and result["current"]["rank"] == 2
+    [ended] = result["earlier"]
+    assert (ended["id"], ended["ended_reason"], ended["ended_note"]) == (
+        first.id,
+        "replaced",
+        "未按期确认合同",
+    )
+    old = (await client.get(f"/api/documents/{first.result_notice_id}")).json()
+    new = (await client.get(f"/api/documents/{second.result_notice_id}")).json()
+    assert old["status"] == "superseded" and old["superseded_by"] == new["id"]
+    assert new["document_number"] == f"{selected.reference}-GS-2"
+    page = (await client.get(f"/procurements/{selected.procurement_id}")).text
+    assert 'id="earlier-awards"' in page and "由下一候补单位递补" in page and "未按期确认合同" in page
+    assert "第 1 候补单位递补" in page  # rank 2: the first alternate
