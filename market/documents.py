@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 import contracts
-from market import audit, document_access
+from market import audit, document_access, policy
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.document_office import DocumentOffice
-from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.models import DocumentStatus, DocumentTemplate, IssuedDocument
 from market.outside_errors import translated_errors
 from market.principal import Principal
@@ -122,16 +122,72 @@ async def issue(
     template: DocumentTemplate | None = None,
     reason: str | None = None,
 ) -> IssuedDocument:
-    """Render, seal and store ``document``. An earlier valid document of the same kind for
-    the same procurement becomes *superseded* by this one. A procurement reference belongs
-    to whoever issued its documents (:func:`market.policy.may_issue_for`)."""
-    source = template_source(template) if template is not None else None
+    """Render, seal and store ``document`` for ``principal`` (the free-form issue). An
+    earlier valid document of the same kind for the same procurement becomes *superseded*
+    by this one. A platform procurement's reference belongs to its owner organisation; any
+    other reference to whoever issued its documents (:mod:`market.document_access`).
+    Free-form data is for administrators (:func:`market.policy.may_issue_free_form`): the
+    platform builds a procurement's own documents from its stored data."""
+    if not policy.may_issue_free_form(principal):
+        raise PermissionDenied(
+            "documents are issued from a procurement's stored data by the platform; issuing "
+            "one from free-form data is for administrators"
+        )
+    _check_template(document, template)
+    issuer = await document_access.issuer_for(uow, principal, document.procurement.reference, reason)
+    return await _store(uow, actor, office, document, issuer, template, reason)
+
+
+async def issue_for_procurement(
+    uow: UnitOfWork,
+    actor: Actor,
+    office: DocumentOffice,
+    document: contracts.Document,
+    organisation_id: int,
+    *,
+    reason: str | None = None,
+) -> IssuedDocument:
+    """Render, seal and store ``document`` on behalf of ``organisation_id`` — the platform
+    issuing a procurement's notice or contract for its owner organisation, with no signed-in
+    principal. The caller has established that the document belongs to that organisation's
+    procurement; the reference is still locked and checked against the procurement, so a
+    document never lands on another organisation's reference."""
+    reference = document.procurement.reference
+    await document_access.lock_reference(uow, reference)
+    owner = await document_access.platform_owner_of(uow, reference)
+    if owner is not None and owner != organisation_id:
+        raise PermissionDenied(
+            f"procurement {reference} belongs to another organisation: its documents are issued "
+            "for its owner organisation only",
+            procurement_reference=reference,
+        )
+    return await _store(uow, actor, office, document, organisation_id, None, reason)
+
+
+#: H4's contract: the same path as every document bound to a procurement.
+issue_contract = issue_for_procurement
+
+
+def _check_template(document: contracts.Document, template: DocumentTemplate | None) -> None:
     if template is not None and template.kind != document.kind.value:
         raise InvalidInput(
             f"template {template.version} is for {template.kind}, not {document.kind.value}",
             field="template_id",
         )
-    issuer = await document_access.issuer_for(uow, principal, document.procurement.reference, reason)
+
+
+async def _store(
+    uow: UnitOfWork,
+    actor: Actor,
+    office: DocumentOffice,
+    document: contracts.Document,
+    issuer: int | None,
+    template: DocumentTemplate | None,
+    reason: str | None,
+) -> IssuedDocument:
+    """Render and seal (in the office's workers), store, supersede the earlier valid
+    document of the kind for the reference, and audit. The reference is locked by now."""
+    source = template_source(template) if template is not None else None
     document_id = uuid.uuid4().hex
     with translated_errors(within=DATA_FIELD):
         issued = await office.issue(document, source, document_id)
@@ -231,7 +287,7 @@ async def revoke(
     uow: UnitOfWork, actor: Actor, document_id: str, *, principal: Principal, reason: str
 ) -> IssuedDocument:
     row = await get_document(uow, document_id)
-    document_access.ensure_may_revoke(principal, row)
+    await document_access.ensure_may_revoke(uow, principal, row)
     if not reason.strip():
         raise InvalidInput("say why the document is revoked", field="reason")
     if row.status is DocumentStatus.REVOKED:

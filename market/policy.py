@@ -189,6 +189,20 @@ def may_revoke_document(principal: Principal, document: DocumentFacts) -> bool:
     return is_official(principal) or acts_for_issuer(principal, document)
 
 
+def may_act_on_procurement_documents(principal: Principal, owner_organisation_id: int) -> bool:
+    """A platform procurement's documents (its notices, its contract) are its owner
+    organisation's: only that organisation's owner accounts, or an administrator acting for
+    it, cause one to be issued, superseded or revoked. The platform issues them itself for
+    the owner (:func:`market.documents.issue_for_procurement`)."""
+    return Role.ADMIN in principal.roles or acts_for_owner(principal, owner_organisation_id)
+
+
+def may_issue_free_form(principal: Principal) -> bool:
+    """Issuing a document from arbitrary data (not built from a procurement's stored data)
+    is an administrator's act: a correction or a document of no platform procurement."""
+    return Role.ADMIN in principal.roles
+
+
 # -- procurements ------------------------------------------------------------------------------
 def acts_for_owner(principal: Principal | None, owner_organisation_id: int) -> bool:
     """An owner (业主) account of the procurement's organisation."""

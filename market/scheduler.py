@@ -168,6 +168,56 @@ class DeadlineAlarm:
                 await self._task
 
 
+class NoticeIssuer:
+    """Issues the award notices the lifecycle left pending
+    (:func:`market.award.documents.issue_pending`), outside the procurement's lock. Woken
+    after each lifecycle pass, after each commit that stored a next check (an award opens
+    or is awarded in such a commit, whichever path it took), at start, and on a slow
+    interval as a backstop; wake-ups during a pass give one more pass, never a lost one."""
+
+    def __init__(
+        self,
+        scheduler: AsyncIOScheduler,
+        database: Database,
+        clock: Clock,
+        issue: Callable[[datetime], Awaitable[int]],
+        *,
+        sweep_seconds: float = 30,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.issue = issue
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        scheduler.add_job(
+            self.wake, "interval", seconds=sweep_seconds, id="notice-sweep", max_instances=1, coalesce=True
+        )
+
+    def wake(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.issue(self.clock.now())
+            except Exception:  # each notice's own failure is logged inside; this is the query
+                log.exception("issuing pending notices failed")
+                await asyncio.sleep(1)
+
+    def start(self) -> None:
+        self.database.on_next_check(self.wake)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="notice-issuer")
+        self.wake()  # notices left pending while no process ran
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
 class BackgroundWork:
     def __init__(
         self,
@@ -176,6 +226,7 @@ class BackgroundWork:
         seal_interval_seconds: int,
         clock: Clock | None = None,
         advance: Callable[[datetime], Awaitable[Advanced]] | None = None,
+        issue_notices: Callable[[datetime], Awaitable[int]] | None = None,
     ) -> None:
         self.database = database
         self.clock = clock or SystemClock()
@@ -214,9 +265,30 @@ class BackgroundWork:
         # The chronograph (market.lifecycle): closing the bidding, the opening … at their
         # times. A bid's timeliness never waits for it (the bid service checks the deadline
         # itself); the alarm only sets how soon after the deadline the step is taken.
+        self.notices = (
+            NoticeIssuer(self.scheduler, database, self.clock, issue_notices)
+            if issue_notices is not None
+            else None
+        )
+        if advance is not None and self.notices is not None:
+            advance = self._then_notices(advance, self.notices)
         self.alarm = (
             DeadlineAlarm(self.scheduler, database, self.clock, advance) if advance is not None else None
         )
+
+    @staticmethod
+    def _then_notices(
+        advance: Callable[[datetime], Awaitable[Advanced]], notices: NoticeIssuer
+    ) -> Callable[[datetime], Awaitable[Advanced]]:
+        """A lifecycle pass, then a wake-up of the notices (a pass may open or award)."""
+
+        async def run(now: datetime) -> Advanced:
+            try:
+                return await advance(now)
+            finally:
+                notices.wake()
+
+        return run
 
     async def lift_expired_suspensions(self) -> list[int]:
         try:
@@ -241,9 +313,13 @@ class BackgroundWork:
         self.scheduler.start()
         if self.alarm is not None:
             self.alarm.start()
+        if self.notices is not None:
+            self.notices.start()
 
     async def stop(self) -> None:
         self.scheduler.shutdown(wait=False)
         if self.alarm is not None:
             await self.alarm.stop()
+        if self.notices is not None:
+            await self.notices.stop()
         await self.sealer.stop()

@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from market import lifecycle
+from market.award import documents as award_documents
 from market.clock import Clock
 from market.db import Database
 from market.document_check import MAX_UPLOAD_BYTES
@@ -34,6 +35,7 @@ from web.api_docs import OfflineSwaggerUI
 from web.auth import PUBLIC, SessionMiddleware
 from web.controllers.accounts import OrganisationController, UserController
 from web.controllers.audit import AuditController
+from web.controllers.award import AwardController
 from web.controllers.award_contract import ContractController, MyAwardsController, OverdueController
 from web.controllers.bidding_pages import BiddingPages
 from web.controllers.bids import BidController, OpeningController
@@ -145,6 +147,7 @@ ROUTE_HANDLERS: list[Any] = [
     ContractPages,
     AwardPages,
     OverduePages,
+    AwardController,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),
@@ -196,6 +199,13 @@ def create_app(
                 state.bid_key(),
                 vocabulary=state.vocabulary,
                 terms=procurement_terms_of(settings),
+            ),
+            issue_notices=functools.partial(
+                award_documents.issue_pending,
+                database,
+                state.documents,
+                terms=procurement_terms_of(settings),
+                vocabulary=state.vocabulary,
             ),
         )
         if run_background:

@@ -350,18 +350,8 @@ async def _issue_contract(
     uow: UnitOfWork, actor: Actor, office: DocumentOffice, document: contracts.Document, organisation_id: int
 ) -> IssuedDocument:
     """Issue the contract PDF on behalf of the procurement's owner organisation, whoever's
-    confirmation completed it. The one call into :mod:`market.documents`: it becomes
-    ``documents.issue_for_procurement(uow, actor, office, document, organisation_id)`` once
-    that exists; until then the owner organisation is given to :func:`documents.issue` as
-    the issuing principal (an owner account of it), which is what that function will do."""
-    issuer = Principal(
-        user_id=actor.id or 0,
-        username=actor.label,
-        display_name=actor.label,
-        roles=frozenset({Role.OWNER}),
-        organisation_id=organisation_id,
-    )
-    return await documents.issue(uow, actor, office, document=document, principal=issuer)
+    confirmation completed it: the platform issues it, bound to the procurement."""
+    return await documents.issue_for_procurement(uow, actor, office, document, organisation_id)
 
 
 async def signings(uow: UnitOfWork, award_id: int) -> list[ContractSigning]:

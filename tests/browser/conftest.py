@@ -48,6 +48,7 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "a long enough password"
 OWNER = "owner.browser"
+ADMIN = "admin.browser"  # issues the sample documents: free-form issuing is for administrators
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ class LiveApp:
         """Issue the sample document of ``kind`` the way a client of the API does."""
         data = json.loads(canonical_json(sample_document(kind)))["data"]
         async with httpx.AsyncClient(base_url=self.url, timeout=60) as client:
-            response = await client.post("/api/documents", json={"kind": kind.value, "data": data}, headers=headers)
+            response = await client.post(
+                "/api/documents", json={"kind": kind.value, "data": data}, headers=headers
+            )
         assert response.status_code == 201, response.text
         return response.json()  # type: ignore[no-any-return]
 
@@ -93,7 +96,10 @@ class _ServerThread:
         config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.socket]}, name="browser-tier-uvicorn", daemon=True
+            target=self.server.run,
+            kwargs={"sockets": [self.socket]},
+            name="browser-tier-uvicorn",
+            daemon=True,
         )
 
     async def start(self) -> None:
@@ -143,8 +149,11 @@ async def live_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFacto
     server: _ServerThread | None = None
     try:
         await _create_user(url, OWNER, Role.OWNER)
+        await _create_user(url, ADMIN, Role.ADMIN)
         server = _ServerThread(
-            lambda port: Settings(home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1)
+            lambda port: Settings(
+                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1
+            )
         )
         await server.start()
         yield LiveApp(url=f"http://127.0.0.1:{server.port}", settings=server.settings)
@@ -169,7 +178,9 @@ def chromium_executable() -> Path:
 @pytest.fixture(scope="session")
 async def browser(chromium_executable: Path) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=str(chromium_executable), args=CHROMIUM_ARGS)
+        chromium = await playwright.chromium.launch(
+            executable_path=str(chromium_executable), args=CHROMIUM_ARGS
+        )
         try:
             yield chromium
         finally:
@@ -195,7 +206,7 @@ class IssuedContract:
 @pytest.fixture(scope="session")
 async def service_contract(live_app: LiveApp) -> IssuedContract:
     """One service contract (中介服务合同) issued through the API, with its sealed PDF."""
-    headers = await live_app.sign_in()
+    headers = await live_app.sign_in(ADMIN)
     document = await live_app.issue(DocumentKind.SERVICE_CONTRACT, headers)
     return IssuedContract(document, await live_app.pdf(document["id"], headers))
 
@@ -203,7 +214,7 @@ async def service_contract(live_app: LiveApp) -> IssuedContract:
 @pytest.fixture
 def issue(live_app: LiveApp) -> Callable[[DocumentKind], Awaitable[dict[str, Any]]]:
     async def issue(kind: DocumentKind) -> dict[str, Any]:
-        return await live_app.issue(kind, await live_app.sign_in())
+        return await live_app.issue(kind, await live_app.sign_in(ADMIN))
 
     return issue
 

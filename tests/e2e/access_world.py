@@ -4,7 +4,6 @@ a principal of each kind and the real objects their requests address."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,11 +12,12 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from contracts import DocumentKind, canonical_json
+from contracts import DocumentKind
 from contracts.samples import CONTRACTOR, INTERMEDIARY, OWNER, sample_document
-from market import accounts
+from market import accounts, documents
 from market.audit import Actor
 from market.db import Database
+from market.document_office import DocumentOffice
 from market.models import OrganisationKind, Role
 from market.settings import AuthSettings, Settings
 from tests.conftest import PgServer, _admin
@@ -168,23 +168,33 @@ async def build_world(test_server: PgServer, home: Path) -> AsyncIterator[World]
             metrics_token=METRICS_TOKEN,
         )
         async with AsyncTestClient(app=create_app(settings, background=False)) as client:
-            world = await _populate(client, database, made)
+            world = await _populate(client, database, made, home)
             yield world
     finally:
         await database.dispose()
         await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _populate(client: Client, database: Database, made: dict[str, int]) -> World:
+async def _owner_contract(database: Database, home: Path, owner_org: int) -> str:
+    """The sample service contract, issued for the owner principal's organisation (甲方) the
+    way the platform issues a procurement's documents; its reference is no platform
+    procurement's, so the issuer-based rules apply to it."""
+    office = DocumentOffice(Settings(home=home, render_workers=1))
+    try:
+        async with database.unit_of_work() as uow:
+            row = await documents.issue_for_procurement(
+                uow, Actor.system("test"), office, sample_document(DocumentKind.SERVICE_CONTRACT), owner_org
+            )
+            await uow.commit()
+            return row.id
+    finally:
+        office.close()
+
+
+async def _populate(client: Client, database: Database, made: dict[str, int], home: Path) -> World:
     probe = World(client, database, {}, {}, 0, 0, 0, 0, 0, 0, "", b"", 0)
-    probe.headers[OWNER_P] = await probe.sign_in(USERNAMES[OWNER_P])
-    data = json.loads(canonical_json(sample_document(DocumentKind.SERVICE_CONTRACT)))["data"]
     # rendering (a worker process starting, then WeasyPrint) overlaps the rest of the set-up
-    issuing = asyncio.create_task(
-        probe.ok(
-            "POST", "/api/documents", OWNER_P, json={"kind": "service_contract", "data": data}, timeout=120
-        )
-    )
+    issuing = asyncio.create_task(_owner_contract(database, home, made["owner_org"]))
     firms = {
         INTERMEDIARY_P: intermediary(610_101, uscc=INTERMEDIARY.uscc, name=INTERMEDIARY.name),
         CONTRACTOR_P: contractor(610_102, uscc=CONTRACTOR.uscc, name=CONTRACTOR.name),
@@ -207,7 +217,7 @@ async def _populate(client: Client, database: Database, made: dict[str, int]) ->
         "POST", "/api/templates", json={"kind": "result_notice", "name": "matrix", "source": TEMPLATE_SOURCE}
     )
     document = await issuing
-    pdf = await client.get(f"/api/documents/{document['id']}/pdf", headers=headers[ADMIN])
+    pdf = await client.get(f"/api/documents/{document}/pdf", headers=headers[ADMIN])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     openapi = (await client.get("/schema/openapi.json")).json()
     return World(
@@ -221,7 +231,7 @@ async def _populate(client: Client, database: Database, made: dict[str, int]) ->
         contractor_firm=ids[CONTRACTOR_P],
         applicant_firm=ids[APPLICANT],
         spare_firm=ids["spare"],
-        document=document["id"],
+        document=document,
         pdf=pdf.content,
         template=int(template["id"]),
     )

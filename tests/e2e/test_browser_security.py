@@ -228,8 +228,8 @@ async def test_the_verify_form_carries_its_token_and_works_for_a_signed_in_brows
 ) -> None:
     """The upload check is public; a signed-in browser's cookie makes it a cookie-signed POST,
     so the page's form sends the token as a hidden field."""
-    await make_user("owner.csrf", Role.OWNER)
-    await _cookie_sign_in(client, "owner.csrf")
+    await make_user("admin.csrf", Role.ADMIN)  # free-form documents: administrators
+    await _cookie_sign_in(client, "admin.csrf")
     data = json.loads(canonical_json(sample_document(DocumentKind.RESULT_NOTICE)))["data"]
     token = client.cookies[CSRF_COOKIE]
     issued = await client.post(

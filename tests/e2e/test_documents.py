@@ -51,8 +51,8 @@ async def _issue(client: AsyncTestClient, headers: dict[str, str], kind: Documen
 
 
 async def test_issued_contract_is_stored_verifiable_and_checkable(client: AsyncTestClient, make_user) -> None:  # type: ignore[no-untyped-def]
-    await make_user("owner.li", Role.OWNER)
-    headers = await sign_in(client, "owner.li")
+    await make_user("clerk.admin", Role.ADMIN)  # free-form documents: administrators
+    headers = await sign_in(client, "clerk.admin")
     issued = await _issue(client, headers, DocumentKind.SERVICE_CONTRACT)
     assert issued["status"] == "valid" and issued["page_count"] >= 1
     assert issued["verify_url"] == f"https://jy.sg.example.cn/verify/{issued['id']}"
@@ -92,9 +92,9 @@ async def test_unknown_document_id_is_404_on_page_and_api(client: AsyncTestClien
 
 
 async def test_reissue_supersedes_and_revoke_is_audited(client: AsyncTestClient, make_user) -> None:  # type: ignore[no-untyped-def]
-    await make_user("owner.li", Role.OWNER)
+    await make_user("clerk.admin", Role.ADMIN)  # free-form documents: administrators
     await make_user("sup.chen", Role.SUPERVISOR)
-    owner = await sign_in(client, "owner.li")
+    owner = await sign_in(client, "clerk.admin")
     first = await _issue(client, owner, DocumentKind.RESULT_NOTICE)
     second = await _issue(client, owner, DocumentKind.RESULT_NOTICE)
     old = (await client.get(f"/api/documents/{first['id']}")).json()
@@ -112,8 +112,8 @@ async def test_reissue_supersedes_and_revoke_is_audited(client: AsyncTestClient,
 
 
 async def test_bad_document_data_names_the_field_and_stores_nothing(client: AsyncTestClient, make_user) -> None:  # type: ignore[no-untyped-def]
-    await make_user("owner.li", Role.OWNER)
-    headers = await sign_in(client, "owner.li")
+    await make_user("clerk.admin", Role.ADMIN)  # free-form documents: administrators
+    headers = await sign_in(client, "clerk.admin")
     data = sample_data(DocumentKind.SERVICE_CONTRACT)
     data["price"] = "123.456"
     response = await client.post("/api/documents", json={"kind": "service_contract", "data": data}, headers=headers)
@@ -172,9 +172,9 @@ async def test_supervisor_reproduces_a_document_from_its_stored_inputs(client: A
                                                                        fresh_database: ClonedDatabase) -> None:
     from sqlalchemy import text
 
-    await make_user("owner.li", Role.OWNER)
+    await make_user("clerk.admin", Role.ADMIN)  # free-form documents: administrators
     await make_user("sup.chen", Role.SUPERVISOR)
-    issued = await _issue(client, await sign_in(client, "owner.li"), DocumentKind.SELECTION_NOTICE)
+    issued = await _issue(client, await sign_in(client, "clerk.admin"), DocumentKind.SELECTION_NOTICE)
     supervisor = await sign_in(client, "sup.chen")
     response = await client.get(f"/api/documents/{issued['id']}/reproduce", headers=supervisor)
     assert response.status_code == 200, response.text

@@ -21,6 +21,7 @@ from market.db import Database
 from market.models import OrganisationKind, Role, UserSession
 from market.principal import Principal
 from market.settings import AuthSettings, Settings
+from tests.award_data import written_award
 from tests.bid_data import BID_KEY, _user
 from tests.browser.conftest import _ServerThread
 from tests.conftest import PgServer, _admin
@@ -110,6 +111,12 @@ async def _populate(database: Database) -> tuple[dict[str, int], int]:
     buyer = Principal(ids["owner"], "fuzz.owner", "owner", frozenset({Role.OWNER}), owner_org)
     await _after_the_award(database, buyer, builders[0])
     await populate_awards(database, "fuzz.owner", str(contractor(810_001)["uscc"]))
+    for serial in (810_001, 810_002):
+        await admitted_firm(database, contractor(serial))
+    agency = await admitted_firm(database, intermediary(810_003))
+    # a procurement with a result, so that its award and documents are read, not only 404s
+    owner = Principal(ids["owner"], "fuzz.owner", "owner", frozenset({Role.OWNER}), org.id)
+    await written_award(database, owner, agency, now=datetime.now(UTC))
     return {k: v for k, v in ids.items() if k != "victim"}, ids["victim"]
 
 

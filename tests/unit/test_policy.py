@@ -6,10 +6,12 @@ from market.policy import (
     Audience,
     DocumentFacts,
     audience_of,
+    may_act_on_procurement_documents,
     may_ask_eligibility,
     may_edit_firm,
     may_edit_procurement,
     may_issue_for,
+    may_issue_free_form,
     may_list_organisations,
     may_read_document,
     may_read_organisation,
@@ -136,3 +138,13 @@ def test_only_the_owner_organisations_owner_accounts_edit_publish_amend_or_cance
     assert may_edit_procurement(BUREAU_OWNER, BUREAU)
     for someone in [None, OTHER_OWNER, BUREAU_CLERK, WINNER, person(Role.INTERMEDIARY, BUREAU), *OFFICIALS]:
         assert not may_edit_procurement(someone, BUREAU), someone
+
+
+def test_a_platform_procurements_documents_are_its_owner_organisations_or_an_administrators() -> None:
+    assert may_act_on_procurement_documents(person(Role.OWNER, org=7), 7)
+    assert may_act_on_procurement_documents(person(Role.ADMIN), 7)
+    assert not may_act_on_procurement_documents(person(Role.OWNER, org=8), 7)  # another owner
+    assert not may_act_on_procurement_documents(person(Role.SUPERVISOR), 7)
+    assert not may_act_on_procurement_documents(person(Role.INTERMEDIARY, org=7), 7)  # not an owner account
+    assert may_issue_free_form(person(Role.ADMIN))
+    assert not any(may_issue_free_form(person(r, org=7)) for r in Role if r is not Role.ADMIN)

@@ -235,8 +235,8 @@ class DocumentController(Controller):
 
     @post(
         "/",
-        guards=[requires(Role.ADMIN, Role.OWNER)],
-        summary="Issue a sealed document",
+        guards=[requires(Role.ADMIN)],
+        summary="Issue a sealed document from free-form data (administrators)",
         description="kind: selection_notice, service_contract, works_contract or result_notice; "
         "data: the document's fields (see docs/documents.md); template_id: an uploaded "
         "template version (default: the built-in one). Rendering runs in worker processes. "
@@ -282,7 +282,8 @@ class DocumentController(Controller):
         guards=[requires(Role.ADMIN, Role.SUPERVISOR, Role.OWNER)],
         status_code=200,
         summary="Revoke a document (撤销)",
-        description="The issuing organisation, a supervisor or an administrator, with a reason.",
+        description="With a reason. A platform procurement's document: its owner organisation or "
+        "an administrator. Another: the issuing organisation, a supervisor or an administrator.",
     )
     async def revoke(
         self,

@@ -23,6 +23,7 @@ from market.procurement import listing
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import ProcurementKind, procurement_terms_of
 from web.auth import PUBLIC, signed_in_principal
+from web.award_views import publicity_section
 from web.dependencies import State, UoW
 from web.draw_views import ceremony_or_none, ceremony_page
 from web.offer_views import offer_chain_page
@@ -155,6 +156,7 @@ class ProcurementPages(Controller):
         owns = principal is not None and principal.organisation_id == detail.summary.owner_organisation_id
         ceremony = await ceremony_or_none(uow, principal, procurement_id, app_state.clock.now())
         review = await review_section(uow, principal, procurement_id, detail.terms)
+        result = await publicity_section(uow, principal, procurement_id, app_state.clock.now())
         return Template(
             template_name="procurement.html",
             context={
@@ -166,5 +168,6 @@ class ProcurementPages(Controller):
                 "review": review,
                 "offer_chain": await offer_chain_page(uow, principal, procurement_id),
                 "rounds": chain_context(procurement_id, detail.chain),
+                "publicity": result,
             },
         )
