@@ -166,6 +166,9 @@ async def build_world(test_server: PgServer, home: Path) -> AsyncIterator[World]
             auth=AuthSettings(),
             render_workers=1,
             metrics_token=METRICS_TOKEN,
+            # every principal checks uploads and checkpoints from one address: the per-address
+            # limit (tests/e2e/test_document_access.py) would turn late cells into 429s
+            verify_rate_per_minute=0,
         )
         async with AsyncTestClient(app=create_app(settings, background=False)) as client:
             world = await _populate(client, database, made, home)

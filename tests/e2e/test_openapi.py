@@ -22,6 +22,7 @@ NOT_JSON = (
     "text/html",
     "application/vnd.openxmlformats-officedocument",
     "application/octet-stream",  # a procurement attachment: PDF, DOCX, XLSX or ZIP
+    "text/csv",  # the supervisors' tables exported
 )
 
 

@@ -25,32 +25,9 @@ from market.procurement.terms import procurement_terms_of
 from web.auth import PUBLIC, requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.params import Id
+from web.record_schema import RecordDocument
 
 Hex64 = Annotated[str, Meta(max_length=64, description="64 lowercase hex digits")]
-
-
-class RecordDocument(Struct):
-    """The selection record (docs/draw-spec.md §6), as documented; the answer is its exact
-    canonical bytes, so that its SHA-256 is the published digest."""
-
-    format: str
-    algorithm: str
-    method: str
-    procurement_ref: str
-    params: dict[str, Any]
-    rules: dict[str, Any]
-    inputs: dict[str, Any]
-    ceremony: dict[str, Any] | None
-    seed: dict[str, Any]
-    exclusions: list[dict[str, Any]]
-    eligible_count: int
-    draws: list[dict[str, Any]]
-    ranking: list[dict[str, Any]]
-    flags: list[dict[str, Any]]
-    winners: list[str]
-    alternates: list[str]
-    outcome: str
-    failure: dict[str, Any] | None
 
 
 class ReferenceView(Struct):
@@ -288,9 +265,7 @@ class DrawController(Controller):
         "ceremony. Re-compute it with `python -S -m selection.verify --frozen … record.json`. "
         "After a redraw the current round's; ?round=N gives an earlier one, kept as published.",
         media_type="application/json",
-        responses={
-            200: ResponseSpec(data_container=RecordDocument, description="the record")
-        },
+        responses={200: ResponseSpec(data_container=RecordDocument, description="the record")},
     )
     async def record(
         self,

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
+from msgspec import Struct
 
 from market.opendata import feed, ocds
 from market.procurement.terms import procurement_terms_of
@@ -23,6 +25,30 @@ Ocid = Annotated[
 ]
 
 
+class Publisher(Struct):
+    name: str
+
+
+class ReleasePackage(Struct):
+    """An OCDS 1.1.5 release package (the schema: standard.open-contracting.org)."""
+
+    uri: str
+    version: str
+    publishedDate: str
+    publisher: Publisher
+    releases: list[dict[str, Any]]
+
+
+class RecordPackage(Struct):
+    """An OCDS 1.1.5 record package: the process's releases and its compiled release."""
+
+    uri: str
+    version: str
+    publishedDate: str
+    publisher: Publisher
+    records: list[dict[str, Any]]
+
+
 class OcdsController(Controller):
     path = "/ocds"
     tags = ["open data"]
@@ -35,6 +61,7 @@ class OcdsController(Controller):
         "header gives the next page). Tender at publication, amendments, bidders after the opening, "
         "award at the result, contract at signing. Chinese text, language zh.",
         media_type="application/json",
+        responses={200: ResponseSpec(data_container=ReleasePackage, description="a release package")},
     )
     async def releases(
         self,
@@ -68,6 +95,7 @@ class OcdsController(Controller):
         "/records/{ocid:str}",
         opt=PUBLIC,
         summary="OCDS record package of one contracting process, with its compiled release",
+        responses={200: ResponseSpec(data_container=RecordPackage, description="a record package")},
     )
     async def record(self, ocid: Ocid, uow: UoW, app_state: State) -> dict[str, Any]:
         settings = app_state.settings

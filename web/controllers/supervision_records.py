@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Template
 from msgspec import Struct
@@ -19,6 +20,7 @@ from market.supervision import records as selection_records
 from web.dependencies import State, UoW
 from web.page_access import PAGE_EXCEPTION_HANDLERS
 from web.params import BeforeId, Id, Limit
+from web.record_schema import RecordDocument
 from web.supervision_access import supervisor_pages_guard, supervisors_only
 
 Text40 = Annotated[str | None, QueryParameter(max_length=40)]
@@ -152,6 +154,7 @@ class SupervisionRecordController(Controller):
         "/{record_id:int}/json",
         summary="A selection record's canonical JSON, exactly as stored",
         media_type="application/json",
+        responses={200: ResponseSpec(data_container=RecordDocument, description="the record")},
     )
     async def download(self, record_id: Id, uow: UoW) -> Response[bytes]:
         row = await selection_records.get(uow, record_id)
