@@ -60,7 +60,9 @@ async def test_api_explorer_renders_the_operations_with_no_internet(page: Page, 
     await expect(page.locator("#swagger-ui .info .title")).to_contain_text("market")
     login = page.locator(".opblock-post").filter(has_text="/api/auth/login")
     await expect(login).to_be_visible()
-    assert await page.locator(".opblock").count() >= 20
+    # the explorer draws a long document as a virtual list (only what is in view is in the
+    # page): count the operations it loaded, not the ones drawn
+    assert await page.evaluate("window.ui.specSelectors.operations().size") >= 100
 
     await login.locator(".opblock-summary").click()  # the operation unfolds, its schema shows
     await expect(login.locator(".opblock-body")).to_contain_text("username")

@@ -103,20 +103,15 @@ async def _populate(database: Database) -> tuple[dict[str, int], int]:
             ids[who] = user.id
         owner_org = org.id
         await uow.commit()
-    firms = [await admitted_firm(database, contractor(serial)) for serial in (810_001, 810_002)]
-    firms.insert(0, await admitted_firm(database, intermediary(810_003)))
-    await objection_world.populate(database, ids["owner"], org.id, firms)
+    # the same three firms serve every world below: two contractors, one intermediary
     builders = [await admitted_firm(database, contractor(serial)) for serial in (810_001, 810_002)]
-    await admitted_firm(database, intermediary(810_003))
+    agency = await admitted_firm(database, intermediary(810_003))
+    await objection_world.populate(database, ids["owner"], org.id, [agency, *builders])
     buyer = Principal(ids["owner"], "fuzz.owner", "owner", frozenset({Role.OWNER}), owner_org)
     await _after_the_award(database, buyer, builders[0])
     await populate_awards(database, "fuzz.owner", str(contractor(810_001)["uscc"]))
-    for serial in (810_001, 810_002):
-        await admitted_firm(database, contractor(serial))
-    agency = await admitted_firm(database, intermediary(810_003))
     # a procurement with a result, so that its award and documents are read, not only 404s
-    owner = Principal(ids["owner"], "fuzz.owner", "owner", frozenset({Role.OWNER}), org.id)
-    await written_award(database, owner, agency, now=datetime.now(UTC))
+    await written_award(database, buyer, agency, now=datetime.now(UTC))
     return {k: v for k, v in ids.items() if k != "victim"}, ids["victim"]
 
 

@@ -61,7 +61,11 @@ class OcdsController(Controller):
         "header gives the next page). Tender at publication, amendments, bidders after the opening, "
         "award at the result, contract at signing. Chinese text, language zh.",
         media_type="application/json",
-        responses={200: ResponseSpec(data_container=ReleasePackage, description="a release package")},
+        responses={
+            200: ResponseSpec(
+                data_container=ReleasePackage, description="a release package", generate_examples=False
+            )
+        },
     )
     async def releases(
         self,
@@ -95,7 +99,11 @@ class OcdsController(Controller):
         "/records/{ocid:str}",
         opt=PUBLIC,
         summary="OCDS record package of one contracting process, with its compiled release",
-        responses={200: ResponseSpec(data_container=RecordPackage, description="a record package")},
+        responses={
+            200: ResponseSpec(
+                data_container=RecordPackage, description="a record package", generate_examples=False
+            )
+        },
     )
     async def record(self, ocid: Ocid, uow: UoW, app_state: State) -> dict[str, Any]:
         settings = app_state.settings

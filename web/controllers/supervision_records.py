@@ -154,7 +154,11 @@ class SupervisionRecordController(Controller):
         "/{record_id:int}/json",
         summary="A selection record's canonical JSON, exactly as stored",
         media_type="application/json",
-        responses={200: ResponseSpec(data_container=RecordDocument, description="the record")},
+        responses={
+            200: ResponseSpec(
+                data_container=RecordDocument, description="the record", generate_examples=False
+            )
+        },
     )
     async def download(self, record_id: Id, uow: UoW) -> Response[bytes]:
         row = await selection_records.get(uow, record_id)
