@@ -60,7 +60,9 @@ async def name_user(database: Database, who: Principal, display_name: str) -> No
         await uow.commit()
 
 
-async def awarded_service(database: Database, serial: int = 900, *, alternates: int = 2) -> Awarded:
+async def in_publicity(database: Database, serial: int = 900, *, alternates: int = 2) -> Awarded:
+    """Published, bid on by three firms, drawn: ``selected``, its result in publicity (the
+    award row is the one proposed; ``awarded_at`` is when the publicity ends)."""
     buyer = await owner(database, "韶关市浈江区住房和城乡建设管理局")
     async with database.unit_of_work() as uow:
         await uow.session.execute(
@@ -88,16 +90,25 @@ async def awarded_service(database: Database, serial: int = 900, *, alternates: 
     await advance(frozen.selection_time)
     async with database.sessions() as session:
         selected = await session.get(Procurement, row.id, populate_existing=True)
-        assert selected is not None and selected.publicity_ends_at is not None
-    ends = selected.publicity_ends_at
-    await advance(ends)
-    async with database.sessions() as session:
         award = await session.scalar(
             select(Award).where(Award.procurement_id == row.id, Award.ended_at.is_(None))
         )
-        awarded = await session.get(Procurement, row.id, populate_existing=True)
+    assert selected is not None and selected.publicity_ends_at is not None and award is not None
+    return Awarded(selected, buyer, bidders, award, selected.publicity_ends_at)
+
+
+async def awarded_service(database: Database, serial: int = 900, *, alternates: int = 2) -> Awarded:
+    """:func:`in_publicity`, then the publicity's end: ``awarded``."""
+    selected = await in_publicity(database, serial, alternates=alternates)
+    ends = selected.awarded_at
+    await _advancing(database)(ends)
+    async with database.sessions() as session:
+        award = await session.scalar(
+            select(Award).where(Award.procurement_id == selected.row.id, Award.ended_at.is_(None))
+        )
+        awarded = await session.get(Procurement, selected.row.id, populate_existing=True)
     assert award is not None and awarded is not None and awarded.status.value == "awarded", awarded
-    return Awarded(awarded, buyer, bidders, award, ends)
+    return Awarded(awarded, selected.buyer, selected.bidders, award, ends)
 
 
 async def awarded_works(
