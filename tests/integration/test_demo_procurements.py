@@ -65,3 +65,37 @@ async def test_the_demo_has_a_procurement_in_each_state_and_some_reach_their_dea
     )
     assert [t.action for t in advanced.steps] == ["close_bidding", "open", "freeze"]
     assert (await _statuses(database))[ProcurementStatus.FROZEN] == 2
+
+
+async def test_every_demo_selection_replays_match_and_a_tampered_one_shows_its_difference(
+    fresh_database: ClonedDatabase,
+) -> None:
+    """Issue 14: the server's replay (the stand-alone verifier on the stored record, against
+    the freeze digests of the audit log) says MATCH for every record the demo drew."""
+    from sqlalchemy import update
+
+    from market.models import SelectionRecordRow
+    from market.supervision import records as selection_records
+
+    database = fresh_database.database
+    await load_demo(database, AuthSettings(), vocabulary=VOCABULARY, now=NOW)
+    await _load(database)
+    async with database.sessions() as session:
+        ids = list(await session.scalars(select(SelectionRecordRow.id).order_by(SelectionRecordRow.id)))
+    assert len(ids) >= 2  # the selected service procurement and the drawn small works (and 流标 ones)
+    async with database.unit_of_work() as uow:
+        for record_id in ids:
+            replayed = await selection_records.replay(uow, record_id)
+            assert replayed.match, (record_id, replayed.difference)
+    async with database.sessions() as session:
+        stored = await session.get(SelectionRecordRow, ids[0])
+        assert stored is not None
+        await session.execute(
+            update(SelectionRecordRow)
+            .where(SelectionRecordRow.id == ids[0])
+            .values(record=stored.record.replace('"outcome":"', '"outcome":"x', 1))
+        )
+        await session.commit()
+    async with database.unit_of_work() as uow:
+        tampered = await selection_records.replay(uow, ids[0])
+    assert not tampered.match and tampered.difference
