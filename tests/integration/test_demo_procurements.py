@@ -99,3 +99,43 @@ async def test_every_demo_selection_replays_match_and_a_tampered_one_shows_its_d
     async with database.unit_of_work() as uow:
         tampered = await selection_records.replay(uow, ids[0])
     assert not tampered.match and tampered.difference
+
+
+async def test_every_ocds_package_the_demo_produces_validates(fresh_database: ClonedDatabase) -> None:
+    """Issue 14: the feed of the demo's procurements, page by page, and each one's record
+    package, against the official OCDS 1.1.5 schema."""
+    from market.models import Procurement as Row
+    from market.opendata import feed, ocds
+    from tests.ocds_schema import problems
+
+    database = fresh_database.database
+    await load_demo(database, AuthSettings(), vocabulary=VOCABULARY, now=NOW)
+    await _load(database)
+    options = {"prefix": "ocds-sg0000", "terms": TERMS, "public_url": "https://jy.example.cn"}
+    since, seen = 0, 0
+    async with database.unit_of_work() as uow:
+        while True:
+            page = await feed.page(uow, since=since, limit=5, **options)  # type: ignore[arg-type]
+            if page.releases:
+                package = ocds.package(
+                    page.releases, uri="https://jy.example.cn/ocds/releases", published=NOW, publisher="x"
+                )
+                assert problems(package) == []
+                seen += len(page.releases)
+            if page.next_since is None:
+                break
+            since = page.next_since
+        references = list(await uow.session.scalars(select(Row.reference).where(Row.reference.is_not(None))))
+        for reference in references:
+            ocid = f"ocds-sg0000-{reference}"
+            releases = await feed.record(uow, ocid, **options)  # type: ignore[arg-type]
+            if releases:
+                record = ocds.record_package(
+                    ocid,
+                    releases,
+                    uri=f"https://jy.example.cn/ocds/records/{ocid}",
+                    published=NOW,
+                    publisher="x",
+                )
+                assert problems(record, records=True) == [], reference
+    assert seen >= len(references)  # every published procurement has at least its tender release
