@@ -69,6 +69,7 @@ from web.controllers.round_pages import DirectRequestPages, RoundPages
 from web.controllers.rounds import RoundController
 from web.controllers.sessions import SessionController
 from web.controllers.sign_in_pages import SignInPages
+from web.controllers.supervision_alerts import AlertController, AlertPages
 from web.controllers.supervision_history import HistoryController, HistoryPages
 from web.controllers.supervision_records import SupervisionRecordController, SupervisionRecordPages
 from web.controllers.supervision_screens import ScreenController, ScreenPages
@@ -148,6 +149,8 @@ ROUTE_HANDLERS: list[Any] = [
     AwardPages,
     OverduePages,
     AwardController,
+    AlertController,
+    AlertPages,
     create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC, include_in_schema=False
     ),

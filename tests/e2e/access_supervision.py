@@ -89,6 +89,8 @@ ROWS: dict[str, tuple[Any, dict[str, Expect]]] = {
     "GET /api/supervision/statistics": (_to("GET", "/api/supervision/statistics"), API),
     "GET /api/supervision/statistics/csv": (_to("GET", "/api/supervision/statistics/csv"), API),
     "GET /supervision/dashboard": (_to("GET", "/supervision/dashboard", follow_redirects=False), PAGE),
+    "GET /api/supervision/alerts": (_to("GET", "/api/supervision/alerts"), API),
+    "GET /supervision/alerts": (_to("GET", "/supervision/alerts", follow_redirects=False), PAGE),
     "GET /supervision/records": (_to("GET", "/supervision/records", follow_redirects=False), PAGE),
     "GET /supervision/records/{record_id:int}": (
         _to("GET", "/supervision/records/{record}", follow_redirects=False),
