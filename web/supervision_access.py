@@ -5,15 +5,19 @@ the sign-in page on a page)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import QueryParameter
 
 from market import audit
 from market.audit import Actor
+from market.clock import local_day
 from market.models import Role
+from market.supervision import periods
+from market.supervision.periods import Period
 from web.auth import current_principal, signed_in_principal
 from web.page_access import SignInFirst
 from web.state import AppState
@@ -51,3 +55,12 @@ async def supervisor_pages_guard(connection: ASGIConnection[Any, Any, Any, Any],
     if signed_in_principal(connection) is None:
         raise SignInFirst("sign in first", extra={"code": "not-signed-in"})
     await _refuse_unless_supervisor(connection)
+
+
+#: A short query value of the supervision routes (period, since, until, filter codes).
+Text40 = Annotated[str | None, QueryParameter(max_length=40)]
+
+
+def requested_period(app_state: Any, period: str | None, since: str | None, until: str | None) -> Period:
+    """The period a supervision request asks for (this year, on the app's clock, by default)."""
+    return periods.of_request(period, since, until, today=local_day(app_state.clock.now()))

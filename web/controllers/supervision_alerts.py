@@ -4,21 +4,18 @@ reveals over a period, from the audit log (:mod:`market.supervision.alerts`). Su
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, get
-from litestar.params import QueryParameter
 from litestar.response import Template
 from msgspec import Struct
 
-from market.clock import local, local_day
+from market.clock import local
 from market.db import UnitOfWork
-from market.supervision import alerts, periods
+from market.supervision import alerts
 from web.dependencies import State, UoW
 from web.page_access import PAGE_EXCEPTION_HANDLERS
-from web.supervision_access import supervisor_pages_guard, supervisors_only
-
-Text40 = Annotated[str | None, QueryParameter(max_length=40)]
+from web.supervision_access import Text40, requested_period, supervisor_pages_guard, supervisors_only
 
 
 class AlertView(Struct):
@@ -43,7 +40,7 @@ def _view(a: alerts.Alert) -> AlertView:
 async def _alerts(
     uow: UnitOfWork, app_state: Any, period: str | None, since: str | None, until: str | None
 ) -> AlertsView:
-    chosen = periods.of_request(period, since, until, today=local_day(app_state.clock.now()))
+    chosen = requested_period(app_state, period, since, until)
     return AlertsView(
         chosen.label,
         [_view(a) for a in await alerts.early_reads(uow, chosen)],

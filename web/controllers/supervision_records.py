@@ -5,25 +5,21 @@ server (:mod:`market.supervision.records`). API and pages; supervisors only, a r
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import QueryParameter
 from litestar.response import Template
 from msgspec import Struct
 
-from market.clock import local, local_day
+from market.clock import local
 from market.db import UnitOfWork
-from market.supervision import periods
 from market.supervision import records as selection_records
 from web.dependencies import State, UoW
 from web.page_access import PAGE_EXCEPTION_HANDLERS
 from web.params import BeforeId, Id, Limit
 from web.record_schema import RecordDocument
-from web.supervision_access import supervisor_pages_guard, supervisors_only
-
-Text40 = Annotated[str | None, QueryParameter(max_length=40)]
+from web.supervision_access import Text40, requested_period, supervisor_pages_guard, supervisors_only
 
 
 class RecordLineView(Struct):
@@ -73,7 +69,7 @@ def _filters(
     outcome: str | None,
     firm: str | None,
 ) -> selection_records.RecordFilters:
-    chosen = periods.of_request(period, since, until, today=local_day(app_state.clock.now()))
+    chosen = requested_period(app_state, period, since, until)
     filters = selection_records.RecordFilters(
         chosen, kind or None, method or None, outcome or None, firm or None
     )

@@ -10,21 +10,20 @@ from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, JSONBody, QueryParameter
+from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from msgspec import Meta, Struct
 
 from market.audit import Actor
-from market.clock import local, local_day
+from market.clock import local
 from market.db import UnitOfWork
 from market.procurement.terms import procurement_terms_of
 from market.supervision import periods, screening
 from web.dependencies import CurrentActor, State, UoW
 from web.page_access import PAGE_EXCEPTION_HANDLERS
-from web.supervision_access import supervisor_pages_guard, supervisors_only
+from web.supervision_access import Text40, requested_period, supervisor_pages_guard, supervisors_only
 
-Text40 = Annotated[str | None, QueryParameter(max_length=40)]
 KIND_LABELS = {"quote": "报价离散度异常", "pair": "频繁共同投标", "cover": "陪标迹象", "rotation": "轮流中标"}
 
 
@@ -69,10 +68,6 @@ class ReviewedView(Struct):
     reviewed_at: datetime
 
 
-def _period(app_state: Any, period: str | None, since: str | None, until: str | None) -> periods.Period:
-    return periods.of_request(period, since, until, today=local_day(app_state.clock.now()))
-
-
 async def _screens(uow: UnitOfWork, actor: Actor, app_state: Any, chosen: periods.Period) -> ScreensView:
     flags, screened = await screening.run(
         uow, actor, chosen, procurement_terms_of(app_state.settings).screens
@@ -95,7 +90,7 @@ async def _screens(uow: UnitOfWork, actor: Actor, app_state: Any, chosen: period
 async def _review(
     uow: UnitOfWork, actor: Actor, app_state: Any, body: ReviewBody | ReviewForm
 ) -> ReviewedView:
-    chosen = _period(app_state, body.period or None, body.since or None, body.until or None)
+    chosen = requested_period(app_state, body.period or None, body.since or None, body.until or None)
     row = await screening.review(
         uow,
         actor,
@@ -130,7 +125,7 @@ class ScreenController(Controller):
         since: Text40 = None,
         until: Text40 = None,
     ) -> ScreensView:
-        found = await _screens(uow, actor, app_state, _period(app_state, period, since, until))
+        found = await _screens(uow, actor, app_state, requested_period(app_state, period, since, until))
         await uow.commit()
         return found
 
@@ -173,7 +168,7 @@ class ScreenPages(Controller):
         since: Text40 = None,
         until: Text40 = None,
     ) -> Template:
-        found = await _screens(uow, actor, app_state, _period(app_state, period, since, until))
+        found = await _screens(uow, actor, app_state, requested_period(app_state, period, since, until))
         await uow.commit()
         return Template(
             template_name="supervision/screens.html",

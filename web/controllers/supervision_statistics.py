@@ -14,18 +14,15 @@ from litestar.params import QueryParameter
 from litestar.response import Template
 from msgspec import Struct
 
-from market.clock import local_day
 from market.db import UnitOfWork
 from market.errors import InvalidInput
 from market.procurement.terms import ProcurementKind, procurement_terms_of
-from market.supervision import periods
 from market.supervision import statistics as city
 from web import charts
 from web.dependencies import State, UoW
 from web.page_access import PAGE_EXCEPTION_HANDLERS
-from web.supervision_access import supervisor_pages_guard, supervisors_only
+from web.supervision_access import Text40, requested_period, supervisor_pages_guard, supervisors_only
 
-Text40 = Annotated[str | None, QueryParameter(max_length=40)]
 GroupParam = Annotated[
     str, QueryParameter(max_length=20, description="none, kind, field, division, method or month")
 ]
@@ -119,7 +116,7 @@ def _on_time(o: city.OnTime) -> OnTimeView:
 async def _report(
     uow: UnitOfWork, app_state: Any, period: str | None, since: str | None, until: str | None, group_by: str
 ) -> StatisticsView:
-    chosen = periods.of_request(period, since, until, today=local_day(app_state.clock.now()))
+    chosen = requested_period(app_state, period, since, until)
     calendar = await app_state.calendars.current(uow)
     found = await city.report(uow, chosen, group_by=group_by, calendar=calendar, now=app_state.clock.now())
     label = _labeller(app_state, group_by)
