@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from contracts.fonts import FontSet, FontUnavailable, SourceFont, prepare_fonts
     from contracts.issuing import IssuedDocument, issue_document
     from contracts.model import (
+        ChainCheckpoint,
         Confirmation,
         ConfirmingRole,
         Contract,
@@ -109,6 +110,7 @@ if TYPE_CHECKING:
     from contracts.workers import IssueRequest, RenderPool, issue_batch, issue_document_async
 
 _WHERE = {
+    "ChainCheckpoint": "contracts.model",
     "Confirmation": "contracts.model",
     "ConfirmingRole": "contracts.model",
     "Contract": "contracts.model",
@@ -183,6 +185,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "FRAME_VERSION",
+    "ChainCheckpoint",
     "Confirmation",
     "ConfirmingRole",
     "Contract",

@@ -15,6 +15,7 @@ from typing import Any
 
 from contracts.amounts import amount_in_figures, amount_in_words
 from contracts.model import (
+    ChainCheckpoint,
     Confirmation,
     ConfirmingRole,
     Document,
@@ -94,6 +95,15 @@ def _confirmations(confirmations: tuple[Confirmation, ...]) -> list[dict[str, st
             for c in confirmations]
 
 
+def _checkpoint(checkpoint: ChainCheckpoint | None) -> dict[str, str] | None:
+    if checkpoint is None:
+        return None
+    return {"seq": str(checkpoint.seq), "hash": checkpoint.hash,
+            "published_at": chinese_datetime(checkpoint.published_at),
+            "text": f"{checkpoint.seq}:{checkpoint.hash}",
+            "hash_groups": " ".join(checkpoint.hash[i:i + 8] for i in range(0, len(checkpoint.hash), 8))}
+
+
 def build_context(document: Document, *, platform_name: str, issuer_name: str,
                   document_id: str, verify_url: str, digest: str) -> dict[str, Any]:
     """The template variables for ``document`` (the whitelist is exactly these keys)."""
@@ -118,7 +128,8 @@ def build_context(document: Document, *, platform_name: str, issuer_name: str,
             publicity={"start": chinese_date(document.publicity_start),
                        "end": chinese_date(document.publicity_end)},
             objection_contact=document.objection_contact,
-            participants=list(document.participants))
+            participants=list(document.participants),
+            checkpoint=_checkpoint(document.checkpoint))
     elif isinstance(document, ServiceContract):
         context.update(
             client=_party(document.client), provider=_party(document.provider),
@@ -155,6 +166,10 @@ def sample_context(kind: DocumentKind) -> dict[str, Any]:
         example = Confirmation(ConfirmingRole.FIRST_PARTY, "示例单位", "示例用户",
                                datetime(2026, 3, 20, 9, 0, tzinfo=CHINA_TIME), "0" * 64)
         document = replace(document, confirmations=(example,))
+    elif isinstance(document, ResultNotice):
+        # likewise the sample notice carries no checkpoint of the audit chain
+        document = replace(document, checkpoint=ChainCheckpoint(
+            1, "0" * 64, datetime(2026, 3, 20, 9, 0, tzinfo=CHINA_TIME)))
     return build_context(
         document, platform_name="韶关市公共资源交易中心 电子交易平台",
         issuer_name="韶关市公共资源交易中心", document_id="sample0000000000",

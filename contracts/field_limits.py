@@ -49,6 +49,8 @@ TEXT_LIMITS: Mapping[str, int] = {
     "organisation": 200,
     "confirmed_by": 100,
     "digest": 64,
+    # the audit chain's checkpoint on a result notice
+    "hash": 64,
 }
 
 #: Most characters of a text field the table does not name.

@@ -348,9 +348,29 @@ class SelectionNotice(_Validated):
             raise InvalidDocumentData("contract_deadline", "must not be before issued_on")
 
 
+def _digest(value: str, field: str) -> None:
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise InvalidDocumentData(field, "must be 64 lowercase hex digits (SHA-256)")
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainCheckpoint(_Validated):
+    """A published checkpoint of the platform's audit chain (审计链检查点): the seal's
+    number ``seq``, its ``hash`` and when it was published (timezone-aware). Printed on a
+    result notice, it lets anyone holding the notice ask later whether the chain still
+    contains that seal (``market audit verify --checkpoint SEQ:HASH``), which catches the
+    removal of the chain's newest entries together with their seals."""
+
+    seq: int = dataclasses.field(metadata={"check": _positive})
+    hash: str = dataclasses.field(metadata={"check": _digest})
+    published_at: datetime
+
+
 @dataclasses.dataclass(frozen=True)
 class ResultNotice(_Validated):
-    """成交结果公示: the public notice of the result and its publicity period."""
+    """成交结果公示: the public notice of the result and its publicity period, and the
+    audit chain's ``checkpoint`` published at the selection (left out of the canonical
+    JSON while None, so that notices issued before checkpoints keep their digests)."""
 
     kind: ClassVar[DocumentKind] = DocumentKind.RESULT_NOTICE
     document_number: str = dataclasses.field(metadata={"check": _text})
@@ -364,6 +384,7 @@ class ResultNotice(_Validated):
     publicity_end: date
     objection_contact: str = dataclasses.field(metadata={"check": _text})
     participants: tuple[str, ...] = ()
+    checkpoint: ChainCheckpoint | None = None
 
     def check(self) -> None:
         """The publicity period must be a real period."""
@@ -376,11 +397,6 @@ class ConfirmingRole(StrEnum):
 
     FIRST_PARTY = "甲方"
     SECOND_PARTY = "乙方"
-
-
-def _digest(value: str, field: str) -> None:
-    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise InvalidDocumentData(field, "must be 64 lowercase hex digits (SHA-256)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -412,9 +428,9 @@ def _check_confirmations(confirmations: tuple[Confirmation, ...]) -> None:
 
 _CONFIRMATIONS_RULE = {"check": lambda value, field: _check_confirmations(value)}
 
-#: Left out of the canonical JSON while empty, so that documents without confirmations
+#: Left out of the canonical JSON while empty (or None), so that documents without them
 #: (every one issued before they existed) keep their canonical bytes and digests.
-_OMITTED_WHEN_EMPTY = frozenset({"confirmations"})
+_OMITTED_WHEN_EMPTY = frozenset({"confirmations", "checkpoint"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -501,7 +517,7 @@ def _plain(value: Any) -> Any:
         return {
             f.name: _plain(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if not (f.name in _OMITTED_WHEN_EMPTY and getattr(value, f.name) == ())
+            if not (f.name in _OMITTED_WHEN_EMPTY and getattr(value, f.name) in ((), None))
         }
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]

@@ -103,6 +103,22 @@ async def latest(uow: UnitOfWork) -> AuditCheckpoint | None:
     return found
 
 
+async def for_notice(uow: UnitOfWork, procurement_id: int) -> AuditCheckpoint | None:
+    """The checkpoint a result notice of the procurement prints: the newest one published at
+    its selection (the sealer publishes one in the transaction that seals the selection's
+    entry), or, when that entry is not sealed yet, the newest one published at all."""
+    for_selection = await uow.session.scalar(
+        select(AuditCheckpoint)
+        .where(
+            AuditCheckpoint.object_type == "procurement",
+            AuditCheckpoint.object_id == str(procurement_id),
+        )
+        .order_by(AuditCheckpoint.id.desc())
+        .limit(1)
+    )
+    return for_selection if for_selection is not None else await latest(uow)
+
+
 async def listing(
     uow: UnitOfWork, *, limit: int, before_id: int | None = None
 ) -> tuple[list[AuditCheckpoint], int]:

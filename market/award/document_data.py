@@ -66,7 +66,8 @@ class AwardFacts:
     ``contact_name``/``contact_phone`` the procurement's contact person;
     ``participants`` the names of the round's candidates (the counted bidders, or the
     pool drawn from), in the record's order; ``record_digest`` the SHA-256 of the round's
-    selection record."""
+    selection record; ``checkpoint`` the audit chain's checkpoint published at the
+    selection (printed on the result notice), None when none was published yet."""
 
     reference: str
     title: str
@@ -90,6 +91,7 @@ class AwardFacts:
     record_digest: str
     participants: tuple[str, ...]
     objection_contact: str
+    checkpoint: contracts.ChainCheckpoint | None = None
 
 
 def document_number(reference: str, series: str, ordinal: int) -> str:
@@ -176,6 +178,7 @@ def result_notice(facts: AwardFacts) -> contracts.ResultNotice:
         publicity_end=local_day(facts.publicity_ends_at),
         objection_contact=facts.objection_contact,
         participants=facts.participants,
+        checkpoint=facts.checkpoint,
     )
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 import contracts
-from market import documents
+from market import audit, audit_checkpoints, documents
 from market.audit import Actor
 from market.award import document_data
 from market.award.document_data import AwardFacts, PartyFacts
@@ -84,6 +84,7 @@ async def load_facts(
     kind_terms = terms.of(row.kind)
     method, variant = str(row.terms.get("method", "")), row.terms.get("variant")
     option = kind_terms.method(method, variant)
+    checkpoint = await audit_checkpoints.for_notice(uow, row.id)
     category_code = row.service_type or row.work_field or ""
     names = vocabulary.service_types if row.service_type else vocabulary.work_fields
     return AwardFacts(
@@ -118,6 +119,9 @@ async def load_facts(
         record_digest=stored.digest,
         participants=document_data.participant_names(candidates, {u: n for u, n in named if u}),
         objection_contact=terms.after.objection_contact,
+        checkpoint=None
+        if checkpoint is None
+        else contracts.ChainCheckpoint(checkpoint.seq, checkpoint.hash, checkpoint.published_at),
     )
 
 
@@ -170,6 +174,10 @@ async def issue_pending(
     only dates the log line: every date on a notice comes from the stored times."""
     async with database.unit_of_work() as uow:
         items: Sequence[Pending] = await pending(uow)
+    if any(item.kind is RESULT for item in items):
+        # seal the selections first, so that each result notice prints the checkpoint
+        # published at its own selection (market.audit_checkpoints.for_notice)
+        await audit.seal_pending(database)
     issued = 0
     for item in items:
         try:

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from market import audit_checkpoints
 from market.db import UnitOfWork
 from market.errors import NotFound
 from market.models import (
@@ -231,6 +232,12 @@ def _entries() -> Any:
     return select(AuditEntry).where(
         AuditEntry.action.in_(list(TAGS)), AuditEntry.object_type == "procurement"
     )
+
+
+async def newest_checkpoint(uow: UnitOfWork) -> ocds.CheckpointFacts | None:
+    """The newest published checkpoint of the audit chain, which every package carries."""
+    row = await audit_checkpoints.latest(uow)
+    return None if row is None else ocds.CheckpointFacts(row.seq, row.hash, row.published_at)
 
 
 async def page(

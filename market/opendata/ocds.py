@@ -9,6 +9,11 @@ when both parties have confirmed it, and its completion at the evaluation. Each 
 carries only the sections its event concerns; the compiled release merges them in order
 (OCDS merging: objects merged member by member, arrays of objects with an ``id`` merged by
 ``id``, other values replaced). Chinese text with ``language: zh``; amounts in CNY.
+
+Every package also carries the platform's newest published checkpoint of its audit chain
+(``auditCheckpoint``: seal number, hash, publication time — an additional package field,
+which the standard allows), so that whoever keeps the feed keeps checkpoints too and can
+later hold the platform to them (``market audit verify --checkpoint SEQ:HASH``).
 """
 
 from __future__ import annotations
@@ -234,16 +239,42 @@ def _contract(c: ContractFacts) -> dict[str, Any]:
     return contract
 
 
+@dataclass(frozen=True, slots=True)
+class CheckpointFacts:
+    """A published checkpoint of the audit chain: the seal's number and hash, and when."""
+
+    seq: int
+    hash: str
+    published_at: datetime
+
+
+def _with_checkpoint(body: dict[str, Any], checkpoint: CheckpointFacts | None) -> dict[str, Any]:
+    if checkpoint is not None:
+        body["auditCheckpoint"] = {
+            "seq": checkpoint.seq,
+            "hash": checkpoint.hash,
+            "publishedDate": _time(checkpoint.published_at),
+            "checkpoint": f"{checkpoint.seq}:{checkpoint.hash}",
+        }
+    return body
+
+
 def package(
-    releases: Sequence[dict[str, Any]], *, uri: str, published: datetime, publisher: str
+    releases: Sequence[dict[str, Any]],
+    *,
+    uri: str,
+    published: datetime,
+    publisher: str,
+    checkpoint: CheckpointFacts | None = None,
 ) -> dict[str, Any]:
-    return {
+    body = {
         "uri": uri,
         "version": OCDS_VERSION,
         "publishedDate": _time(published),
         "publisher": {"name": publisher},
         "releases": list(releases),
     }
+    return _with_checkpoint(body, checkpoint)
 
 
 def merge(releases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -280,12 +311,19 @@ def _identified(value: Any) -> bool:
 
 
 def record_package(
-    ocid: str, releases: Sequence[dict[str, Any]], *, uri: str, published: datetime, publisher: str
+    ocid: str,
+    releases: Sequence[dict[str, Any]],
+    *,
+    uri: str,
+    published: datetime,
+    publisher: str,
+    checkpoint: CheckpointFacts | None = None,
 ) -> dict[str, Any]:
-    return {
+    body = {
         "uri": uri,
         "version": OCDS_VERSION,
         "publishedDate": _time(published),
         "publisher": {"name": publisher},
         "records": [{"ocid": ocid, "releases": list(releases), "compiledRelease": merge(releases)}],
     }
+    return _with_checkpoint(body, checkpoint)

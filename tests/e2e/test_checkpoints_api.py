@@ -47,6 +47,11 @@ async def test_anyone_lists_and_checks_a_published_checkpoint(
     page = await client.get("/checkpoints")
     assert page.status_code == 200 and item["checkpoint"] in page.text and "审计链检查点" in page.text
 
+    # the open-data feed carries the newest checkpoint too, in every package
+    feed = await client.get("/ocds/releases")
+    assert feed.status_code == 200
+    assert feed.json()["auditCheckpoint"]["checkpoint"] == item["checkpoint"]
+
 
 async def test_malformed_and_excessive_checks_are_refused_naming_the_problem(
     client: AsyncTestClient,  # type: ignore[type-arg]

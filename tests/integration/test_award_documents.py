@@ -18,13 +18,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 import contracts
-from market import documents
+from market import audit_checkpoints, documents
 from market.award import documents as award_documents
 from market.clock import local_day
 from market.db import Database
 from market.document_office import DocumentOffice
 from market.errors import PermissionDenied
-from market.models import AuditEntry, Award, IssuedDocument, Organisation
+from market.models import AuditCheckpoint, AuditEntry, Award, IssuedDocument, Organisation
 from market.settings import Settings
 from tests.award_data import OWNER_NAME, awarded, current, identify_owner, selected_service
 from tests.bid_data import TERMS
@@ -108,6 +108,23 @@ async def test_the_result_and_selection_notices_are_issued_for_the_owner_from_st
     assert row.data["selection"]["candidates"] == 3
     # no representative on the organisation's record: the procurement's contact person
     assert row.data["owner"]["representative"] == "王工" == row.data["owner"]["contact"]
+    # issue 14: the notice prints the audit chain's checkpoint published at the selection,
+    # and the chain still contains it
+    checkpoint = row.data["checkpoint"]
+    async with database.sessions() as session:
+        published = (
+            await session.execute(
+                select(AuditCheckpoint.seq, AuditCheckpoint.hash, AuditCheckpoint.reason).where(
+                    AuditCheckpoint.object_type == "procurement",
+                    AuditCheckpoint.object_id == str(selected.procurement_id),
+                )
+            )
+        ).one()
+    assert published.reason == "selection"
+    assert (checkpoint["seq"], checkpoint["hash"]) == (published.seq, published.hash)
+    assert "审计链检查点" in text and f"{published.seq}:{published.hash}" in text
+    held = await audit_checkpoints.verify(database, [audit_checkpoints.parse(f"{published.seq}:{published.hash}")])
+    assert held.intact, held.problems
 
     # rebuilt from the stored rows, the notice's data is the data that was issued
     async with database.unit_of_work() as uow:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from market import audit, audit_checkpoints
 from market.db import Database
 from market.errors import NotFound
 from market.models import Procurement
@@ -30,8 +31,11 @@ async def test_the_feed_of_a_real_procurement_validates_and_keeps_bids_sealed_un
         assert row is not None and row.publicity_ends_at is not None and row.reference is not None
     await _advancing(database)(row.publicity_ends_at)  # the award
 
+    await audit.seal_pending(database)  # the sealer publishes a checkpoint at the selection
     async with database.unit_of_work() as uow:
         page = await feed.page(uow, since=0, limit=100, **T)  # type: ignore[arg-type]
+        checkpoint = await feed.newest_checkpoint(uow)
+    assert checkpoint is not None
     tags = [r["tag"] for r in page.releases]
     assert tags == [["tender"], ["tenderUpdate"], ["award"], ["awardUpdate"]]
     assert all(r["ocid"] == f"{PREFIX}-{row.reference}" and r["language"] == "zh" for r in page.releases)
@@ -40,9 +44,18 @@ async def test_the_feed_of_a_real_procurement_validates_and_keeps_bids_sealed_un
     assert page.releases[2]["awards"][0]["status"] == "pending"
     assert page.releases[3]["awards"][0]["status"] == "active"
     package = ocds.package(
-        page.releases, uri=f"{URL}/ocds/releases", published=row.selection_time, publisher="x"
+        page.releases,
+        uri=f"{URL}/ocds/releases",
+        published=row.selection_time,
+        publisher="x",
+        checkpoint=checkpoint,
     )
     assert problems(package) == []
+    # the feed carries the audit chain's newest checkpoint, which the chain contains
+    carried = package["auditCheckpoint"]
+    assert carried["checkpoint"] == f"{checkpoint.seq}:{checkpoint.hash}" == f"{carried['seq']}:{carried['hash']}"
+    held = await audit_checkpoints.verify(database, [audit_checkpoints.parse(carried["checkpoint"])])
+    assert held.intact, held.problems
 
     async with database.unit_of_work() as uow:
         first = await feed.page(uow, since=0, limit=2, **T)  # type: ignore[arg-type]
@@ -51,9 +64,14 @@ async def test_the_feed_of_a_real_procurement_validates_and_keeps_bids_sealed_un
         releases = await feed.record(uow, f"{PREFIX}-{row.reference}", **T)  # type: ignore[arg-type]
     assert [r["id"] for r in first.releases + rest.releases] == [r["id"] for r in page.releases]
     record = ocds.record_package(
-        f"{PREFIX}-{row.reference}", releases, uri=f"{URL}/r", published=row.selection_time, publisher="x"
+        f"{PREFIX}-{row.reference}",
+        releases,
+        uri=f"{URL}/r",
+        published=row.selection_time,
+        publisher="x",
+        checkpoint=checkpoint,
     )
-    assert problems(record, records=True) == []
+    assert problems(record, records=True) == [] and record["auditCheckpoint"] == carried
     compiled = record["records"][0]["compiledRelease"]
     assert compiled["tender"]["status"] == "complete" and compiled["awards"][0]["status"] == "active"
     roles = {p["name"]: set(p["roles"]) for p in compiled["parties"]}

@@ -29,6 +29,17 @@ class Publisher(Struct):
     name: str
 
 
+class AuditCheckpointRef(Struct):
+    """The platform's newest published checkpoint of its audit chain (an additional field):
+    keep it, and later ask whether the chain still contains it (``market audit verify
+    --checkpoint SEQ:HASH`` or ``GET /api/audit/checkpoints/verify``)."""
+
+    seq: int
+    hash: str
+    publishedDate: str
+    checkpoint: str
+
+
 class ReleasePackage(Struct):
     """An OCDS 1.1.5 release package (the schema: standard.open-contracting.org)."""
 
@@ -37,6 +48,7 @@ class ReleasePackage(Struct):
     publishedDate: str
     publisher: Publisher
     releases: list[dict[str, Any]]
+    auditCheckpoint: AuditCheckpointRef | None = None
 
 
 class RecordPackage(Struct):
@@ -47,6 +59,7 @@ class RecordPackage(Struct):
     publishedDate: str
     publisher: Publisher
     records: list[dict[str, Any]]
+    auditCheckpoint: AuditCheckpointRef | None = None
 
 
 class OcdsController(Controller):
@@ -86,7 +99,11 @@ class OcdsController(Controller):
         )
         uri = f"{settings.public_url}/ocds/releases?since={since}&limit={limit}"
         body = ocds.package(
-            found.releases, uri=uri, published=app_state.clock.now(), publisher=settings.platform_name
+            found.releases,
+            uri=uri,
+            published=app_state.clock.now(),
+            publisher=settings.platform_name,
+            checkpoint=await feed.newest_checkpoint(uow),
         )
         headers = {}
         if found.next_since is not None:
@@ -120,4 +137,5 @@ class OcdsController(Controller):
             uri=f"{settings.public_url}/ocds/records/{ocid}",
             published=app_state.clock.now(),
             publisher=settings.platform_name,
+            checkpoint=await feed.newest_checkpoint(uow),
         )
