@@ -16,6 +16,7 @@ secret outside the platform and keeps it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -73,7 +74,7 @@ PLANS = [
 GAP = timedelta(hours=2)  # selection after the deadline: the reveal window and the beacon's gap
 
 
-def _draft(plan: Plan, deadline: datetime) -> DraftTerms:
+def demo_draft(plan: Plan, deadline: datetime) -> DraftTerms:
     return DraftTerms(
         kind=ProcurementKind.INTERMEDIARY_SERVICE,
         title=plan.title,
@@ -94,7 +95,7 @@ def _draft(plan: Plan, deadline: datetime) -> DraftTerms:
     )
 
 
-async def _principal(uow: UnitOfWork, username: str) -> Principal | None:
+async def demo_principal(uow: UnitOfWork, username: str) -> Principal | None:
     user = await accounts.find_user(uow, username)
     if user is None:
         return None
@@ -116,27 +117,37 @@ async def _bidders(
     terms: ProcurementTerms,
     now: datetime,
 ) -> list[Principal]:
-    agent1 = await _principal(uow, BIDDERS[0])
+    agent1 = await demo_principal(uow, BIDDERS[0])
     if agent1 is None:
         return []
     pool = await eligible_firms(
-        uow, vocabulary, requirements_of(vocabulary, terms, _draft(PLANS[0], now)), now
+        uow, vocabulary, requirements_of(vocabulary, terms, demo_draft(PLANS[0], now)), now
     )
     firms = [firm for firm in pool.firm_ids if firm != agent1.organisation_id][: len(BIDDERS) - 1]
-    for username, firm in zip(BIDDERS[1:], firms, strict=False):
+    pairs = list(zip(BIDDERS[1:], firms, strict=False))
+    made = await firm_accounts(uow, auth, password, pairs, "造价咨询 演示")
+    return [agent1, *made]
+
+
+async def firm_accounts(
+    uow: UnitOfWork, auth: AuthSettings, password: str, accounts_of: list[tuple[str, int]], label: str
+) -> list[Principal]:
+    """An intermediary account for each (username, firm id) unless the username exists (its
+    display name ``label`` and the username's number), as principals in the same order."""
+    for username, firm in accounts_of:
         if await accounts.find_user(uow, username) is None:
             await accounts.create_user(
                 uow,
                 Actor.system("demo-loader"),
                 username=username,
-                display_name=f"造价咨询 演示{username[-1]}",
+                display_name=f"{label}{username.removeprefix('agent')}",
                 password=password,
                 roles=[Role.INTERMEDIARY],
                 organisation_id=firm,
                 auth=auth,
             )
     await uow.session.flush()
-    found = [await _principal(uow, name) for name in BIDDERS]
+    found = [await demo_principal(uow, name) for name, _ in accounts_of]
     return [p for p in found if p is not None]
 
 
@@ -144,27 +155,85 @@ def _acting(principal: Principal) -> Actor:
     return Actor(principal.user_id, principal.username, ADDRESS)
 
 
-async def _publish(
+async def publish_draft(
     database: Database,
     owner: Principal,
-    plan: Plan,
-    now: datetime,
+    draft: DraftTerms,
+    at: datetime,
     *,
+    publish: bool,
     vocabulary: Vocabulary,
     terms: ProcurementTerms,
     bid_key: KeyEncryptionKey,
 ) -> Procurement:
-    deadline = now + plan.deadline
-    draft = _draft(plan, deadline)
-    at = now - (plan.published or timedelta(days=1))
+    """The owner's draft of ``draft`` made at ``at``, and published then when ``publish``."""
     async with database.unit_of_work() as uow:
         row = await service.create_draft(uow, _acting(owner), owner, terms_json(draft), at)
-        if plan.published is not None:
+        if publish:
             row = await publish_demo(
                 uow, _acting(owner), owner, row, draft, at, vocabulary, terms, bid_key, demo_owner_secret
             )
         await uow.commit()
         return row
+
+
+async def submit_quote(
+    database: Database,
+    bidder: Principal,
+    procurement_id: int,
+    amount: Decimal,
+    at: datetime,
+    *,
+    bid_key: KeyEncryptionKey,
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+) -> None:
+    """``bidder``'s sealed bid of ``amount`` yuan at ``at``, through the bidding service."""
+    async with database.unit_of_work() as uow:
+        await bids.submit(
+            uow,
+            _acting(bidder),
+            bidder,
+            bid_key,
+            procurement_id,
+            Quote("amount", amount),
+            at,
+            vocabulary=vocabulary,
+            terms=terms,
+        )
+        await uow.commit()
+
+
+async def run_past(
+    database: Database,
+    owner: Principal,
+    rows: Sequence[tuple[Procurement, bool]],
+    *,
+    bid_key: KeyEncryptionKey,
+    vocabulary: Vocabulary,
+    terms: ProcurementTerms,
+) -> None:
+    """The past of published procurements (each with whether its selection is past too, or
+    it stays frozen in its reveal window): the lifecycle runs at the times it would have, in
+    time order across all of them (a pass takes every procurement due by its time, and a
+    freeze stands once made), and the owner reveals right after each freeze."""
+    moments = sorted(
+        {row.bid_deadline for row, _ in rows if row.bid_deadline is not None}
+        | {row.selection_time for row, selected in rows if selected and row.selection_time is not None}
+    )
+    for moment in moments:
+        await lifecycle.advance(database, bid_key, moment, vocabulary=vocabulary, terms=terms)
+        for row, selected in rows:
+            if row.bid_deadline != moment or not selected:
+                continue  # not frozen now, or its reveal window is open now: left to the visitor
+            assert row.reference is not None
+            async with database.unit_of_work() as uow:
+                stored = await uow.session.get(Procurement, row.id)
+                if stored is not None and stored.status.value == "frozen":
+                    secret = demo_owner_secret(row.reference)
+                    reveal_at = row.bid_deadline + timedelta(minutes=10)
+                    await draw.reveal(uow, _acting(owner), owner, row.id, "owner", secret, reveal_at)
+                    await uow.commit()
 
 
 async def load_demo_procurements(
@@ -178,9 +247,16 @@ async def load_demo_procurements(
     password: str,
 ) -> list[str]:
     """The demo procurements, unless the demo owner has some already; the references of
-    those still to be revealed or watched (empty when nothing was loaded)."""
+    those still to be revealed or watched (empty when nothing was loaded). The second
+    owner's market with its planted cartel (:mod:`market.demo_cartel`) comes first: it is
+    older."""
+    from market.demo_cartel import load_demo_cartel  # it builds on this module's helpers
+
+    await load_demo_cartel(
+        database, vocabulary=vocabulary, terms=terms, bid_key=bid_key, now=now, auth=auth, password=password
+    )
     async with database.unit_of_work() as uow:
-        owner = await _principal(uow, "owner")
+        owner = await demo_principal(uow, "owner")
         if owner is None:
             return []
         present = await uow.session.scalar(
@@ -192,57 +268,37 @@ async def load_demo_procurements(
         await uow.commit()
     rows = []
     for n, plan in enumerate(PLANS):
-        row = await _publish(database, owner, plan, now, vocabulary=vocabulary, terms=terms, bid_key=bid_key)
+        row = await publish_draft(
+            database,
+            owner,
+            demo_draft(plan, now + plan.deadline),
+            now - (plan.published or timedelta(days=1)),
+            publish=plan.published is not None,
+            vocabulary=vocabulary,
+            terms=terms,
+            bid_key=bid_key,
+        )
         rows.append((plan, row))
         if plan.published is None:
             continue
         bid_at = now - plan.published + timedelta(days=1)
         for k, bidder in enumerate(bidders[: plan.bidders]):
-            async with database.unit_of_work() as uow:
-                quote = Quote("amount", Decimal(150_000 + 7_000 * k + 1_000 * n))
-                await bids.submit(
-                    uow,
-                    _acting(bidder),
-                    bidder,
-                    bid_key,
-                    row.id,
-                    quote,
-                    bid_at,
-                    vocabulary=vocabulary,
-                    terms=terms,
-                )
-                await uow.commit()
+            amount = Decimal(150_000 + 7_000 * k + 1_000 * n)
+            await submit_quote(
+                database, bidder, row.id, amount, bid_at, bid_key=bid_key, vocabulary=vocabulary, terms=terms
+            )
         if plan.cancelled:
             async with database.unit_of_work() as uow:
                 await service.cancel(
                     uow, _acting(owner), owner, row.id, bid_at, reason="项目资金未落实（演示）"
                 )
                 await uow.commit()
-    # the past: the lifecycle runs at the times it would have, in time order across all the
-    # procurements (a pass takes every procurement due by its time, and a freeze stands once
-    # made), and the owner reveals in each window right after its freeze
     past = [
-        (plan, row)
+        (row, plan.deadline <= -GAP)
         for plan, row in rows
         if plan.deadline < timedelta(0) and plan.published is not None and row.bid_deadline is not None
     ]
-    moments = sorted(
-        {row.bid_deadline for _, row in past if row.bid_deadline is not None}
-        | {row.selection_time for plan, row in past if plan.deadline <= -GAP}
-    )
-    for moment in moments:
-        await lifecycle.advance(database, bid_key, moment, vocabulary=vocabulary, terms=terms)
-        for plan, row in past:
-            if row.bid_deadline != moment or plan.deadline > -GAP:
-                continue  # not frozen now, or its reveal window is open now: left to the visitor
-            assert row.reference is not None
-            async with database.unit_of_work() as uow:
-                stored = await uow.session.get(Procurement, row.id)
-                if stored is not None and stored.status.value == "frozen":
-                    secret = demo_owner_secret(row.reference)
-                    reveal_at = row.bid_deadline + timedelta(minutes=10)
-                    await draw.reveal(uow, _acting(owner), owner, row.id, "owner", secret, reveal_at)
-                    await uow.commit()
+    await run_past(database, owner, past, bid_key=bid_key, vocabulary=vocabulary, terms=terms)
     await load_demo_works(
         database,
         owner,

@@ -59,7 +59,8 @@ def test_serve_demo_on_embedded_postgres_answers_and_stops_its_server() -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
+        # a fresh cluster, the migrations, the demo pool and the demo's twenty procurements
+        deadline = time.monotonic() + 60
         status = 0
         while time.monotonic() < deadline:
             try:

@@ -10,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from market import lifecycle
+from market.audit import Actor
 from market.db import Database
 from market.demo import DEMO_PASSWORD, load_demo
+from market.demo_cartel import CARTEL, HONEST
 from market.demo_procurements import load_demo_procurements
-from market.models import Procurement
+from market.models import Procurement, User
 from market.procurement.states import ProcurementStatus
 from market.settings import AuthSettings
+from market.supervision import periods, screening
 from tests.bid_data import BID_KEY, TERMS
 from tests.conftest import ClonedDatabase
 from tests.registry_data import VOCABULARY
@@ -55,9 +58,10 @@ async def test_the_demo_has_a_procurement_in_each_state_and_some_reach_their_dea
         ProcurementStatus.FAILED: 1,
         ProcurementStatus.CANCELLED: 1,
         ProcurementStatus.CONFIRMING: 1,  # the small works, drawn, its contractor asked
+        ProcurementStatus.AWARDED: 11,  # the second owner's market (market.demo_cartel), all past
     }
     assert await _load(database) == []  # once
-    assert sum((await _statuses(database)).values()) == 9
+    assert sum((await _statuses(database)).values()) == 20
 
     # while one watches: the first deadline comes three minutes later
     advanced = await lifecycle.advance(
@@ -99,6 +103,54 @@ async def test_every_demo_selection_replays_match_and_a_tampered_one_shows_its_d
     async with database.unit_of_work() as uow:
         tampered = await selection_records.replay(uow, ids[0])
     assert not tampered.match and tampered.difference
+
+
+async def test_the_screens_flag_the_demo_cartel_and_none_of_the_honest_procurements(
+    fresh_database: ClonedDatabase,
+) -> None:
+    """Issue 14: the demo's planted cartel (market.demo_cartel) is flagged by every screen —
+    its eight procurements' quotes, its three pairs, its cover bidder and its rotation — and
+    no other demo procurement or firm is."""
+    database = fresh_database.database
+    await load_demo(database, AuthSettings(), vocabulary=VOCABULARY, now=NOW)
+    await _load(database)
+    async with database.unit_of_work() as uow:
+        firm = {
+            name: organisation
+            for name, organisation in await uow.session.execute(select(User.username, User.organisation_id))
+        }
+        owner2 = firm["owner2"]
+        rigged = set(
+            await uow.session.scalars(
+                select(Procurement.id).where(
+                    Procurement.owner_organisation_id == owner2, Procurement.title.like("%公路养护%")
+                )
+            )
+        )
+        honest = set(
+            await uow.session.scalars(
+                select(Procurement.id).where(
+                    Procurement.owner_organisation_id == owner2, Procurement.title.like("%桥梁%")
+                )
+            )
+        )
+        period = periods.custom((NOW - timedelta(days=120)).date().isoformat(), NOW.date().isoformat())
+        flags, screened = await screening.run(uow, Actor.system("测试"), period, TERMS.screens)
+    assert len(rigged) == 8 and len(honest) == 3
+    assert screened >= 13  # the eleven, and the demo owner's opened procurements
+    a, b, c, d = (firm[name] for name in CARTEL)
+    by_kind: dict[str, list[screening.Flag]] = {}
+    for flag in flags:
+        by_kind.setdefault(flag.kind, []).append(flag)
+    assert {f.procurements[0] for f in by_kind["quote"]} == rigged
+    assert {f.firms for f in by_kind["pair"]} == {tuple(sorted(p)) for p in ((a, b), (a, c), (b, c))}
+    assert [(f.firms, len(f.procurements)) for f in by_kind["cover"]] == [((a, d), 4)]
+    [rotation] = by_kind["rotation"]
+    assert rotation.firms == tuple(sorted((a, b, c))) and set(rotation.procurements) == rigged
+    assert rotation.numbers["wins"] == {str(a): 4, str(b): 2, str(c): 2}
+    flagged = {p for f in flags for p in f.procurements}
+    assert flagged == rigged  # none of the honest ones, nor any other demo procurement
+    assert not {firm[name] for name in HONEST} & {x for f in flags for x in f.firms}
 
 
 async def test_every_ocds_package_the_demo_produces_validates(fresh_database: ClonedDatabase) -> None:
