@@ -90,6 +90,10 @@ class Procurement(Timestamped, Base):
         Index("ix_procurement_status_kind", "status", "kind"),
         Index("ix_procurement_owner_organisation_id", "owner_organisation_id"),
         Index("ix_procurement_next_check", "next_check", postgresql_where=text("next_check IS NOT NULL")),
+        # the statistics read a period's procurements by publication (and the year before)
+        Index(
+            "ix_procurement_published_at", "published_at", postgresql_where=text("published_at IS NOT NULL")
+        ),
         CheckConstraint("reference IS NOT NULL OR status = 'draft'", name="published_has_reference"),
         CheckConstraint("floor IS NULL OR floor > 0", name="floor_positive"),
         CheckConstraint("attempt >= 1", name="attempt_positive"),
