@@ -5,25 +5,21 @@ result, the owner accepts and evaluates it, and the firm reads its evaluation.""
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from market.award import documents as award_documents
-from market.clock import FixedClock
-from market.db import Database
 from market.document_office import DocumentOffice
 from market.settings import Settings
 from tests.award_flow import in_publicity
 from tests.bid_data import PUBLISHED_AT, TERMS
-from tests.browser.conftest import PASSWORD, _ServerThread
-from tests.conftest import PgServer, _admin
+from tests.browser.conftest import PASSWORD
+from tests.browser.own_app import OwnApp, own_app
+from tests.browser.own_app import sign_in as _sign_in
+from tests.conftest import PgServer
 from tests.delivery_data import with_password
 from tests.integration.test_lifecycle import _advancing
 from tests.registry_data import VOCABULARY
@@ -32,49 +28,15 @@ pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.7\n%result\n" + b"0" * 400
 
 
-@dataclass
-class WalkApp:
-    url: str
-    home: Path
-    database: Database
-    clock: FixedClock
 
 
 @pytest.fixture(scope="module")
-async def walk_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WalkApp]:
-    name = f"market_w13_{uuid.uuid4().hex[:10]}"
-    await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
-    url = test_server.url(name)
-    home = tmp_path_factory.mktemp("market-walk-home")
-    clock = FixedClock(PUBLISHED_AT.astimezone(UTC))
-    database = Database.connect(url, pool_size=2)
-    server: _ServerThread | None = None
-    try:
-        server = _ServerThread(
-            lambda port: Settings(
-                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1,
-                scheduler_enabled=False,  # the test runs the lifecycle and the notices at its times
-            ),
-            clock=clock,
-        )  # fmt: skip
-        await server.start()
-        yield WalkApp(f"http://127.0.0.1:{server.port}", home, database, clock)
-    finally:
-        if server is not None:
-            server.stop()
-        await database.dispose()
-        await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+async def walk_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[OwnApp]:
+    async with own_app(test_server, tmp_path_factory, "w13", PUBLISHED_AT) as app:
+        yield app
 
 
-async def _sign_in(page: Page, username: str) -> None:
-    await page.goto("/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).not_to_have_url(re.compile(r"/login"))
-
-
-async def _issue_notices(app: WalkApp) -> None:
+async def _issue_notices(app: OwnApp) -> None:
     office = DocumentOffice(Settings(home=app.home, render_workers=1))  # the app's seal, same home
     try:
         await award_documents.issue_pending(
@@ -84,7 +46,7 @@ async def _issue_notices(app: WalkApp) -> None:
         office.close()
 
 
-async def test_publicity_then_confirmation_then_evaluation(walk_app: WalkApp, browser: Browser) -> None:
+async def test_publicity_then_confirmation_then_evaluation(walk_app: OwnApp, browser: Browser) -> None:
     app = walk_app
     selected = await in_publicity(app.database, 980)
     row, award = selected.row, selected.award

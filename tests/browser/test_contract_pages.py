@@ -6,62 +6,33 @@ sealed contract; the owner's page shows it signed."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 from sqlalchemy import update
 
-from market.clock import FixedClock
 from market.db import Database
 from market.models import User
 from market.passwords import hash_password
 from market.principal import Principal
-from market.settings import Settings
 from tests.award_flow import awarded_service, name_user
 from tests.bid_data import PUBLISHED_AT
-from tests.browser.conftest import PASSWORD, _ServerThread
-from tests.conftest import PgServer, _admin
+from tests.browser.conftest import PASSWORD
+from tests.browser.own_app import OwnApp, own_app
+from tests.browser.own_app import sign_in as _sign_in
+from tests.conftest import PgServer
 
 pytestmark = pytest.mark.browser
 
 
-@dataclass
-class ContractApp:
-    url: str
-    database: Database
-    clock: FixedClock
 
 
 @pytest.fixture(scope="module")
-async def contract_app(
-    test_server: PgServer, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[ContractApp]:
-    name = f"market_c_{uuid.uuid4().hex[:10]}"
-    await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
-    url = test_server.url(name)
-    home = tmp_path_factory.mktemp("market-contract-home")
-    clock = FixedClock(PUBLISHED_AT.astimezone(UTC))
-    server: _ServerThread | None = None
-    database = Database.connect(url, pool_size=2)
-    try:
-        server = _ServerThread(
-            lambda port: Settings(
-                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1,
-                scheduler_enabled=False,  # the test runs the lifecycle itself, at its times
-            ),
-            clock=clock,
-        )  # fmt: skip
-        await server.start()
-        yield ContractApp(f"http://127.0.0.1:{server.port}", database, clock)
-    finally:
-        if server is not None:
-            server.stop()
-        await database.dispose()
-        await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+async def contract_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[OwnApp]:
+    async with own_app(test_server, tmp_path_factory, "c", PUBLISHED_AT) as app:
+        yield app
 
 
 async def _may_sign_in(database: Database, who: Principal) -> None:
@@ -72,16 +43,8 @@ async def _may_sign_in(database: Database, who: Principal) -> None:
         await uow.commit()
 
 
-async def _sign_in(page: Page, username: str) -> None:
-    await page.goto("/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).not_to_have_url(re.compile(r"/login"))
-
-
 async def test_owner_drafts_and_confirms_then_the_firm_confirms_and_gets_the_sealed_contract(
-    contract_app: ContractApp, browser: Browser
+    contract_app: OwnApp, browser: Browser
 ) -> None:
     app = contract_app
     awarded = await awarded_service(app.database, 960)

@@ -10,70 +10,36 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from market import accounts
 from market.audit import Actor
-from market.clock import FixedClock
 from market.db import Database
 from market.models import Role
-from market.settings import AuthSettings, Settings
+from market.settings import AuthSettings
 from tests.bid_data import owner
-from tests.browser.conftest import PASSWORD, _ServerThread
-from tests.conftest import PgServer, _admin
+from tests.browser.conftest import PASSWORD
+from tests.browser.own_app import OwnApp, own_app, sign_in
+from tests.conftest import PgServer
 from tests.delivery_data import PDF, contracted, later, score_of, with_password
 from tests.registry_data import VOCABULARY
 
 pytestmark = pytest.mark.browser
 
 
-@dataclass
-class DeliveryApp:
-    url: str
-    database: Database
-    clock: FixedClock
 
 
 @pytest.fixture(scope="module")
-async def delivery_app(
-    test_server: PgServer, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[DeliveryApp]:
-    name = f"market_d_{uuid.uuid4().hex[:10]}"
-    await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
-    url = test_server.url(name)
-    home = tmp_path_factory.mktemp("market-delivery-home")
-    clock = FixedClock(later(1).astimezone(UTC))
-    server: _ServerThread | None = None
-    database = Database.connect(url, pool_size=2)
-    try:
-        server = _ServerThread(
-            lambda port: Settings(
-                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1,
-                scheduler_enabled=False,
-            ),
-            clock=clock,
-        )  # fmt: skip
-        await server.start()
-        yield DeliveryApp(f"http://127.0.0.1:{server.port}", database, clock)
-    finally:
-        if server is not None:
-            server.stop()
-        await database.dispose()
-        await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+async def delivery_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[OwnApp]:
+    async with own_app(test_server, tmp_path_factory, "d", later(1)) as app:
+        yield app
 
 
 async def _sign_in(page: Page, username: str, then: str) -> None:
-    await page.goto(f"/login?next={then}")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).to_have_url(re.compile(re.escape(then) + "$"))
+    await sign_in(page, username, at=f"/login?next={then}", lands=re.escape(then) + "$")
 
 
 async def _supervisor(database: Database) -> str:
@@ -89,7 +55,7 @@ async def _supervisor(database: Database) -> str:
 
 
 async def test_upload_accept_evaluate_and_the_firm_sees_and_objects(
-    delivery_app: DeliveryApp, browser: Browser
+    delivery_app: OwnApp, browser: Browser
 ) -> None:
     app = delivery_app
     c = await contracted(app.database, serial=970)

@@ -11,9 +11,7 @@ import hashlib
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,22 +21,20 @@ from playwright.async_api import Browser, Page, expect
 from market import accounts, lifecycle
 from market.audit import Actor
 from market.bidding import service as bids
-from market.clock import FixedClock
 from market.db import Database
 from market.draw import steps
 from market.models import OrganisationKind, Procurement, Role
 from market.principal import Principal
 from market.procurement import service
 from market.procurement.draft_input import terms_json
-from market.sealed.keys import KeyEncryptionKey
-from market.settings import AuthSettings, Settings
+from market.settings import AuthSettings
 from selection.ceremony import commitment
 from tests.bid_data import DEADLINE, PUBLISHED_AT, TERMS, acting, amount, bidder
-from tests.browser.conftest import PASSWORD, LiveApp, _ServerThread
-from tests.conftest import PgServer, _admin
+from tests.browser.conftest import PASSWORD, LiveApp
+from tests.browser.own_app import OwnApp, own_app, sign_in
+from tests.conftest import PgServer
 from tests.registry_data import VOCABULARY, uscc
 from tests.unit.procurement.conftest import service_draft
-from web.state import AppState
 
 LOTTERY = "中国福利彩票3D 第2026318期"
 ROOT = Path(__file__).resolve().parents[2]  # where `selection` is, as an auditor's copy would be
@@ -88,40 +84,14 @@ async def test_the_reveal_page_reads_the_secret_from_the_command_s_output(
 
 
 # -- the whole ceremony through the pages, on an app whose clock the test moves ---------------
-@dataclass
-class DrawApp:
-    url: str
-    database: Database
-    clock: FixedClock
-    bid_key: KeyEncryptionKey
 
 
 @pytest.fixture(scope="module")
-async def draw_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DrawApp]:
+async def draw_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[OwnApp]:
     # its own database and server: the shared live app runs on the system clock, this one on a
     # FixedClock the test moves across the deadline, the reveal window and the selection
-    name = f"market_d_{uuid.uuid4().hex[:10]}"
-    await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
-    url = test_server.url(name)
-    home = tmp_path_factory.mktemp("market-draw-home")
-    clock = FixedClock(PUBLISHED_AT.astimezone(UTC))
-    server: _ServerThread | None = None
-    database = Database.connect(url, pool_size=2)
-    try:
-        server = _ServerThread(
-            lambda port: Settings(
-                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1,
-                scheduler_enabled=False,  # the test runs the lifecycle's steps itself, at its times
-            ),
-            clock=clock,
-        )  # fmt: skip
-        await server.start()
-        yield DrawApp(f"http://127.0.0.1:{server.port}", database, clock, AppState.of(server.app).bid_key())
-    finally:
-        if server is not None:
-            server.stop()
-        await database.dispose()
-        await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with own_app(test_server, tmp_path_factory, "dr", PUBLISHED_AT) as app:
+        yield app
 
 
 async def _account(database: Database, username: str, role: Role, organisation: int | None) -> Principal:
@@ -134,7 +104,7 @@ async def _account(database: Database, username: str, role: Role, organisation: 
     return Principal(user.id, username, username, frozenset({role}), organisation)
 
 
-async def _draft_with_bidders(app: DrawApp) -> tuple[int, list[Principal]]:
+async def _draft_with_bidders(app: OwnApp) -> tuple[int, list[Principal]]:
     """An owner account (owner.draw), a supervisor (supervisor.draw), four admitted cost
     consultants and the owner's draft (bids close 2026-11-09 10:00, selection 15:00)."""
     async with app.database.unit_of_work() as uow:
@@ -154,11 +124,7 @@ async def _draft_with_bidders(app: DrawApp) -> tuple[int, list[Principal]]:
 
 
 async def _sign_in(page: Page, username: str, path: str) -> None:
-    await page.goto(path)
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).to_have_url(re.compile(re.escape(path) + r"(\?.*)?(#.*)?$"))
+    await sign_in(page, username, at=path, lands=re.escape(path) + r"(\?.*)?(#.*)?$")
 
 
 async def _visit(page: Page, username: str, path: str) -> None:
@@ -182,7 +148,7 @@ async def _make_secret(page: Page, tmp_path: Path, name: str) -> tuple[str, Path
     return secret, kept
 
 
-async def _advance(app: DrawApp, to: datetime, *steps_to_run: str) -> None:
+async def _advance(app: OwnApp, to: datetime, *steps_to_run: str) -> None:
     app.clock.current = to.astimezone(UTC)
     if "open" in steps_to_run:
         await lifecycle.advance(
@@ -197,7 +163,7 @@ async def _advance(app: DrawApp, to: datetime, *steps_to_run: str) -> None:
 
 
 async def test_a_draw_from_the_owner_s_commitment_to_the_record_through_the_pages(
-    draw_app: DrawApp, browser: Browser, tmp_path: Path
+    draw_app: OwnApp, browser: Browser, tmp_path: Path
 ) -> None:
     app = draw_app
     procurement_id, firms = await _draft_with_bidders(app)
@@ -328,5 +294,5 @@ async def test_a_draw_from_the_owner_s_commitment_to_the_record_through_the_page
             await context.close()
 
 
-async def _advance_clock(app: DrawApp, to: datetime) -> None:
+async def _advance_clock(app: OwnApp, to: datetime) -> None:
     app.clock.current = to.astimezone(UTC)

@@ -6,62 +6,34 @@ procurement draws again (重新选取中)."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from market import accounts
 from market.audit import Actor
-from market.clock import FixedClock
 from market.db import Database
 from market.models import Role
-from market.settings import AuthSettings, Settings
+from market.settings import AuthSettings
 from tests import objection_flow as flow
 from tests.bid_data import PUBLISHED_AT
-from tests.browser.conftest import PASSWORD, _ServerThread
-from tests.conftest import PgServer, _admin
+from tests.browser.conftest import PASSWORD
+from tests.browser.own_app import OwnApp, own_app
+from tests.browser.own_app import sign_in as _sign_in
+from tests.conftest import PgServer
 
 pytestmark = pytest.mark.browser
 
 
-@dataclass
-class ObjectionApp:
-    url: str
-    database: Database
-    clock: FixedClock
 
 
 @pytest.fixture(scope="module")
-async def objection_app(
-    test_server: PgServer, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[ObjectionApp]:
-    name = f"market_o_{uuid.uuid4().hex[:10]}"
-    await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
-    url = test_server.url(name)
-    home = tmp_path_factory.mktemp("market-objection-home")
-    clock = FixedClock(PUBLISHED_AT.astimezone(UTC))
-    server: _ServerThread | None = None
-    database = Database.connect(url, pool_size=2)
-    try:
-        server = _ServerThread(
-            lambda port: Settings(
-                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1,
-                scheduler_enabled=False,  # the test runs the lifecycle itself, at its times
-            ),
-            clock=clock,
-        )  # fmt: skip
-        await server.start()
-        yield ObjectionApp(f"http://127.0.0.1:{server.port}", database, clock)
-    finally:
-        if server is not None:
-            server.stop()
-        await database.dispose()
-        await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+async def objection_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[OwnApp]:
+    async with own_app(test_server, tmp_path_factory, "o", PUBLISHED_AT) as app:
+        yield app
 
 
 async def _user(database: Database, username: str, role: Role, organisation_id: int | None) -> str:
@@ -74,16 +46,8 @@ async def _user(database: Database, username: str, role: Role, organisation_id: 
     return username
 
 
-async def _sign_in(page: Page, username: str) -> None:
-    await page.goto("/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).not_to_have_url(re.compile(r"/login"))
-
-
 async def test_objection_answer_complaint_and_decision_through_the_pages(
-    objection_app: ObjectionApp, browser: Browser, tmp_path: Path
+    objection_app: OwnApp, browser: Browser, tmp_path: Path
 ) -> None:
     app = objection_app
     world = await flow.selected(app.database, first=700)

@@ -5,10 +5,7 @@ alternate confirms from its own page; the public procurement page shows the chai
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 import pytest
@@ -16,13 +13,13 @@ from playwright.async_api import Browser, Page, expect
 
 from market import accounts
 from market.audit import Actor
-from market.clock import FixedClock
 from market.db import Database
 from market.models import Role
-from market.settings import AuthSettings, Settings
+from market.settings import AuthSettings
 from tests.bid_data import PUBLISHED_AT, owner
-from tests.browser.conftest import PASSWORD, _ServerThread
-from tests.conftest import PgServer, _admin
+from tests.browser.conftest import PASSWORD
+from tests.browser.own_app import OwnApp, own_app, sign_in
+from tests.conftest import PgServer
 from tests.registry_data import admitted_firm, contractor
 from tests.works_flow import SELECTION, drawn, offers_of, published_works
 
@@ -31,39 +28,12 @@ pytestmark = pytest.mark.browser
 BUILDERS = ("韶关市武江建安工程有限公司", "仁化县丹霞市政工程有限公司", "始兴县墨江建筑工程有限公司")
 
 
-@dataclass
-class WorksApp:
-    url: str
-    database: Database
-    clock: FixedClock
 
 
 @pytest.fixture(scope="module")
-async def works_app(
-    test_server: PgServer, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[WorksApp]:
-    name = f"market_w_{uuid.uuid4().hex[:10]}"
-    await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
-    url = test_server.url(name)
-    home = tmp_path_factory.mktemp("market-works-home")
-    clock = FixedClock(PUBLISHED_AT.astimezone(UTC))
-    server: _ServerThread | None = None
-    database = Database.connect(url, pool_size=2)
-    try:
-        server = _ServerThread(
-            lambda port: Settings(
-                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1,
-                scheduler_enabled=False,  # the test runs the lifecycle itself, at its times
-            ),
-            clock=clock,
-        )  # fmt: skip
-        await server.start()
-        yield WorksApp(f"http://127.0.0.1:{server.port}", database, clock)
-    finally:
-        if server is not None:
-            server.stop()
-        await database.dispose()
-        await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+async def works_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[OwnApp]:
+    async with own_app(test_server, tmp_path_factory, "wk", PUBLISHED_AT) as app:
+        yield app
 
 
 async def _builder(database: Database, index: int) -> str:
@@ -80,15 +50,11 @@ async def _builder(database: Database, index: int) -> str:
 
 
 async def _sign_in(page: Page, username: str) -> None:
-    await page.goto("/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).to_have_url(re.compile(r"/offers$"))  # a contractor lands on its offers
+    await sign_in(page, username, lands=r"/offers$")  # a contractor lands on its offers
 
 
 async def test_the_drawn_contractor_declines_with_a_reason_and_the_alternate_confirms(
-    works_app: WorksApp, browser: Browser
+    works_app: OwnApp, browser: Browser
 ) -> None:
     app = works_app
     by_uscc = {await _builder(app.database, n): f"builder.{n}" for n in range(len(BUILDERS))}

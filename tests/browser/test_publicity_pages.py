@@ -6,75 +6,36 @@ notice; a bidder that lost signs in and finds the objection link while the publi
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from market.award import documents as award_documents
-from market.clock import FixedClock
-from market.db import Database
 from market.document_office import DocumentOffice
 from market.settings import Settings
 from tests.award_data import current, give_passwords, selected_service
 from tests.bid_data import PUBLISHED_AT, TERMS
-from tests.browser.conftest import PASSWORD, _ServerThread
-from tests.conftest import PgServer, _admin
+from tests.browser.conftest import PASSWORD
+from tests.browser.own_app import OwnApp, own_app
+from tests.browser.own_app import sign_in as _sign_in
+from tests.conftest import PgServer
 from tests.registry_data import VOCABULARY
 
 pytestmark = pytest.mark.browser
 
 
-@dataclass
-class ResultApp:
-    url: str
-    home: Path
-    database: Database
-    clock: FixedClock
 
 
 @pytest.fixture(scope="module")
-async def result_app(
-    test_server: PgServer, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[ResultApp]:
-    name = f"market_p_{uuid.uuid4().hex[:10]}"
-    await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
-    url = test_server.url(name)
-    home = tmp_path_factory.mktemp("market-publicity-home")
-    clock = FixedClock(PUBLISHED_AT.astimezone(UTC))
-    server: _ServerThread | None = None
-    database = Database.connect(url, pool_size=2)
-    try:
-        server = _ServerThread(
-            lambda port: Settings(
-                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1,
-                scheduler_enabled=False,  # the test runs the lifecycle and the notices itself
-            ),
-            clock=clock,
-        )  # fmt: skip
-        await server.start()
-        yield ResultApp(f"http://127.0.0.1:{server.port}", home, database, clock)
-    finally:
-        if server is not None:
-            server.stop()
-        await database.dispose()
-        await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _sign_in(page: Page, username: str) -> None:
-    await page.goto("/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).not_to_have_url(re.compile(r"/login"))
+async def result_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[OwnApp]:
+    async with own_app(test_server, tmp_path_factory, "p", PUBLISHED_AT) as app:
+        yield app
 
 
 async def test_a_visitor_reads_the_result_and_its_notice_and_a_losing_bidder_may_object(
-    result_app: ResultApp, browser: Browser
+    result_app: OwnApp, browser: Browser
 ) -> None:
     app = result_app
     selected = await selected_service(app.database)

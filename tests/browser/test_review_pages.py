@@ -23,7 +23,8 @@ from market.procurement.draft import ReviewCriterion
 from market.procurement.draft_input import terms_json
 from tests import draw_data
 from tests.bid_data import BEFORE, DEADLINE, PUBLISHED_AT, TERMS, acting, amount, bidder
-from tests.browser.test_draw_pages import DrawApp, _account, _sign_in, _visit, draw_app
+from tests.browser.own_app import OwnApp
+from tests.browser.test_draw_pages import _account, _sign_in, _visit, draw_app
 from tests.registry_data import VOCABULARY, uscc
 from tests.unit.procurement.conftest import service_draft
 
@@ -37,7 +38,7 @@ CRITERIA = (
 )
 
 
-async def _published_scored(app: DrawApp) -> tuple[int, list[int]]:
+async def _published_scored(app: OwnApp) -> tuple[int, list[int]]:
     """An owner (owner.review) and a second owner account (rev.review) of one organisation,
     three admitted firms with a bid each on the owner's published scored procurement."""
     async with app.database.unit_of_work() as uow:
@@ -83,7 +84,7 @@ async def _published_scored(app: DrawApp) -> tuple[int, list[int]]:
     return row.id, [buyer.user_id, reviewer.user_id]
 
 
-async def _advance(app: DrawApp, to: object) -> None:
+async def _advance(app: OwnApp, to: object) -> None:
     app.clock.current = to.astimezone(UTC)  # type: ignore[attr-defined]
     await lifecycle.advance(app.database, app.bid_key, app.clock.now(), vocabulary=VOCABULARY, terms=TERMS)
 
@@ -93,7 +94,7 @@ async def _cell(page: Page, row: int, code: str) -> object:
 
 
 async def test_reviewers_are_named_score_and_submit_and_the_scores_are_public_after_the_freeze(
-    draw_app: DrawApp, browser: Browser
+    draw_app: OwnApp, browser: Browser
 ) -> None:
     app = draw_app
     app.clock.current = PUBLISHED_AT.astimezone(UTC)

@@ -7,9 +7,7 @@ selected attempt shows its place in the chain, the reason and the approval."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 import pytest
@@ -17,59 +15,29 @@ from playwright.async_api import Browser, Page, expect
 
 from market import accounts, lifecycle
 from market.audit import Actor
-from market.clock import FixedClock
 from market.db import Database
 from market.models import OrganisationKind, Procurement, Role
 from market.principal import Principal
 from market.procurement import service
 from market.procurement.draft_input import terms_json
-from market.sealed.keys import KeyEncryptionKey
-from market.settings import AuthSettings, Settings
+from market.settings import AuthSettings
 from tests import draw_data
 from tests.bid_data import CALENDARS, DEADLINE, PUBLISHED_AT, TERMS, acting, bidder
-from tests.browser.conftest import PASSWORD, _ServerThread
-from tests.conftest import PgServer, _admin
+from tests.browser.conftest import PASSWORD
+from tests.browser.own_app import OwnApp, own_app, sign_in
+from tests.conftest import PgServer
 from tests.registry_data import VOCABULARY, uscc
 from tests.unit.procurement.conftest import service_draft
-from web.state import AppState
 
 pytestmark = pytest.mark.browser
 
 
-@dataclass
-class RoundsApp:
-    url: str
-    database: Database
-    clock: FixedClock
-    bid_key: KeyEncryptionKey
 
 
 @pytest.fixture(scope="module")
-async def rounds_app(
-    test_server: PgServer, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[RoundsApp]:
-    name = f"market_r_{uuid.uuid4().hex[:10]}"
-    await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
-    url = test_server.url(name)
-    home = tmp_path_factory.mktemp("market-rounds-home")
-    clock = FixedClock(PUBLISHED_AT.astimezone(UTC))
-    server: _ServerThread | None = None
-    database = Database.connect(url, pool_size=2)
-    try:
-        server = _ServerThread(
-            lambda port: Settings(
-                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1,
-                scheduler_enabled=False, auth=AuthSettings(session_hours=24 * 60),
-            ),
-            clock=clock,
-        )  # fmt: skip
-        await server.start()
-        yield RoundsApp(f"http://127.0.0.1:{server.port}", database, clock, AppState.of(server.app).bid_key())
-    finally:
-        if server is not None:
-            server.stop()
-        await database.dispose()
-        await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+async def rounds_app(test_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[OwnApp]:
+    async with own_app(test_server, tmp_path_factory, "r", PUBLISHED_AT, auth=AuthSettings(session_hours=24 * 60)) as app:
+        yield app
 
 
 async def _account(database: Database, username: str, role: Role, organisation: int | None) -> Principal:
@@ -82,7 +50,7 @@ async def _account(database: Database, username: str, role: Role, organisation: 
     return Principal(user.id, username, username, frozenset({role}), organisation)
 
 
-async def _publish(app: RoundsApp, buyer: Principal, procurement_id: int) -> None:
+async def _publish(app: OwnApp, buyer: Principal, procurement_id: int) -> None:
     async with app.database.unit_of_work() as uow:
         await draw_data.publish(
             uow, acting(buyer), buyer, procurement_id, app.clock.now(), await CALENDARS.current(uow), TERMS,
@@ -91,7 +59,7 @@ async def _publish(app: RoundsApp, buyer: Principal, procurement_id: int) -> Non
         await uow.commit()
 
 
-async def _fail_at_deadline(app: RoundsApp, procurement_id: int) -> None:
+async def _fail_at_deadline(app: OwnApp, procurement_id: int) -> None:
     """Nobody bid: at the deadline the lifecycle fails it (流标)."""
     async with app.database.sessions() as session:
         row = await session.get(Procurement, procurement_id)
@@ -106,15 +74,11 @@ async def _fail_at_deadline(app: RoundsApp, procurement_id: int) -> None:
 
 
 async def _sign_in(page: Page, username: str, path: str) -> None:
-    await page.goto(path)
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).to_have_url(re.compile(re.escape(path) + r"(\?.*)?$"))
+    await sign_in(page, username, at=path, lands=re.escape(path) + r"(\?.*)?$")
 
 
 async def test_re_publication_and_direct_selection_through_the_pages(
-    rounds_app: RoundsApp, browser: Browser
+    rounds_app: OwnApp, browser: Browser
 ) -> None:
     app = rounds_app
     async with app.database.unit_of_work() as uow:

@@ -5,23 +5,21 @@ record (MATCH, with the offline command) and checks a published checkpoint on th
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from market import accounts, audit
 from market.audit import Actor
-from market.clock import FixedClock
-from market.db import Database
 from market.models import Role
-from market.settings import AuthSettings, Settings
+from market.settings import AuthSettings
 from tests import objection_flow as flow
-from tests.browser.conftest import PASSWORD, _ServerThread
-from tests.conftest import PgServer, _admin
+from tests.browser.conftest import PASSWORD
+from tests.browser.own_app import own_app, sign_in
+from tests.conftest import PgServer
 
 pytestmark = pytest.mark.browser
 SUPERVISOR = "sup.browser"
@@ -37,45 +35,18 @@ class SupervisionApp:
 async def supervision_app(
     test_server: PgServer, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[SupervisionApp]:
-    name = f"market_s_{uuid.uuid4().hex[:10]}"
-    await _admin(test_server.base_url, f'CREATE DATABASE "{name}" TEMPLATE "{test_server.template}"')
-    url = test_server.url(name)
-    home = tmp_path_factory.mktemp("market-supervision-home")
-    database = Database.connect(url, pool_size=2)
-    server: _ServerThread | None = None
-    try:
-        picked = await flow.selected(database)  # a real draw: its record replays
+    async with own_app(test_server, tmp_path_factory, "s", datetime.now(UTC)) as app:
+        picked = await flow.selected(app.database)  # a real draw: its record replays
         assert picked.row.reference is not None
-        async with database.unit_of_work() as uow:
+        async with app.database.unit_of_work() as uow:
             await accounts.create_user(
                 uow, Actor.system("test"), username=SUPERVISOR, display_name="王监督", password=PASSWORD,
                 roles=[Role.SUPERVISOR], organisation_id=None, auth=AuthSettings(),
             )  # fmt: skip
             await uow.commit()
-        await audit.seal_pending(database)
-        clock = FixedClock(picked.selected_at.astimezone(UTC))
-        server = _ServerThread(
-            lambda port: Settings(
-                home=home, database_url=url, public_url=f"http://127.0.0.1:{port}", render_workers=1,
-                scheduler_enabled=False,
-            ),
-            clock=clock,
-        )  # fmt: skip
-        await server.start()
-        yield SupervisionApp(f"http://127.0.0.1:{server.port}", picked.row.reference)
-    finally:
-        if server is not None:
-            server.stop()
-        await database.dispose()
-        await _admin(test_server.base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _sign_in(page: Page) -> None:
-    await page.goto("/login")
-    await page.get_by_label("用户名").fill(SUPERVISOR)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).not_to_have_url(re.compile(r"/login"))
+        await audit.seal_pending(app.database)
+        app.clock.current = picked.selected_at.astimezone(UTC)
+        yield SupervisionApp(app.url, picked.row.reference)
 
 
 async def test_a_supervisor_reads_the_dashboard_replays_a_record_and_checks_a_checkpoint(
@@ -85,7 +56,7 @@ async def test_a_supervisor_reads_the_dashboard_replays_a_record_and_checks_a_ch
     context.set_default_timeout(15_000)
     try:
         page = await context.new_page()
-        await _sign_in(page)
+        await sign_in(page, SUPERVISOR)
         await page.get_by_role("link", name="统计分析").click()
         await expect(page.locator("h1")).to_contain_text("统计分析")
         await expect(page.locator("#posted")).to_have_text("1")
