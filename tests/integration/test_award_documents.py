@@ -6,15 +6,12 @@ tried again on the next pass when it cannot be issued yet."""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 
 import contracts
@@ -28,6 +25,7 @@ from market.models import AuditCheckpoint, AuditEntry, Award, IssuedDocument, Or
 from market.settings import Settings
 from tests.award_data import OWNER_NAME, awarded, current, identify_owner, selected_service
 from tests.bid_data import TERMS
+from tests.issued_pdf import checked, stored
 from tests.registry_data import VOCABULARY
 
 pytestmark = pytest.mark.slow
@@ -47,35 +45,6 @@ async def _issue(database: Database, office: DocumentOffice) -> int:
     return await award_documents.issue_pending(database, office, NOW, terms=TERMS, vocabulary=VOCABULARY)
 
 
-async def _stored(database: Database, document_id: str) -> tuple[IssuedDocument, bytes]:
-    async with database.sessions() as session:
-        row = await session.get(IssuedDocument, document_id)
-        pdf = await session.scalar(select(IssuedDocument.pdf).where(IssuedDocument.id == document_id))
-    assert row is not None and pdf is not None
-    return row, pdf
-
-
-def _text(pdf: bytes) -> tuple[int, str]:
-    reader = PdfReader(io.BytesIO(pdf))
-    # line breaks and the letter-spacing of titles fall anywhere: compare without white space
-    return len(reader.pages), re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
-
-
-async def _checked(database: Database, office: DocumentOffice, document_id: str, reference: str) -> str:
-    """The sealed PDF opened and checked as an auditor would: its text, page count, seal,
-    binding to the procurement and re-rendering from the stored inputs."""
-    row, pdf = await _stored(database, document_id)
-    pages, text = _text(pdf)
-    assert pages == row.page_count >= 1
-    assert row.procurement_reference == reference and reference in text
-    seal = await office.check(pdf)
-    assert seal.code is contracts.VerificationCode.VALID and seal.document_id == row.id
-    async with database.unit_of_work() as uow:
-        again = await documents.reproduce(uow, office, document_id)
-    assert again.identical, again.detail
-    return text
-
-
 async def test_the_result_and_selection_notices_are_issued_for_the_owner_from_stored_data(
     database: Database, office: DocumentOffice
 ) -> None:
@@ -87,8 +56,8 @@ async def test_the_result_and_selection_notices_are_issued_for_the_owner_from_st
     assert await _issue(database, office) == 0  # issued once
     award = await current(database, selected.procurement_id)
     assert award.result_notice_id is not None and award.selection_notice_id is None
-    text = await _checked(database, office, award.result_notice_id, selected.reference)
-    row, _ = await _stored(database, award.result_notice_id)
+    text = await checked(database, office, award.result_notice_id, selected.reference)
+    row, _ = await stored(database, award.result_notice_id)
     async with database.sessions() as session:
         winner = await session.scalar(select(Organisation.name).where(Organisation.uscc == award.uscc))
         bidders = list(
@@ -142,8 +111,8 @@ async def test_the_result_and_selection_notices_are_issued_for_the_owner_from_st
     assert await _issue(database, office) == 1
     award = await current(database, selected.procurement_id)
     assert award.selection_notice_id is not None
-    text = await _checked(database, office, award.selection_notice_id, selected.reference)
-    notice, _ = await _stored(database, award.selection_notice_id)
+    text = await checked(database, office, award.selection_notice_id, selected.reference)
+    notice, _ = await stored(database, award.selection_notice_id)
     assert "中选通知书" in text and winner in text
     assert notice.document_number == f"{selected.reference}-TZ-1"
     assert notice.data["contract_deadline"] == local_day(award.contract_due_at).isoformat()
@@ -175,7 +144,7 @@ async def test_a_notice_that_cannot_be_issued_yet_is_logged_and_issued_on_a_late
     assert await _issue(database, office) == 1
     award = await current(database, selected.procurement_id)
     assert award.result_notice_id is not None
-    row, _ = await _stored(database, award.result_notice_id)
+    row, _ = await stored(database, award.result_notice_id)
     assert row.data["owner"]["representative"] == "李四"  # the organisation's own, when it has one
 
 

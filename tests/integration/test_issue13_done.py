@@ -14,8 +14,6 @@ the API calls and the real lifecycle:
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,18 +21,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 
-import contracts
-from market import documents
 from market.award import contract, delivery, evaluation
 from market.award import documents as award_documents
 from market.award.case_files import Upload
 from market.db import Database
 from market.document_office import DocumentOffice
 from market.lifecycle.runner import advance
-from market.models import Award, DrawRound, Firm, IssuedDocument, SelectionRecordRow
+from market.models import Award, DrawRound, Firm, SelectionRecordRow
 from market.principal import Principal
 from market.procurement.states import ProcurementStatus as S
 from market.settings import Settings
@@ -42,6 +37,7 @@ from selection.verify import verify_text
 from tests import objection_flow as flow
 from tests.award_data import identify_owner
 from tests.bid_data import BID_KEY, TERMS, acting, owner
+from tests.issued_pdf import checked
 from tests.registry_data import VOCABULARY
 from tests.works_flow import CONFIRMED, answer, contractors, drawn, offers_of, published_works
 
@@ -89,27 +85,6 @@ async def _current(database: Database, procurement_id: int) -> Award:
     return award
 
 
-async def _checked(
-    database: Database, office: DocumentOffice, document_id: str | None, reference: str
-) -> str:
-    """Opened as an auditor would: text, page count, seal, binding, re-rendering."""
-    assert document_id is not None
-    async with database.sessions() as session:
-        row = await session.get(IssuedDocument, document_id)
-        pdf = await session.scalar(select(IssuedDocument.pdf).where(IssuedDocument.id == document_id))
-    assert row is not None and pdf is not None
-    reader = PdfReader(io.BytesIO(pdf))
-    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
-    assert len(reader.pages) == row.page_count >= 1
-    assert row.procurement_reference == reference and reference in text
-    seal = await office.check(pdf)
-    assert seal.code is contracts.VerificationCode.VALID and seal.document_id == row.id
-    async with database.unit_of_work() as uow:
-        again = await documents.reproduce(uow, office, document_id)
-    assert again.identical, again.detail
-    return text
-
-
 @dataclass
 class Parties:
     owner: Principal
@@ -127,7 +102,7 @@ async def _through_evaluation(
     now = award.selected_at + timedelta(minutes=30)
     await award_documents.issue_pending(database, office, now, terms=TERMS, vocabulary=VOCABULARY)
     award = await _current(database, procurement_id)
-    result = await _checked(database, office, award.result_notice_id, reference)
+    result = await checked(database, office, award.result_notice_id, reference)
     assert "成交结果公示" in result
 
     assert await _run(database, award.publicity_ends_at) == ["award"]
@@ -136,7 +111,7 @@ async def _through_evaluation(
     )
     award = await _current(database, procurement_id)
     assert award.awarded_at is not None and award.contract_due_at is not None
-    notice = await _checked(database, office, award.selection_notice_id, reference)
+    notice = await checked(database, office, award.selection_notice_id, reference)
     assert "中选通知书" in notice
 
     at = award.awarded_at + timedelta(days=1)
@@ -158,7 +133,7 @@ async def _through_evaluation(
         document_id = signed.document_id
         await uow.commit()
     assert (await flow.reload(database, procurement_id)).status is S.CONTRACTED
-    text = await _checked(database, office, document_id, reference)
+    text = await checked(database, office, document_id, reference)
     assert "电子确认" in text and digest[:16] in text
 
     before = await _score(database, parties.firm_id)
