@@ -176,6 +176,13 @@ async def reveal(
             party=party,
             reveal_deadline=draw.reveal_deadline.isoformat(),
         )
+    if row.status is not ProcurementStatus.FROZEN:
+        # failed at the freeze (too few respondents): its record was made without reveals
+        raise RevealRefused(
+            f"no draw will be made for {row.reference} ({row.status.label}): there is nothing to reveal",
+            party=party,
+            procurement_status=row.status.value,
+        )
     committed = next((c for c in await commitments_of(uow, draw) if c.party == party), None)
     if committed is None:
         raise RevealRefused(f"the {party} did not commit to the draw of {row.reference}", party=party)

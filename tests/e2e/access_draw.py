@@ -70,6 +70,14 @@ async def _set_draw(world: World, procurement_id: int, **values: Any) -> None:
         await uow.commit()
 
 
+async def _frozen(world: World, procurement_id: int) -> None:
+    async with world.database.unit_of_work() as uow:
+        stored = await uow.session.get(Procurement, procurement_id)
+        assert stored is not None
+        stored.status = ProcurementStatus.FROZEN
+        await uow.commit()
+
+
 def _supervisor_secret(reference: str) -> str:
     return hashlib.sha256(f"supervisor {reference}".encode()).hexdigest()
 
@@ -98,6 +106,7 @@ async def _reveal(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
     await _set_draw(
         world, row.id, frozen_at=now - timedelta(minutes=5), reveal_deadline=now + timedelta(days=1)
     )
+    await _frozen(world, row.id)
     if who == SUPERVISOR:
         body = {"party": "supervisor", "secret": _supervisor_secret(reference)}
     else:
@@ -112,11 +121,7 @@ async def _beacon(world: World, who: str) -> tuple[str, str, dict[str, Any]]:
     await _set_draw(
         world, row.id, frozen_at=now - timedelta(hours=2), reveal_deadline=now - timedelta(minutes=1)
     )
-    async with world.database.unit_of_work() as uow:
-        stored = await uow.session.get(Procurement, row.id)
-        assert stored is not None
-        stored.status = ProcurementStatus.FROZEN
-        await uow.commit()
+    await _frozen(world, row.id)
     body = {"value": "371", "reference": draw_data.LOTTERY.reference}
     return "POST", f"{URL}/{row.id}/ceremony/beacon", {"json": body}
 

@@ -240,7 +240,7 @@ async def test_too_few_bids_fail_at_the_freeze_with_the_failure_record(
     fresh_database: ClonedDatabase,
 ) -> None:
     database = fresh_database.database
-    _, row = await procurement_with_bids(database, ("150000.00", "140000.00"))
+    buyer, row = await procurement_with_bids(database, ("150000.00", "140000.00"))
     await opened(database, row)
     await freeze(database, row)
     failed = await reload(database, row)
@@ -256,6 +256,10 @@ async def test_too_few_bids_fail_at_the_freeze_with_the_failure_record(
     assert entry.payload["failure"]["code"] == "insufficient_respondents"
     await run_selection(database, row)  # nothing to select: still one record
     assert await _count(database, SelectionRecordRow) == 1
+    # the reveal window the freeze opened is moot: a reveal is refused and nothing written
+    with pytest.raises(RevealRefused, match="no draw will be made"):
+        await reveal(database, buyer, row, "owner", draw_data.OWNER_SECRETS[str(row.reference)], IN_WINDOW)
+    assert await _count(database, DrawReveal) == 0
 
 
 async def test_no_bid_at_all_fails_at_the_freeze_without_a_record(fresh_database: ClonedDatabase) -> None:
