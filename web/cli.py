@@ -84,7 +84,11 @@ def _load_demo_procurements(ready: Settings) -> None:
         ),
     )
     if watched:
-        click.echo("market: demo procurements loaded; the owner's secrets to reveal in the window:")
+        click.echo(
+            "market: demo procurements loaded, with owner2's eleven of the last three months, eight "
+            "rigged by a planted cartel (supervisor: /supervision/screens over those months)"
+        )
+        click.echo("market: the owner's secrets to reveal in the window:")
         for reference in watched:
             click.echo(f"    {reference}  {demo_owner_secret(reference)}")
 

@@ -15,7 +15,7 @@ from market import audit
 from market.audit import Actor
 from market.db import UnitOfWork
 from market.errors import InvalidInput
-from market.models import ScreenReview
+from market.models import Organisation, Procurement, ScreenReview
 from market.supervision.periods import Period
 from market.supervision.screens import Screening, Tender, Thresholds, screen
 
@@ -51,6 +51,31 @@ class Flag:
     procurements: tuple[int, ...]
     firms: tuple[int, ...]
     review: ScreenReview | None
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """How a page names what the flags point at: procurements by reference, firms by name."""
+
+    references: dict[int, str]
+    firms: dict[int, str]
+
+
+async def names_of(uow: UnitOfWork, flags: list[Flag]) -> Names:
+    procurement_ids = sorted({p for f in flags for p in f.procurements})
+    firm_ids = sorted({x for f in flags for x in f.firms} | {int(x) for f in flags for x in _won_by(f)})
+    references = await uow.session.execute(
+        select(Procurement.id, Procurement.reference).where(Procurement.id.in_(procurement_ids))
+    )
+    firms = await uow.session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(firm_ids))
+    )
+    return Names({i: r or str(i) for i, r in references}, {i: n for i, n in firms})
+
+
+def _won_by(flag: Flag) -> list[str]:
+    wins = flag.numbers.get("wins")
+    return list(wins) if isinstance(wins, dict) else []
 
 
 def flags_of(result: Screening) -> list[Flag]:

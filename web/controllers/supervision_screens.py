@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, get, post
 from litestar.enums import RequestEncodingType
@@ -22,6 +23,7 @@ from market.procurement.terms import procurement_terms_of
 from market.supervision import periods, screening
 from web.dependencies import CurrentActor, State, UoW
 from web.page_access import PAGE_EXCEPTION_HANDLERS
+from web.screen_readout import readout
 from web.supervision_access import Text40, requested_period, supervisor_pages_guard, supervisors_only
 
 KIND_LABELS = {"quote": "报价离散度异常", "pair": "频繁共同投标", "cover": "陪标迹象", "rotation": "轮流中标"}
@@ -41,6 +43,9 @@ class FlagView(Struct):
     procurements: list[int]
     firms: list[int]
     review: ReviewView | None
+    references: list[str]  # the procurements' references, in the same order
+    firm_names: list[str]  # the firms' names, in the same order
+    readout: list[tuple[str, str]]  # the numbers as the page words them (label, value)
 
 
 class ScreensView(Struct):
@@ -69,9 +74,9 @@ class ReviewedView(Struct):
 
 
 async def _screens(uow: UnitOfWork, actor: Actor, app_state: Any, chosen: periods.Period) -> ScreensView:
-    flags, screened = await screening.run(
-        uow, actor, chosen, procurement_terms_of(app_state.settings).screens
-    )
+    limits = procurement_terms_of(app_state.settings).screens
+    flags, screened = await screening.run(uow, actor, chosen, limits)
+    names = await screening.names_of(uow, flags)
     views = [
         FlagView(
             f.key,
@@ -81,6 +86,9 @@ async def _screens(uow: UnitOfWork, actor: Actor, app_state: Any, chosen: period
             list(f.procurements),
             list(f.firms),
             ReviewView(f.review.decision, f.review.note, local(f.review.reviewed_at)) if f.review else None,
+            [names.references.get(p, str(p)) for p in f.procurements],
+            [names.firms.get(x, str(x)) for x in f.firms],
+            readout(f.kind, f.numbers, names.firms, limits),
         )
         for f in flags
     ]
@@ -176,6 +184,8 @@ class ScreenPages(Controller):
                 "platform_name": app_state.settings.platform_name,
                 "screens": found,
                 "asked": period or "",
+                "since": since or "",
+                "until": until or "",
             },
         )
 
@@ -183,5 +193,8 @@ class ScreenPages(Controller):
     async def review(self, data: Form, uow: UoW, actor: CurrentActor, app_state: State) -> Redirect:
         await _review(uow, actor, app_state, data)
         await uow.commit()
-        back = f"/supervision/screens?period={data.period}" if data.period else "/supervision/screens"
+        # back to the same period, named or custom
+        chosen = (("period", data.period), ("since", data.since), ("until", data.until))
+        asked = {name: value for name, value in chosen if value}
+        back = f"/supervision/screens?{urlencode(asked)}" if asked else "/supervision/screens"
         return Redirect(path=back, status_code=HTTP_303_SEE_OTHER)
