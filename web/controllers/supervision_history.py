@@ -14,6 +14,7 @@ from msgspec import Struct
 from market.clock import local
 from market.db import UnitOfWork
 from market.supervision import history as histories
+from web.audit_labels import action_label, payload_text
 from web.dependencies import CurrentActor, State, UoW
 from web.page_access import PAGE_EXCEPTION_HANDLERS
 from web.supervision_access import supervisor_pages_guard, supervisors_only
@@ -89,5 +90,7 @@ class HistoryPages(Controller):
                 "platform_name": app_state.settings.platform_name,
                 "history": found,
                 "label": LABELS.get(object_type, object_type),
+                "action_label": action_label,
+                "payload_text": payload_text,
             },
         )
