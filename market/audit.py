@@ -323,22 +323,26 @@ CHECKPOINTED_ACTIONS = frozenset({"procurement:selected", "procurement:failed"})
 async def _checkpoint_selections(
     session: AsyncSession, rows: Sequence[Mapping[Any, Any]], seals: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Publish the head right after the last selection (or failure) this batch sealed, in the
-    sealing transaction: the checkpoint and the seal it names exist together."""
-    last = next((i for i in range(len(rows) - 1, -1, -1) if rows[i]["action"] in CHECKPOINTED_ACTIONS), None)
-    if last is None:
+    """Publish the chain's head as it stood right after each selection (or failure) this batch
+    sealed, in the sealing transaction: the checkpoints and the seals they name exist together,
+    and each selection has its own, printed on its result notice."""
+    chosen = [i for i, row in enumerate(rows) if row["action"] in CHECKPOINTED_ACTIONS]
+    if not chosen:
         return
     await session.execute(
         text(
             "INSERT INTO audit_checkpoint (seq, hash, published_at, reason, object_type, object_id)"
             " VALUES (:seq, :hash, now(), 'selection', :object_type, :object_id)"
         ),
-        {
-            "seq": seals[last]["seq"],
-            "hash": bytes(seals[last]["hash"]).hex(),
-            "object_type": rows[last]["object_type"],
-            "object_id": rows[last]["object_id"],
-        },
+        [
+            {
+                "seq": seals[i]["seq"],
+                "hash": bytes(seals[i]["hash"]).hex(),
+                "object_type": rows[i]["object_type"],
+                "object_id": rows[i]["object_id"],
+            }
+            for i in chosen
+        ],
     )
 
 

@@ -49,6 +49,15 @@ async def test_sealing_a_selection_publishes_the_head_right_after_it(database: D
     assert len(await _checkpoints(database)) == 1  # nothing selected: no new one
 
 
+async def test_every_selection_sealed_in_one_batch_gets_its_own_checkpoint(database: Database) -> None:
+    await _write(database, ["procurement:selected", "procurement:published", "procurement:failed"])
+    await _write(database, ["procurement:selected"])
+    await audit.seal_pending(database)  # one batch
+    entries = {e["seq"]: e["hash"] for e in await audit.list_entries(database, limit=10)}
+    published = [(c.seq, c.hash, c.object_id) for c in await _checkpoints(database)]
+    assert published == [(1, entries[1], "100"), (3, entries[3], "102"), (4, entries[4], "100")]
+
+
 async def test_a_daily_checkpoint_when_the_head_moved_and_a_day_passed(database: Database) -> None:
     assert await audit_checkpoints.publish_daily(database, NOW) is None  # an empty log
     await _write(database, ["procurement:published"] * 3)
