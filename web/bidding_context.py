@@ -220,11 +220,6 @@ def refusal_of(
     return FieldError("form", "service", {"message": exc.message})
 
 
-def refusal_status(exc: MarketError) -> int:
-    if isinstance(exc, BidNotAllowed):
-        return 403
-    return 409 if isinstance(exc, Conflict) else 422
-
 
 def avoidance_reason_of(draft: DraftTerms, uscc: str | None) -> str:
     """The owner's published reason for keeping the firm out (回避), if it is on the list."""
@@ -288,5 +283,4 @@ __all__ = [
     "quote_params",
     "receipt_link",
     "refusal_of",
-    "refusal_status",
 ]

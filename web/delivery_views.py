@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.handlers.base import BaseRouteHandler
 
 from market.award.case_files import Upload
-from market.errors import InvalidInput, MarketError
+from market.errors import MarketError
 from market.principal import Role
 from market.procurement.terms import AttachmentTerms
 from web.auth import requires, signed_in_principal
@@ -66,6 +66,3 @@ def refusal_of(exc: MarketError, where: str, typed: dict[str, str] | None = None
         "typed": typed or {},
     }
 
-
-def status_of(exc: MarketError) -> int:
-    return 422 if isinstance(exc, InvalidInput) else 409

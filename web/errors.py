@@ -119,7 +119,8 @@ def _page(
     )
 
 
-def _status_for(exc: MarketError) -> int:
+def status_for(exc: MarketError) -> int:
+    """The HTTP status of a refusal, the same for the API's problem answers and the pages."""
     for cls in type(exc).__mro__:
         if cls in _STATUS:
             return _STATUS[cls]
@@ -127,7 +128,7 @@ def _status_for(exc: MarketError) -> int:
 
 
 def market_error(request: Request[Any, Any, Any], exc: MarketError) -> Response[dict[str, Any]]:
-    status = _status_for(exc)
+    status = status_for(exc)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
     if isinstance(exc, AuthenticationFailed):
         headers = {"WWW-Authenticate": 'Bearer realm="market"'}

@@ -31,7 +31,6 @@ from web.bidding_context import (
     fingerprint,
     receipt_link,
     refusal_of,
-    refusal_status,
 )
 from web.bidding_flow import (
     bid_field,
@@ -48,6 +47,7 @@ from web.bidding_views import (
     attachment_problem,
 )
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.errors import status_for
 from web.params import INT64_MAX, Id, Page
 
 SEALED = {"sealed": True}
@@ -170,9 +170,9 @@ class BiddingPages(Controller):
             )
             if error.field == "attachments":
                 confirming["errors"] = [error]
-                return self._page(app_state, "confirm.html", confirming, refusal_status(exc))
+                return self._page(app_state, "confirm.html", confirming, status_for(exc))
             context["errors"] = [error]
-            return self._page(app_state, "form.html", context, refusal_status(exc))
+            return self._page(app_state, "form.html", context, status_for(exc))
         await uow.commit()
         return Redirect(path=receipt_link(receipt.bid_id), status_code=303)
 
@@ -257,6 +257,6 @@ class BiddingPages(Controller):
             draft = context["detail"].terms
             error = refusal_of(exc, draft, QuoteMode.AMOUNT, None, cancel_reason=context["p"].cancel_reason)
             context["errors"] = [FieldError(field, error.code, error.params)]
-            return self._page(app_state, page, context, refusal_status(exc))
+            return self._page(app_state, page, context, status_for(exc))
         await uow.commit()
         return Redirect(path=receipt_link(bid_id), status_code=303)

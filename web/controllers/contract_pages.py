@@ -23,7 +23,7 @@ from market import policy
 from market.award import award_views, contract, limits, reassign
 from market.award.contract_rules import CONTRACT_KIND
 from market.award.records import current_award
-from market.errors import Conflict, MarketError, NotFound, PermissionDenied
+from market.errors import MarketError, NotFound, PermissionDenied
 from market.models import Role
 from market.principal import Principal
 from market.procurement.service import load
@@ -31,6 +31,7 @@ from market.procurement.terms import procurement_terms_of
 from web.auth import requires, signed_in_principal
 from web.contract_forms import PAYMENT_ROWS, form_of, terms_of, typed_form
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.errors import status_for
 from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst, owner_pages_guard
 from web.params import Id
 from web.procurement_page_views import china_time, yuan
@@ -46,10 +47,6 @@ def _refusal(exc: MarketError) -> dict[str, Any]:
     """The code, the field and the data the message macro needs (no sentence)."""
     details = {k: (china_time(v) if k in ("due_at", "confirmed_at") else v) for k, v in exc.details.items()}
     return {"code": exc.code, "field": getattr(exc, "field", None) or "form", **details}
-
-
-def _status(exc: MarketError) -> int:
-    return 409 if isinstance(exc, Conflict) else 422
 
 
 async def firm_pages_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -175,7 +172,7 @@ class ContractPages(Controller):
                 app_state,
                 principal,
                 procurement_id,
-                status=_status(exc),
+                status=status_for(exc),
                 refusal=_refusal(exc),
                 typed=typed,
             )
@@ -208,7 +205,7 @@ class ContractPages(Controller):
         except MarketError as exc:
             await uow.rollback()
             return await self._page(
-                uow, app_state, principal, procurement_id, status=_status(exc), refusal=_refusal(exc)
+                uow, app_state, principal, procurement_id, status=status_for(exc), refusal=_refusal(exc)
             )
         await uow.commit()
         return _see_other(f"/my/procurements/{procurement_id}/contract?done=confirmed")
@@ -243,7 +240,7 @@ class ContractPages(Controller):
                 app_state,
                 principal,
                 procurement_id,
-                status=_status(exc),
+                status=status_for(exc),
                 refusal=_refusal(exc),
                 typed={**form_of(None), "reason": reason},
             )
@@ -326,7 +323,7 @@ class AwardPages(Controller):
         except MarketError as exc:
             await uow.rollback()
             return await self._page(
-                uow, app_state, principal, status=_status(exc), refusal=_refusal(exc), refused_id=award_id
+                uow, app_state, principal, status=status_for(exc), refusal=_refusal(exc), refused_id=award_id
             )
         await uow.commit()
         return _see_other(f"/my/awards?done=confirmed#award-{award_id}")

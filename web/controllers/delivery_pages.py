@@ -27,8 +27,9 @@ from market.principal import Principal
 from market.procurement import service
 from market.procurement.states import ProcurementStatus
 from market.procurement.terms import procurement_terms_of
-from web.delivery_views import firm_pages_guard, lodged, refusal_of, status_of, text_of
+from web.delivery_views import firm_pages_guard, lodged, refusal_of, text_of
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.errors import status_for
 from web.page_access import PAGE_EXCEPTION_HANDLERS, owner_pages_guard
 from web.params import Id
 from web.procurement_page_views import china_time, yuan
@@ -124,7 +125,7 @@ class FirmDeliveryPages(Controller):
         except MarketError as exc:
             await uow.rollback()
             return await self._page(
-                uow, app_state, principal, award_id, status=status_of(exc),
+                uow, app_state, principal, award_id, status=status_for(exc),
                 refusal=refusal_of(exc, "deliver", {"note": note}),
             )  # fmt: skip
         await uow.commit()
@@ -200,7 +201,7 @@ class AcceptancePages(Controller):
         except MarketError as exc:
             await uow.rollback()
             return await self._page(
-                uow, app_state, principal, procurement_id, status=status_of(exc),
+                uow, app_state, principal, procurement_id, status=status_for(exc),
                 refusal=refusal_of(exc, where, typed),
             )  # fmt: skip
         await uow.commit()

@@ -24,7 +24,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from market import policy
 from market.draw import service as draw
-from market.errors import Conflict, MarketError, NotFound, PermissionDenied
+from market.errors import MarketError, NotFound, PermissionDenied
 from market.models import Procurement
 from market.principal import Principal, Role
 from market.procurement import service as procurements
@@ -41,6 +41,7 @@ from web.draw_views import (
     refusal_of,
     reveal_stage,
 )
+from web.errors import status_for
 from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst, owner_pages_guard, safe_next, sign_in_url
 from web.params import Id
 from web.procurement_page_views import china_time
@@ -65,10 +66,6 @@ def _see_other(path: str) -> Redirect:
 
 def _text(value: Any, most: int) -> str:
     return str(value or "").strip()[:most]
-
-
-def _status(exc: MarketError) -> int:
-    return 409 if isinstance(exc, Conflict) else 422
 
 
 async def _refusal(act: Awaitable[object]) -> MarketError | None:
@@ -176,7 +173,7 @@ class DrawPages(Controller):
             view = await ceremony_or_none(uow, principal, procurement_id, now)
             refusal = refusal_of(exc, reveal_stage(view, party, now) if view else "ended")
             return await self._reveal(uow, app_state, principal, procurement_id, party, refusal=refusal,
-                                      typed={"secret": secret}, status=_status(exc))  # fmt: skip
+                                      typed={"secret": secret}, status=status_for(exc))  # fmt: skip
         await uow.commit()
         return _see_other(f"/draw/{procurement_id}/reveal?party={party}&done=1")
 
@@ -223,7 +220,7 @@ class DrawPages(Controller):
             if refusal.field == "form" and isinstance(exc, draw.CommitmentsClosed):
                 refusal = Refusal("commit-closed", "commitment")
             return await self._commit(uow, app_state, principal, procurement_id, refusal=refusal,
-                                      typed={"commitment": value}, status=_status(exc))  # fmt: skip
+                                      typed={"commitment": value}, status=status_for(exc))  # fmt: skip
         await uow.commit()
         return _see_other(f"/draw/{procurement_id}/commit?done=1")
 
@@ -267,7 +264,7 @@ class DrawPages(Controller):
             view = await ceremony_or_none(uow, principal, procurement_id, now)
             refusal = refusal_of(exc, beacon_stage(view, now) if view else "late")
             return await self._beacon(uow, app_state, principal, procurement_id, refusal=refusal,
-                                      typed=typed, status=_status(exc))  # fmt: skip
+                                      typed=typed, status=status_for(exc))  # fmt: skip
         await uow.commit()
         return _see_other(f"/draw/{procurement_id}/beacon?done=1")
 

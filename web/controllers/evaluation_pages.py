@@ -19,8 +19,9 @@ from market.award import evaluation, evaluation_rules
 from market.errors import MarketError, NotFound, PermissionDenied
 from market.principal import Principal
 from market.procurement.terms import procurement_terms_of
-from web.delivery_views import firm_pages_guard, refusal_of, status_of, supervisor_pages_guard, text_of
+from web.delivery_views import firm_pages_guard, refusal_of, supervisor_pages_guard, text_of
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.errors import status_for
 from web.page_access import PAGE_EXCEPTION_HANDLERS
 from web.params import Id
 from web.procurement_page_views import china_time
@@ -92,7 +93,7 @@ class FirmEvaluationPages(Controller):
         refused = await _tried(uow, act)
         if refused is not None:
             refusal = refusal_of(refused, f"evaluation-{evaluation_id}", {"grounds": grounds})
-            return await self._page(uow, app_state, principal, status_of(refused), refusal=refusal)
+            return await self._page(uow, app_state, principal, status_for(refused), refusal=refusal)
         return Redirect(
             path=f"/my/evaluations?done=objected#evaluation-{evaluation_id}", status_code=HTTP_303_SEE_OTHER
         )
@@ -136,5 +137,5 @@ class EvaluationSupervisionPages(Controller):
         refused = await _tried(uow, act)
         if refused is not None:
             refusal = refusal_of(refused, f"evaluation-{evaluation_id}", {"note": note, "decision": decision})
-            return await self._page(uow, app_state, principal, status_of(refused), refusal=refusal)
+            return await self._page(uow, app_state, principal, status_for(refused), refusal=refusal)
         return Redirect(path=f"/supervision/evaluations?done={decision}", status_code=HTTP_303_SEE_OTHER)

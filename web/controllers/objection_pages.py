@@ -24,12 +24,13 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from market.award import objection_rules, objection_views, objections
-from market.errors import InvalidInput, MarketError, NotFound, PermissionDenied
+from market.errors import MarketError, NotFound, PermissionDenied
 from market.models import Procurement
 from market.principal import Principal, Role
 from market.procurement.terms import procurement_terms_of
 from web.auth import requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.errors import status_for
 from web.objection_schemas import CaseForm, grounds_of, uploads
 from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst
 from web.params import Id
@@ -52,10 +53,6 @@ def _pages_for(*roles: Role) -> Any:
 firms_only = _pages_for(Role.INTERMEDIARY, Role.CONTRACTOR)
 owners_only = _pages_for(Role.OWNER)
 supervisors_only = _pages_for(Role.SUPERVISOR)
-
-
-def _status(exc: MarketError) -> int:
-    return 422 if isinstance(exc, InvalidInput) else 409
 
 
 def _context(app_state: Any, **more: Any) -> dict[str, Any]:
@@ -128,7 +125,7 @@ class ObjectionPages(Controller):
             raise  # the 404 and 403 pages (problem+json for a client that is no browser)
         except MarketError as exc:
             await uow.rollback()
-            return await self._form(uow, app_state, procurement_id, exc.message, typed, _status(exc))
+            return await self._form(uow, app_state, procurement_id, exc.message, typed, status_for(exc))
         objection_id = made.id
         await uow.commit()
         return Redirect(path=f"/my/objections#objection-{objection_id}", status_code=HTTP_303_SEE_OTHER)
@@ -179,7 +176,7 @@ class ObjectionPages(Controller):
         except MarketError as exc:
             await uow.rollback()
             return await self._mine(
-                uow, app_state, principal, (objection_id, exc.message, typed), _status(exc)
+                uow, app_state, principal, (objection_id, exc.message, typed), status_for(exc)
             )
         await uow.commit()
         return Redirect(path=f"/my/objections#objection-{objection_id}", status_code=HTTP_303_SEE_OTHER)
@@ -232,7 +229,7 @@ class ObjectionPages(Controller):
         except MarketError as exc:
             await uow.rollback()
             refused = (objection_id, exc.message, typed)
-            return await self._owned(uow, app_state, principal, procurement_id, refused, _status(exc))
+            return await self._owned(uow, app_state, principal, procurement_id, refused, status_for(exc))
         await uow.commit()
         return Redirect(
             path=f"/my/procurements/{procurement_id}/objections#objection-{objection_id}",
@@ -283,7 +280,7 @@ class ObjectionPages(Controller):
         except MarketError as exc:
             await uow.rollback()
             return await self._supervised(
-                uow, app_state, principal, (objection_id, exc.message, typed), _status(exc)
+                uow, app_state, principal, (objection_id, exc.message, typed), status_for(exc)
             )
         await uow.commit()
         return Redirect(

@@ -26,6 +26,7 @@ from market.procurement import limits
 from market.procurement.terms import procurement_terms_of
 from web.auth import requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.errors import status_for
 from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst
 from web.params import Id
 from web.procurement_page_views import china_time
@@ -156,7 +157,7 @@ class OfferPages(Controller):
             raise
         except MarketError as exc:
             await uow.rollback()
-            status = 422 if isinstance(exc, InvalidInput) else 409
+            status = status_for(exc)
             return await self._page(uow, app_state, principal, _refusal(offer_id, exc, reason), status)
         await uow.commit()
         return Redirect(path=f"/offers#offer-{offer_id}", status_code=HTTP_303_SEE_OTHER)

@@ -29,6 +29,7 @@ from market.procurement.states import ProcurementStatus
 from market.procurement.terms import procurement_terms_of
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.draw_views import declaration_of, publish_context
+from web.errors import status_for
 from web.owner_form_context import form_choices, kind_choices
 from web.page_access import PAGE_EXCEPTION_HANDLERS, owner_pages_guard
 from web.params import Id
@@ -388,7 +389,7 @@ class OwnerPages(Controller):
                 principal,
                 row,
                 form_of_terms(row.terms),
-                status=409 if isinstance(exc, Conflict) else 422,
+                status=status_for(exc),
                 file_problem=exc.message,
             )
         await uow.commit()

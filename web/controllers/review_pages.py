@@ -18,12 +18,13 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from market.errors import Conflict, MarketError, NotFound, PermissionDenied
+from market.errors import MarketError, NotFound, PermissionDenied
 from market.principal import Principal, Role
 from market.procurement import service as procurements
 from market.review import rules, service
 from web.auth import requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.errors import status_for
 from web.page_access import SignInFirst, safe_next, sign_in_url
 from web.params import Id
 from web.procurement_page_views import china_time
@@ -136,7 +137,7 @@ class ReviewPages(Controller):
             raise
         except MarketError as exc:
             await uow.rollback()
-            status = 409 if isinstance(exc, Conflict) else 422
+            status = status_for(exc)
             return await self._sheet_page(
                 uow, app_state, principal, procurement_id, status, typed=typed, refusal=_refusal(exc)
             )
@@ -200,7 +201,7 @@ class ReviewPages(Controller):
             raise
         except MarketError as exc:
             await uow.rollback()
-            status = 409 if isinstance(exc, Conflict) else 422
+            status = status_for(exc)
             return await self._reviewers_page(
                 uow, app_state, principal, procurement_id, status, refusal=exc.code
             )

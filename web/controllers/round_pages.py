@@ -22,7 +22,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from market import policy
 from market.direct import service as direct
-from market.errors import Conflict, MarketError, NotFound, PermissionDenied
+from market.errors import MarketError, NotFound, PermissionDenied
 from market.models import Role
 from market.principal import Principal
 from market.procurement import service as procurements
@@ -31,6 +31,7 @@ from market.procurement.states import ProcurementStatus
 from market.procurement.terms import procurement_terms_of
 from web.auth import requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
+from web.errors import status_for
 from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst, owner_pages_guard, safe_next, sign_in_url
 from web.params import Id
 from web.procurement_page_views import china_time
@@ -42,10 +43,6 @@ SUPERVISORS = requires(Role.SUPERVISOR)
 
 def _see_other(path: str) -> Redirect:
     return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
-
-
-def _status(exc: MarketError) -> int:
-    return 409 if isinstance(exc, Conflict) else 422
 
 
 async def _tried(act: Awaitable[T]) -> tuple[T | None, MarketError | None]:
@@ -170,8 +167,9 @@ class RoundPages(Controller):
             assert refused is not None
             await uow.rollback()
             return await self._page(
-                uow, app_state, principal, procurement_id, status=_status(refused), refusal=_refusal(refused)
-            )
+                uow, app_state, principal, procurement_id,
+                status=status_for(refused), refusal=_refusal(refused),
+            )  # fmt: skip
         await uow.commit()
         return _see_other(f"/my/procurements/{row.id}/edit?saved=1")
 
@@ -206,7 +204,7 @@ class RoundPages(Controller):
                 app_state,
                 principal,
                 procurement_id,
-                status=_status(refused),
+                status=status_for(refused),
                 refusal=_refusal(refused),
                 typed=typed,
             )
@@ -316,7 +314,7 @@ class DirectRequestPages(Controller):
                 uow,
                 app_state,
                 principal,
-                status=_status(refused),
+                status=status_for(refused),
                 refusal=_refusal(refused),
                 refused_id=request_id,
                 typed={"note": note},
