@@ -138,6 +138,8 @@ async def test_every_wrong_confirmation_is_a_4xx_naming_the_problem_with_nothing
     )  # a month on
     late = await _refused(p, confirm, p.firm, {"digest": digest}, 409)
     assert late["reason"] == "late" and "2026-12-31 10:00" in late["detail"]  # the limit, in China time
+    page = await p.client.get("/my/awards", headers=p.firm)
+    assert page.status_code == 200 and "已逾期：采购人可另行确定中选单位" in page.text  # the firm is told
     await _refused(p, "/reassign", p.firm, {"reason": "x"}, 403)
     passed = await p.client.post(
         f"/api/procurements/{p.procurement_id}/reassign",

@@ -268,9 +268,14 @@ class AwardPages(Controller):
         refused_id: int | None = None,
         done: str = "",
     ) -> Template:
+        now = app_state.clock.now()
         lines = [
             {
                 "line": line,
+                # the contract's limit passed before both confirmed: the owner may reassign
+                "late": line.next_step in ("await_draft", "await_owner", "confirm")
+                and line.award.contract_due_at is not None
+                and now >= line.award.contract_due_at,
                 "amount": yuan(line.award.amount),
                 "selected_at": china_time(line.award.selected_at),
                 "publicity_ends_at": china_time(line.award.publicity_ends_at),
@@ -283,7 +288,7 @@ class AwardPages(Controller):
         context = {
             "platform_name": app_state.settings.platform_name,
             "lines": lines,
-            "now_text": china_time(app_state.clock.now()),
+            "now_text": china_time(now),
             "refusal": refusal,
             "refused_id": refused_id,
             "done": done,
