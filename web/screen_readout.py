@@ -25,6 +25,20 @@ def _firm(firm: Any, names: Mapping[int, str]) -> str:
     return names.get(int(firm), f"企业 {firm}")
 
 
+QUOTE_COLUMNS = ("报价个数", "变异系数 CV", "相对距离 RD", "最低两价相差", "超额峰度")
+
+
+def quote_cells(numbers: Mapping[str, Any]) -> list[str]:
+    """A quote flag's numbers as the cells of the page's table (:data:`QUOTE_COLUMNS`)."""
+    return [
+        str(numbers.get("quotes", MISSING)),
+        _number(numbers.get("cv"), 4),
+        _number(numbers.get("rd"), 2),
+        _percent(numbers.get("gap")),
+        _number(numbers.get("kurtosis"), 2),
+    ]
+
+
 def readout(
     kind: str, numbers: Mapping[str, Any], firms: Mapping[int, str], limits: Thresholds
 ) -> list[Line]:

@@ -23,7 +23,7 @@ from market.procurement.terms import procurement_terms_of
 from market.supervision import periods, screening
 from web.dependencies import CurrentActor, State, UoW
 from web.page_access import PAGE_EXCEPTION_HANDLERS
-from web.screen_readout import readout
+from web.screen_readout import QUOTE_COLUMNS, quote_cells, readout
 from web.supervision_access import Text40, requested_period, supervisor_pages_guard, supervisors_only
 
 KIND_LABELS = {"quote": "报价离散度异常", "pair": "频繁共同投标", "cover": "陪标迹象", "rotation": "轮流中标"}
@@ -183,6 +183,11 @@ class ScreenPages(Controller):
             context={
                 "platform_name": app_state.settings.platform_name,
                 "screens": found,
+                # the per-procurement flags in one table, the others as cards
+                "quote_flags": [(f, quote_cells(f.numbers)) for f in found.flags if f.kind == "quote"],
+                "group_flags": [f for f in found.flags if f.kind != "quote"],
+                "quote_columns": QUOTE_COLUMNS,
+                "limits": procurement_terms_of(app_state.settings).screens,
                 "asked": period or "",
                 "since": since or "",
                 "until": until or "",
