@@ -59,10 +59,10 @@ import selection  # noqa: E402
 from bench.bid_population import Bidder, draft_terms, load_bidders, make_owner  # noqa: E402
 from market import lifecycle, migrate  # noqa: E402
 from market.audit import Actor  # noqa: E402
-from market.bidding import service as bids  # noqa: E402
 from market.calendar_years import Calendars  # noqa: E402
 from market.clock import SHANGHAI, AcceleratedClock, TimeAnchor  # noqa: E402
 from market.db import Database  # noqa: E402
+from market.demo_procurements import submit_quote  # noqa: E402
 from market.draw import service as draw  # noqa: E402
 from market.draw.declaration import AUDIT_HEAD  # noqa: E402
 from market.draw.inputs import inputs_of_frozen  # noqa: E402
@@ -77,7 +77,6 @@ from market.procurement.states import ProcurementStatus  # noqa: E402
 from market.procurement.terms import load_procurement_terms  # noqa: E402
 from market.registry.vocabulary import load_vocabulary  # noqa: E402
 from market.scheduler import BackgroundWork  # noqa: E402
-from market.sealed.bids import Quote  # noqa: E402
 from market.sealed.keys import KeyEncryptionKey  # noqa: E402
 from selection.ceremony import commitment  # noqa: E402
 from selection.errors import InsufficientRespondents  # noqa: E402
@@ -196,19 +195,10 @@ async def bid(database: Database, bidder: Bidder, procurement_id: int, amount: D
         bidder.firm_id,
         bidder.uscc,
     )
-    async with database.unit_of_work() as uow:
-        await bids.submit(
-            uow,
-            Actor(who.user_id, who.username, "127.0.0.1"),
-            who,
-            KeyEncryptionKey(KEY),
-            procurement_id,
-            Quote("amount", amount),
-            at,
-            vocabulary=VOCABULARY,
-            terms=TERMS,
-        )
-        await uow.commit()
+    await submit_quote(
+        database, who, procurement_id, amount, at,
+        bid_key=KeyEncryptionKey(KEY), vocabulary=VOCABULARY, terms=TERMS,
+    )  # fmt: skip
 
 
 async def population(

@@ -124,14 +124,13 @@ async def load_demo_cartel(
         pool = [
             f for f in (await eligible_firms(uow, vocabulary, requirements, first)).firm_ids if f in still
         ]
-        firms = pool[-len(CARTEL + HONEST) :]
-        cartel = await firm_accounts(uow, auth, password, list(zip(CARTEL, firms, strict=False)), "造价咨询 ")
-        honest = await firm_accounts(
-            uow, auth, password, list(zip(HONEST, firms[len(CARTEL) :], strict=False)), "造价咨询 "
-        )
+        usernames = CARTEL + HONEST
+        accounts_of = list(zip(usernames, pool[-len(usernames) :], strict=False))
+        made = await firm_accounts(uow, auth, password, accounts_of, "造价咨询 ")
         await uow.commit()
-    if len(cartel) < len(CARTEL) or len(honest) < len(HONEST):
+    if len(made) < len(usernames):
         return False  # a registry too small for the demo's market
+    cartel, honest = made[: len(CARTEL)], made[len(CARTEL) :]
     plans: list[tuple[str, list[tuple[int, Decimal]], bool]] = []
     for n, (winner, winning) in enumerate(RIGGED):
         quotes = rigged_quotes(winner, winning)

@@ -175,8 +175,13 @@ def check_confirmation(
         )
 
 
+def past_due(due_at: datetime | None, now: datetime) -> bool:
+    """Whether the time to confirm the contract has ended (a limit not set yet has not)."""
+    return due_at is not None and now >= due_at
+
+
 def _check_in_time(due_at: datetime | None, now: datetime) -> None:
-    if due_at is not None and now >= due_at:
+    if due_at is not None and past_due(due_at, now):  # the limit, named in the refusal
         raise ContractRefused(
             f"the time to confirm the contract ended at {local(due_at):%Y-%m-%d %H:%M} (北京时间); "
             "the owner may award the next alternate (另行确定中选单位)",

@@ -248,7 +248,18 @@ class CheckpointFacts:
     published_at: datetime
 
 
-def _with_checkpoint(body: dict[str, Any], checkpoint: CheckpointFacts | None) -> dict[str, Any]:
+def _package(
+    uri: str, published: datetime, publisher: str, checkpoint: CheckpointFacts | None, **content: Any
+) -> dict[str, Any]:
+    """A package's head (uri, version, publication, publisher), its ``content`` and, when one
+    was published, the audit chain's newest checkpoint (``auditCheckpoint``)."""
+    body = {
+        "uri": uri,
+        "version": OCDS_VERSION,
+        "publishedDate": _time(published),
+        "publisher": {"name": publisher},
+        **content,
+    }
     if checkpoint is not None:
         body["auditCheckpoint"] = {
             "seq": checkpoint.seq,
@@ -267,14 +278,7 @@ def package(
     publisher: str,
     checkpoint: CheckpointFacts | None = None,
 ) -> dict[str, Any]:
-    body = {
-        "uri": uri,
-        "version": OCDS_VERSION,
-        "publishedDate": _time(published),
-        "publisher": {"name": publisher},
-        "releases": list(releases),
-    }
-    return _with_checkpoint(body, checkpoint)
+    return _package(uri, published, publisher, checkpoint, releases=list(releases))
 
 
 def merge(releases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -319,11 +323,5 @@ def record_package(
     publisher: str,
     checkpoint: CheckpointFacts | None = None,
 ) -> dict[str, Any]:
-    body = {
-        "uri": uri,
-        "version": OCDS_VERSION,
-        "publishedDate": _time(published),
-        "publisher": {"name": publisher},
-        "records": [{"ocid": ocid, "releases": list(releases), "compiledRelease": merge(releases)}],
-    }
-    return _with_checkpoint(body, checkpoint)
+    record = {"ocid": ocid, "releases": list(releases), "compiledRelease": merge(releases)}
+    return _package(uri, published, publisher, checkpoint, records=[record])

@@ -63,7 +63,7 @@ class Names:
 
 async def names_of(uow: UnitOfWork, flags: list[Flag]) -> Names:
     procurement_ids = sorted({p for f in flags for p in f.procurements})
-    firm_ids = sorted({x for f in flags for x in f.firms} | {int(x) for f in flags for x in _won_by(f)})
+    firm_ids = sorted({x for f in flags for x in f.firms})  # a rotation's winners are its firms
     references = await uow.session.execute(
         select(Procurement.id, Procurement.reference).where(Procurement.id.in_(procurement_ids))
     )
@@ -71,11 +71,6 @@ async def names_of(uow: UnitOfWork, flags: list[Flag]) -> Names:
         select(Organisation.id, Organisation.name).where(Organisation.id.in_(firm_ids))
     )
     return Names({i: r or str(i) for i, r in references}, {i: n for i, n in firms})
-
-
-def _won_by(flag: Flag) -> list[str]:
-    wins = flag.numbers.get("wins")
-    return list(wins) if isinstance(wins, dict) else []
 
 
 def flags_of(result: Screening) -> list[Flag]:

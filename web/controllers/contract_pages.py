@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from market import policy
-from market.award import award_views, contract, limits, reassign
+from market.award import award_views, contract, contract_rules, limits, reassign
 from market.award.contract_rules import CONTRACT_KIND
 from market.award.records import current_award
 from market.errors import MarketError, NotFound, PermissionDenied
@@ -104,7 +104,7 @@ class ContractPages(Controller):
         award = await current_award(uow, row.id)
         signing = await contract.current_signing(uow, award.id) if award is not None else None
         awarded = row.status.value == "awarded" and award is not None
-        late = award is not None and award.contract_due_at is not None and now >= award.contract_due_at
+        late = award is not None and contract_rules.past_due(award.contract_due_at, now)
         missed = await reassign.missed_limits(uow, award, now) if awarded and award is not None else []
         context: dict[str, Any] = {
             "platform_name": app_state.settings.platform_name,
@@ -274,8 +274,7 @@ class AwardPages(Controller):
                 "line": line,
                 # the contract's limit passed before both confirmed: the owner may reassign
                 "late": line.next_step in ("await_draft", "await_owner", "confirm")
-                and line.award.contract_due_at is not None
-                and now >= line.award.contract_due_at,
+                and contract_rules.past_due(line.award.contract_due_at, now),
                 "amount": yuan(line.award.amount),
                 "selected_at": china_time(line.award.selected_at),
                 "publicity_ends_at": china_time(line.award.publicity_ends_at),
