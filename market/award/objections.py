@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ from market import audit, policy
 from market.audit import Actor
 from market.award import limits, succession
 from market.award import objection_rules as rules
-from market.award.case_files import Upload, checked, store_files
+from market.award.case_files import Subject, Upload, checked, store_files
 from market.award.records import current_award
 from market.calendar_years import Calendars
 from market.db import UnitOfWork
@@ -125,37 +126,53 @@ async def lodge(
     )
     uow.session.add(objection)
     await uow.session.flush()
+    await _open_case(
+        uow, actor, principal, row, objection, "objection", files, now, terms=terms,
+        limit="objection_answer", owed_by="owner", due=due, action="objection:lodged",
+        details={"award_id": award.id, "against_firm_id": award.firm_id, "answer_due_at": due},
+    )  # fmt: skip
+    return objection
+
+
+async def _open_case(
+    uow: UnitOfWork,
+    actor: Actor,
+    principal: Principal,
+    row: Procurement,
+    objection: Objection,
+    kind: Subject,
+    files: Sequence[Upload],
+    now: datetime,
+    *,
+    terms: ProcurementTerms,
+    limit: limits.LimitAction,
+    owed_by: limits.Party,
+    due: datetime,
+    action: str,
+    details: dict[str, Any],
+) -> None:
+    """What lodging an objection and complaining share: the files kept (hashes in the entry),
+    the award held by one more open case, the answer's time limit started, the audit entry."""
     stored = await store_files(
-        uow,
-        actor,
-        row,
-        "objection",
-        objection.id,
-        files,
-        terms.attachments,
-        now=now,
-        uploaded_by=principal.user_id,
+        uow, actor, row, kind, objection.id, files, terms.attachments, now=now, uploaded_by=principal.user_id
     )
     row.objections_open += 1
     reschedule(uow, row)
     subject = limits.subject_of("objection", objection.id)
-    await limits.start(uow, row, "objection_answer", subject, "owner", started_at=now, due_at=due)
+    await limits.start(uow, row, limit, subject, owed_by, started_at=now, due_at=due)
     await audit.record(
         uow,
         actor,
-        "objection:lodged",
+        action,
         "procurement",
         row.id,
         {
             "reference": row.reference,
             "objection_id": objection.id,
-            "award_id": award.id,
-            "against_firm_id": award.firm_id,
-            "answer_due_at": due,
+            **details,
             "files": [f.sha256 for f in stored],
         },
     )
-    return objection
 
 
 async def _objection(
@@ -255,34 +272,11 @@ async def complain(
     )
     objection.decision_due_at = due
     await uow.session.flush()
-    stored = await store_files(
-        uow,
-        actor,
-        row,
-        "complaint",
-        objection.id,
-        files,
-        terms.attachments,
-        now=now,
-        uploaded_by=principal.user_id,
-    )
-    row.objections_open += 1
-    reschedule(uow, row)
-    subject = limits.subject_of("objection", objection.id)
-    await limits.start(uow, row, "complaint_decision", subject, "supervisor", started_at=now, due_at=due)
-    await audit.record(
-        uow,
-        actor,
-        "objection:complained",
-        "procurement",
-        row.id,
-        {
-            "reference": row.reference,
-            "objection_id": objection.id,
-            "decision_due_at": due,
-            "files": [f.sha256 for f in stored],
-        },
-    )
+    await _open_case(
+        uow, actor, principal, row, objection, "complaint", files, now, terms=terms,
+        limit="complaint_decision", owed_by="supervisor", due=due, action="objection:complained",
+        details={"decision_due_at": due},
+    )  # fmt: skip
     return objection
 
 
