@@ -9,7 +9,8 @@ site: :func:`safe_next` refuses anything a browser would read as another origin.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from litestar import Request
@@ -19,6 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from market.errors import MarketError, NotFound, PermissionDenied
 from market.models import Role
 from web.auth import requires, signed_in_principal
 
@@ -75,3 +77,17 @@ def to_sign_in(request: Request[Any, Any, Any], exc: SignInFirst) -> Redirect:
 
 
 PAGE_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {SignInFirst: to_sign_in}
+
+
+T = TypeVar("T")
+
+
+async def tried(act: Awaitable[T]) -> tuple[T | None, MarketError | None]:
+    """The act's result, or the refusal a page shows beside its form (the caller rolls back);
+    a thing that is not there or that the reader may not do stays the error page (404, 403)."""
+    try:
+        return await act, None
+    except (NotFound, PermissionDenied):
+        raise
+    except MarketError as exc:
+        return None, exc

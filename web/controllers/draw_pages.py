@@ -11,7 +11,6 @@ receive a commitment, and a secret at its reveal.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +23,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from market import policy
 from market.draw import service as draw
-from market.errors import MarketError, NotFound, PermissionDenied
+from market.errors import NotFound, PermissionDenied
 from market.models import Procurement
 from market.principal import Principal, Role
 from market.procurement import service as procurements
@@ -42,7 +41,14 @@ from web.draw_views import (
     reveal_stage,
 )
 from web.errors import status_for
-from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst, owner_pages_guard, safe_next, sign_in_url
+from web.page_access import (
+    PAGE_EXCEPTION_HANDLERS,
+    SignInFirst,
+    owner_pages_guard,
+    safe_next,
+    sign_in_url,
+    tried,
+)
 from web.params import Id
 from web.procurement_page_views import china_time
 
@@ -66,18 +72,6 @@ def _see_other(path: str) -> Redirect:
 
 def _text(value: Any, most: int) -> str:
     return str(value or "").strip()[:most]
-
-
-async def _refusal(act: Awaitable[object]) -> MarketError | None:
-    """None if the act went through, else the refusal to show on the page; a procurement
-    that is not there or a party that may not act stays the error page."""
-    try:
-        await act
-    except (NotFound, PermissionDenied):
-        raise
-    except MarketError as exc:
-        return exc
-    return None
 
 
 def _closes(row: Procurement, app_state: Any) -> datetime:
@@ -168,7 +162,7 @@ class DrawPages(Controller):
         party = party_of(principal, _text(posted.get("party"), 20))
         secret = _text(posted.get("secret"), 200)
         now = app_state.clock.now()
-        exc = await _refusal(draw.reveal(uow, actor, principal, procurement_id, party, secret, now))
+        _, exc = await tried(draw.reveal(uow, actor, principal, procurement_id, party, secret, now))
         if exc is not None:
             view = await ceremony_or_none(uow, principal, procurement_id, now)
             refusal = refusal_of(exc, reveal_stage(view, party, now) if view else "ended")
@@ -214,7 +208,7 @@ class DrawPages(Controller):
         value = _text(posted.get("commitment"), 200)
         now = app_state.clock.now()
         terms = procurement_terms_of(app_state.settings)
-        exc = await _refusal(draw.commit(uow, actor, principal, procurement_id, value, now, terms=terms))
+        _, exc = await tried(draw.commit(uow, actor, principal, procurement_id, value, now, terms=terms))
         if exc is not None:
             refusal = refusal_of(exc, "closed")
             if refusal.field == "form" and isinstance(exc, draw.CommitmentsClosed):
@@ -257,7 +251,7 @@ class DrawPages(Controller):
         posted = await request.form()
         typed = {"value": _text(posted.get("value"), 200), "reference": _text(posted.get("reference"), 400)}
         now = app_state.clock.now()
-        exc = await _refusal(
+        _, exc = await tried(
             draw.enter_beacon(uow, actor, principal, procurement_id, typed["value"], typed["reference"], now)
         )
         if exc is not None:

@@ -16,13 +16,13 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from market.award import evaluation, evaluation_rules
-from market.errors import MarketError, NotFound, PermissionDenied
+from market.errors import MarketError
 from market.principal import Principal
 from market.procurement.terms import procurement_terms_of
 from web.delivery_views import firm_pages_guard, refusal_of, supervisor_pages_guard, text_of
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.errors import status_for
-from web.page_access import PAGE_EXCEPTION_HANDLERS
+from web.page_access import PAGE_EXCEPTION_HANDLERS, tried
 from web.params import Id
 from web.procurement_page_views import china_time
 
@@ -46,15 +46,10 @@ def _context(
 
 
 async def _tried(uow: Any, act: Any) -> MarketError | None:
-    try:
-        await act
-    except (NotFound, PermissionDenied):
-        raise
-    except MarketError as exc:
-        await uow.rollback()
-        return exc
-    await uow.commit()
-    return None
+    """The refusal to show (rolled back), or None once the act is committed."""
+    _, refused = await tried(act)
+    await (uow.rollback() if refused is not None else uow.commit())
+    return refused
 
 
 class FirmEvaluationPages(Controller):

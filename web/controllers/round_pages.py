@@ -11,7 +11,7 @@ data. A procurement the reader may not see, or may not act on, is the error page
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.connection import ASGIConnection
@@ -22,7 +22,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from market import policy
 from market.direct import service as direct
-from market.errors import MarketError, NotFound, PermissionDenied
+from market.errors import MarketError, PermissionDenied
 from market.models import Role
 from market.principal import Principal
 from market.procurement import service as procurements
@@ -32,28 +32,23 @@ from market.procurement.terms import procurement_terms_of
 from web.auth import requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.errors import status_for
-from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst, owner_pages_guard, safe_next, sign_in_url
+from web.page_access import (
+    PAGE_EXCEPTION_HANDLERS,
+    SignInFirst,
+    owner_pages_guard,
+    safe_next,
+    sign_in_url,
+    tried,
+)
 from web.params import Id
 from web.procurement_page_views import china_time
 from web.rounds_views import DECISION_LABELS
 
-T = TypeVar("T")
 SUPERVISORS = requires(Role.SUPERVISOR)
 
 
 def _see_other(path: str) -> Redirect:
     return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
-
-
-async def _tried(act: Awaitable[T]) -> tuple[T | None, MarketError | None]:
-    """The act's result, or the refusal to show on the page; what the reader may not see or
-    do stays the error page."""
-    try:
-        return await act, None
-    except (NotFound, PermissionDenied):
-        raise
-    except MarketError as exc:
-        return None, exc
 
 
 def _refusal(exc: MarketError | None) -> dict[str, Any] | None:
@@ -162,7 +157,7 @@ class RoundPages(Controller):
             await app_state.calendars.current(uow),
             procurement_terms_of(app_state.settings),
         )
-        row, refused = await _tried(act)
+        row, refused = await tried(act)
         if refused is not None or row is None:
             assert refused is not None
             await uow.rollback()
@@ -196,7 +191,7 @@ class RoundPages(Controller):
             reason=typed["reason"],
             vocabulary=app_state.vocabulary,
         )
-        _, refused = await _tried(act)
+        _, refused = await tried(act)
         if refused is not None:
             await uow.rollback()
             return await self._page(
@@ -307,7 +302,7 @@ class DirectRequestPages(Controller):
             )
         else:
             act = direct.reject(uow, actor, principal, request_id, now, note=note)
-        _, refused = await _tried(act)
+        _, refused = await tried(act)
         if refused is not None:
             await uow.rollback()
             return await self._page(
