@@ -23,7 +23,7 @@ from market import policy
 from market.award import award_views, contract, contract_rules, limits, reassign
 from market.award.contract_rules import CONTRACT_KIND
 from market.award.records import current_award
-from market.errors import MarketError, NotFound, PermissionDenied
+from market.errors import MarketError, PermissionDenied
 from market.models import Role
 from market.principal import Principal
 from market.procurement.service import load
@@ -32,7 +32,7 @@ from web.auth import requires, signed_in_principal
 from web.contract_forms import PAYMENT_ROWS, form_of, terms_of, typed_form
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.errors import status_for
-from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst, owner_pages_guard
+from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst, owner_pages_guard, tried
 from web.params import Id
 from web.procurement_page_views import china_time, yuan
 
@@ -153,8 +153,8 @@ class ContractPages(Controller):
     ) -> Template | Redirect:
         typed = typed_form(await request.form())
         row = await load(uow, principal, procurement_id)
-        try:
-            await contract.draft(
+        _, exc = await tried(
+            contract.draft(
                 uow,
                 actor,
                 principal,
@@ -163,9 +163,8 @@ class ContractPages(Controller):
                 app_state.clock.now(),
                 vocabulary=app_state.vocabulary,
             )
-        except (NotFound, PermissionDenied):
-            raise
-        except MarketError as exc:
+        )
+        if exc is not None:
             await uow.rollback()
             return await self._page(
                 uow,
@@ -190,8 +189,8 @@ class ContractPages(Controller):
         actor: CurrentActor,
     ) -> Template | Redirect:
         digest = str((await request.form()).get("digest") or "")[:128]
-        try:
-            await contract.confirm(
+        _, exc = await tried(
+            contract.confirm(
                 uow,
                 actor,
                 principal,
@@ -200,9 +199,8 @@ class ContractPages(Controller):
                 app_state.clock.now(),
                 office=app_state.documents,
             )
-        except (NotFound, PermissionDenied):
-            raise
-        except MarketError as exc:
+        )
+        if exc is not None:
             await uow.rollback()
             return await self._page(
                 uow, app_state, principal, procurement_id, status=status_for(exc), refusal=_refusal(exc)
@@ -221,8 +219,8 @@ class ContractPages(Controller):
         actor: CurrentActor,
     ) -> Template | Redirect:
         reason = str((await request.form()).get("reason") or "")[: 2 * reassign.REASON_MOST]
-        try:
-            await reassign.reassign(
+        _, exc = await tried(
+            reassign.reassign(
                 uow,
                 actor,
                 principal,
@@ -231,9 +229,8 @@ class ContractPages(Controller):
                 app_state.clock.now(),
                 terms=procurement_terms_of(app_state.settings),
             )
-        except (NotFound, PermissionDenied):
-            raise
-        except MarketError as exc:
+        )
+        if exc is not None:
             await uow.rollback()
             return await self._page(
                 uow,
@@ -312,8 +309,8 @@ class AwardPages(Controller):
     ) -> Template | Redirect:
         digest = str((await request.form()).get("digest") or "")[:128]
         line = await award_views.firm_award(uow, principal, award_id)
-        try:
-            await contract.confirm(
+        _, exc = await tried(
+            contract.confirm(
                 uow,
                 actor,
                 principal,
@@ -322,9 +319,8 @@ class AwardPages(Controller):
                 app_state.clock.now(),
                 office=app_state.documents,
             )
-        except (NotFound, PermissionDenied):
-            raise
-        except MarketError as exc:
+        )
+        if exc is not None:
             await uow.rollback()
             return await self._page(
                 uow, app_state, principal, status=status_for(exc), refusal=_refusal(exc), refused_id=award_id

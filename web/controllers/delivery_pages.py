@@ -30,7 +30,7 @@ from market.procurement.terms import procurement_terms_of
 from web.delivery_views import firm_pages_guard, lodged, refusal_of, text_of
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.errors import status_for
-from web.page_access import PAGE_EXCEPTION_HANDLERS, owner_pages_guard
+from web.page_access import PAGE_EXCEPTION_HANDLERS, owner_pages_guard, tried
 from web.params import Id
 from web.procurement_page_views import china_time, yuan
 
@@ -194,11 +194,8 @@ class AcceptancePages(Controller):
         self, uow: Any, app_state: Any, principal: Principal, procurement_id: int, act: Any, where: str,
         typed: dict[str, str], done: str,
     ) -> Template | Redirect:  # fmt: skip
-        try:
-            await act
-        except (NotFound, PermissionDenied):
-            raise
-        except MarketError as exc:
+        _, exc = await tried(act)
+        if exc is not None:
             await uow.rollback()
             return await self._page(
                 uow, app_state, principal, procurement_id, status=status_for(exc),

@@ -32,7 +32,7 @@ from web.auth import requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.errors import status_for
 from web.objection_schemas import CaseForm, grounds_of, uploads
-from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst
+from web.page_access import PAGE_EXCEPTION_HANDLERS, SignInFirst, tried
 from web.params import Id
 from web.procurement_page_views import china_time
 
@@ -219,14 +219,13 @@ class ObjectionPages(Controller):
         posted = await request.form()
         decision, text = posted.get("decision"), posted.get("answer")
         typed = _typed(text, objection_rules.ANSWER)
-        try:
-            await objections.answer(
+        _, exc = await tried(
+            objections.answer(
                 uow, actor, principal, app_state.bid_key(), objection_id, decision, text or "",
                 app_state.clock.now(), terms=procurement_terms_of(app_state.settings),
-            )  # fmt: skip
-        except (NotFound, PermissionDenied):
-            raise  # the 404 and 403 pages (problem+json for a client that is no browser)
-        except MarketError as exc:
+            )
+        )  # fmt: skip
+        if exc is not None:
             await uow.rollback()
             refused = (objection_id, exc.message, typed)
             return await self._owned(uow, app_state, principal, procurement_id, refused, status_for(exc))
@@ -270,14 +269,13 @@ class ObjectionPages(Controller):
         posted = await request.form()
         decision, note = posted.get("decision"), posted.get("note")
         typed = _typed(note, objection_rules.NOTE)
-        try:
-            await objections.decide(
+        _, exc = await tried(
+            objections.decide(
                 uow, actor, principal, app_state.bid_key(), objection_id, decision, note or "",
                 app_state.clock.now(), terms=procurement_terms_of(app_state.settings),
-            )  # fmt: skip
-        except (NotFound, PermissionDenied):
-            raise  # the 404 and 403 pages (problem+json for a client that is no browser)
-        except MarketError as exc:
+            )
+        )  # fmt: skip
+        if exc is not None:
             await uow.rollback()
             return await self._supervised(
                 uow, app_state, principal, (objection_id, exc.message, typed), status_for(exc)

@@ -25,7 +25,7 @@ from market.review import rules, service
 from web.auth import requires, signed_in_principal
 from web.dependencies import CurrentActor, CurrentPrincipal, State, UoW
 from web.errors import status_for
-from web.page_access import SignInFirst, safe_next, sign_in_url
+from web.page_access import SignInFirst, safe_next, sign_in_url, tried
 from web.params import Id
 from web.procurement_page_views import china_time
 
@@ -195,11 +195,8 @@ class ReviewPages(Controller):
         form = await request.form()
         chosen = [int(v) for v in form.getall("user_id", []) if str(v).isdigit() and len(str(v)) < 19]
         now = app_state.clock.now()
-        try:
-            await service.name_reviewers(uow, actor, principal, procurement_id, chosen, now)
-        except (NotFound, PermissionDenied):
-            raise
-        except MarketError as exc:
+        _, exc = await tried(service.name_reviewers(uow, actor, principal, procurement_id, chosen, now))
+        if exc is not None:
             await uow.rollback()
             status = status_for(exc)
             return await self._reviewers_page(
