@@ -162,15 +162,20 @@ SELECT {group} AS grp,
   sum(jsonb_array_length(o.entries)) FILTER (WHERE p.bid_deadline IS NOT NULL) AS respondents,
   count(o.procurement_id) FILTER (WHERE p.bid_deadline IS NOT NULL) AS opened,
   count(a.id) FILTER (WHERE a.awarded_at IS NOT NULL) AS awarded,
-  sum(
-    (CAST(:index AS integer[]))[(a.awarded_at AT TIME ZONE 'Asia/Shanghai')::date - CAST(:first AS date) + 1]
-    - (CAST(:index AS integer[]))[p.published_n]
-  ) FILTER (WHERE a.awarded_at IS NOT NULL) AS days_to_award,
+  sum(d.days) AS days_to_award,
+  count(d.days) AS days_counted,
   coalesce(sum(p.ceiling) FILTER (WHERE a.awarded_at IS NOT NULL), 0) AS ceiling_awarded,
   coalesce(sum(a.amount) FILTER (WHERE a.awarded_at IS NOT NULL), 0) AS awarded_amount
 FROM p
 LEFT JOIN bid_opening o ON o.procurement_id = p.id
 LEFT JOIN award a ON a.procurement_id = p.id AND a.ended_at IS NULL
+-- working days to the award; NULL without an award or off the known calendar, so that the
+-- average is over the awards that have a count
+CROSS JOIN LATERAL (
+  SELECT (CAST(:index AS integer[]))[
+           (a.awarded_at AT TIME ZONE 'Asia/Shanghai')::date - CAST(:first AS date) + 1
+         ] - (CAST(:index AS integer[]))[p.published_n] AS days
+) d
 {group_by}
 """
 
@@ -214,6 +219,7 @@ class _Sums:
     opened: int
     awarded: int
     days_to_award: int
+    days_counted: int
     ceiling_awarded: Decimal
     awarded_amount: Decimal
 
@@ -221,7 +227,8 @@ class _Sums:
     def of(cls, r: Any) -> _Sums:
         return cls(
             r.grp, r.posted, r.selected, r.failed, r.cancelled, int(r.respondents or 0), r.opened,
-            r.awarded, int(r.days_to_award or 0), _money(r.ceiling_awarded), _money(r.awarded_amount),
+            r.awarded, int(r.days_to_award or 0), r.days_counted, _money(r.ceiling_awarded),
+            _money(r.awarded_amount),
         )  # fmt: skip
 
     @classmethod
@@ -232,6 +239,7 @@ class _Sums:
         return cls(
             None, added("posted"), added("selected"), added("failed"), added("cancelled"),
             added("respondents"), added("opened"), added("awarded"), added("days_to_award"),
+            added("days_counted"),
             sum((g.ceiling_awarded for g in groups), Decimal("0.00")),
             sum((g.awarded_amount for g in groups), Decimal("0.00")),
         )  # fmt: skip
@@ -246,7 +254,7 @@ class _Sums:
             open=self.posted - self.selected - self.failed - self.cancelled,
             respondents_avg=_avg(self.respondents, self.opened),
             awarded=self.awarded,
-            days_to_award_avg=_avg(self.days_to_award, self.awarded),
+            days_to_award_avg=_avg(self.days_to_award, self.days_counted),
             ceiling_awarded=self.ceiling_awarded,
             awarded_amount=self.awarded_amount,
             savings=self.ceiling_awarded - self.awarded_amount,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from market.calendar import working_calendar
 from market.db import Database
@@ -164,3 +165,34 @@ async def test_an_unknown_grouping_is_refused(database: Database) -> None:
     async with database.unit_of_work() as uow:
         with pytest.raises(InvalidInput, match="group_by"):
             await statistics.report(uow, periods.named("2026"), group_by="owner", calendar=CALENDAR, now=NOW)
+
+
+async def test_an_award_off_the_known_calendar_counts_but_has_no_working_days(database: Database) -> None:
+    """Awarded on a day of a year whose working calendar is not imported yet: it is awarded,
+    its savings count, and the average of working days is over the awards that have one."""
+    await _data(database)
+    firm = await admitted_firm(database, intermediary(970_002))
+    async with database.unit_of_work() as uow:
+        owner = await uow.session.scalar(select(Organisation.id).where(Organisation.name == "韶关市测试局"))
+        row = Procurement(
+            reference="SGZJ-2026-0009", kind=K.INTERMEDIARY_SERVICE, status=S.AWARDED,
+            owner_organisation_id=owner, title="跨年项目", division_code="440204", service_type="cost",
+            budget=Decimal("40000.00"), ceiling=Decimal("40000.00"), bid_deadline=_cn("2026-12-20 09:00"),
+            selection_time=_cn("2026-12-20 10:00"), terms={"method": "lowest_price"},
+            published_at=_cn("2026-12-10 09:00"),
+        )  # fmt: skip
+        uow.session.add(row)
+        await uow.session.flush()
+        uow.session.add(
+            Award(
+                procurement_id=row.id, round=1, rank=1, firm_id=firm, uscc="x" * 18, amount=Decimal("30000.00"),
+                selected_at=_cn("2026-12-20 10:00"), publicity_ends_at=_cn("2026-12-25 10:00"),
+                awarded_at=_cn(f"{max(CALENDAR.known_years) + 1}-01-05 10:00"),
+            )
+        )  # fmt: skip
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        year = await statistics.report(uow, periods.named("2026"), group_by="kind", calendar=CALENDAR, now=NOW)
+    t = year.total
+    assert t.awarded == 3 and t.savings == Decimal("20000.00")
+    assert t.days_to_award_avg == Decimal("5.00")  # the two with working days, as before
