@@ -145,6 +145,12 @@ def working_index(calendar: WorkingCalendar) -> tuple[date, list[int | None]]:
     return first, index
 
 
+#: Working days from publication to the award: NULL off the known calendar (a year not
+#: imported yet), so that the average is over the awards that have a count.
+_DAYS_TO_AWARD = """(CAST(:index AS integer[]))[
+    (a.awarded_at AT TIME ZONE 'Asia/Shanghai')::date - CAST(:first AS date) + 1
+  ] - (CAST(:index AS integer[]))[p.published_n]"""
+
 _FIGURES = """
 WITH p AS (
   SELECT p.id, p.kind, p.status, p.ceiling, p.service_type, p.work_field, p.division_code, p.terms,
@@ -162,20 +168,13 @@ SELECT {group} AS grp,
   sum(jsonb_array_length(o.entries)) FILTER (WHERE p.bid_deadline IS NOT NULL) AS respondents,
   count(o.procurement_id) FILTER (WHERE p.bid_deadline IS NOT NULL) AS opened,
   count(a.id) FILTER (WHERE a.awarded_at IS NOT NULL) AS awarded,
-  sum(d.days) AS days_to_award,
-  count(d.days) AS days_counted,
+  sum({days}) FILTER (WHERE a.awarded_at IS NOT NULL) AS days_to_award,
+  count({days}) FILTER (WHERE a.awarded_at IS NOT NULL) AS days_counted,
   coalesce(sum(p.ceiling) FILTER (WHERE a.awarded_at IS NOT NULL), 0) AS ceiling_awarded,
   coalesce(sum(a.amount) FILTER (WHERE a.awarded_at IS NOT NULL), 0) AS awarded_amount
 FROM p
 LEFT JOIN bid_opening o ON o.procurement_id = p.id
 LEFT JOIN award a ON a.procurement_id = p.id AND a.ended_at IS NULL
--- working days to the award; NULL without an award or off the known calendar, so that the
--- average is over the awards that have a count
-CROSS JOIN LATERAL (
-  SELECT (CAST(:index AS integer[]))[
-           (a.awarded_at AT TIME ZONE 'Asia/Shanghai')::date - CAST(:first AS date) + 1
-         ] - (CAST(:index AS integer[]))[p.published_n] AS days
-) d
 {group_by}
 """
 
@@ -269,7 +268,8 @@ async def report(
     first, index = working_index(calendar)
     group = _GROUP_SQL[group_by]
     # the groups' sums and counts; the total is their sum (a ROLLUP aggregated every row twice)
-    sql = _FIGURES.format(group=group, group_by="" if group_by == "none" else "GROUP BY 1")
+    grouping = "" if group_by == "none" else "GROUP BY 1"
+    sql = _FIGURES.format(group=group, group_by=grouping, days=_DAYS_TO_AWARD)
     # a plan for these bounds: a generic plan, which a connection's prepared statement turns
     # to after five runs, guesses the period's share of rows and joins row by row
     await uow.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
