@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from market import audit, policy
 from market.audit import Actor
-from market.db import UnitOfWork
+from market.db import Database, UnitOfWork
 from market.errors import (
     AuthenticationFailed,
     Conflict,
@@ -41,6 +41,7 @@ from market.models import (
     UserSession,
 )
 from market.passwords import check_strength, hash_password, verify_password
+from market.prepared import Prepared
 from market.principal import Principal
 from market.registry.records import check_uscc
 from market.settings import AuthSettings
@@ -457,6 +458,7 @@ def _session_lookup() -> Any:
 
 
 _SESSION_LOOKUP = _session_lookup()
+_SESSION_LOOKUP_DIRECT = Prepared(_SESSION_LOOKUP, ["token_hash", "now"])
 
 
 async def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Principal | None:
@@ -468,8 +470,21 @@ async def authenticate(uow: UnitOfWork, token: str, *, now: datetime) -> Princip
     found = (
         await uow.session.execute(_SESSION_LOOKUP, {"token_hash": token_digest(token), "now": now})
     ).one_or_none()
-    if found is None:
-        return None
+    return None if found is None else _principal_from(found)
+
+
+async def authenticate_directly(database: Database, token: str, *, now: datetime) -> Principal | None:
+    """:func:`authenticate` for a request that needs no unit of work: the one statement on the
+    database's direct pool (a transaction of its own), or in a unit of work of its own when the
+    database has none (tests' databases bound to a transaction)."""
+    if database.direct is None:
+        async with database.unit_of_work() as uow:
+            return await authenticate(uow, token, now=now)
+    found = await database.direct.row(_SESSION_LOOKUP_DIRECT, {"token_hash": token_digest(token), "now": now})
+    return None if found is None else _principal_from(found)
+
+
+def _principal_from(found: Sequence[Any]) -> Principal:
     user_id, username, display_name, organisation_id, uscc, firm_status, role_names = found
     return Principal(
         user_id=user_id,

@@ -74,9 +74,14 @@ def _log_when_committed(uow: UnitOfWork, actor: Actor, entries: Iterable[tuple[s
 
 @event.listens_for(Session, "after_commit")
 def _log_committed(session: Session) -> None:
+    log_committed(session.info.pop(_UNLOGGED, ()))
+
+
+def log_committed(entries: Iterable[tuple[Actor, str, str, object]]) -> None:
+    """One log line per committed entry ``(actor, action, object_type, object_id)``."""
     # The payload stays out of the log: the audit log holds it, and the log travels to
     # places (collectors, tickets) where personal data should not.
-    for actor, action, object_type, object_id in session.info.pop(_UNLOGGED, ()):
+    for actor, action, object_type, object_id in entries:
         log.info(
             "%s %s %s",
             action,
@@ -139,10 +144,19 @@ def entry_values(
 ) -> dict[str, Any]:
     """The parameters of :data:`ENTRY` for an entry the caller's statement writes
     (:func:`with_entry`); once it ran, :func:`entry_written`."""
-    if action.count(":") != 1:
-        raise ValueError(f"audit action {action!r} must look like 'subject:action'")
     if uow.audit_cause is not None:
         payload = {**(payload or {}), "cause": uow.audit_cause}
+    return entry_params(actor, action, object_type, object_id, payload)
+
+
+def entry_params(
+    actor: Actor, action: str, object_type: str, object_id: object, payload: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """:func:`entry_values` for a statement that is a transaction of its own (no unit of work,
+    so no cause of a lifecycle step); once it ran, :func:`log_committed` and the database's
+    ``audit_committed``."""
+    if action.count(":") != 1:
+        raise ValueError(f"audit action {action!r} must look like 'subject:action'")
     return {
         "actor_id": actor.id,
         "actor_label": actor.label,

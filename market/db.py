@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, text
+import asyncpg
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -21,8 +23,14 @@ from sqlalchemy.ext.asyncio import (
 
 from market.errors import DatabaseUnavailable
 
+if TYPE_CHECKING:
+    from market.prepared import Prepared
+
 PING_AFTER_IDLE_SECONDS = 1.0
 """A pooled connection idle for longer than this is checked before it is lent out."""
+
+
+SERVER_SETTINGS = {"application_name": "market", "jit": "off"}
 
 
 def make_engine(
@@ -44,7 +52,7 @@ def make_engine(
         hide_parameters=True,
         # JIT compiles each eligibility query for longer than the query runs (~0.3 s
         # against ~0.07 s on 100k firms); the platform's queries are short, so it is off.
-        connect_args={"timeout": 5, "server_settings": {"application_name": "market", "jit": "off"}},
+        connect_args={"timeout": 5, "server_settings": SERVER_SETTINGS},
     )
     _ping_when_idle(engine, ping_after_idle)
     return engine
@@ -75,14 +83,90 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise DisconnectionError(f"pooled connection lost while idle: {exc}") from exc
 
 
+async def _keep_as_is(connection: Any) -> None:
+    """A connection going back to the direct pool needs no reset: its statements set nothing
+    in the session (no SET, LISTEN or advisory lock), and asyncpg's reset is a round trip."""
+
+
+class DirectConnection:
+    """A connection of the direct pool, lent for the block of :meth:`DirectPool.connection`."""
+
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self._connection = connection
+        self._dialect = dialect
+
+    async def row(self, statement: Prepared, params: Mapping[str, Any]) -> Sequence[Any] | None:
+        """``statement``'s one row (None if none), as a transaction of its own."""
+        return await statement.row_on(self._connection, self._dialect, params)
+
+
+class DirectPool:
+    """asyncpg connections of the process's own, beside the engine's pool: for the one or two
+    statements of the busiest requests (the session lookup of a request that needs no unit of
+    work, a sealed bid's replacement), each a transaction of its own. Through SQLAlchemy such a
+    statement costs several times what PostgreSQL spends on it (the pool's checkout, the
+    adapter, the result); here it is :class:`market.prepared.Prepared` on a bare connection.
+    Opened on first use; up to ``size`` connections."""
+
+    def __init__(self, url: str, size: int, dialect: Dialect) -> None:
+        self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.size = size
+        self.dialect = dialect
+        self._pool: asyncpg.Pool[Any] | None = None
+        self._opening = asyncio.Lock()
+
+    async def _opened(self) -> asyncpg.Pool[Any]:
+        if self._pool is None:
+            async with self._opening:
+                if self._pool is None:
+                    self._pool = await asyncpg.create_pool(
+                        self.dsn,
+                        min_size=0,
+                        max_size=self.size,
+                        timeout=5,
+                        server_settings=SERVER_SETTINGS,
+                        reset=_keep_as_is,
+                    )
+        return self._pool
+
+    async def row(self, statement: Prepared, params: Mapping[str, Any]) -> Sequence[Any] | None:
+        """``statement``'s one row (None if none), as a transaction of its own."""
+        async with self.connection() as connection:
+            return await connection.row(statement, params)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[DirectConnection]:
+        """One connection for a few statements in a row, each a transaction of its own."""
+        try:
+            pool = await self._opened()
+            # no timeout on the wait for a connection (asyncpg then makes a task of every
+            # acquire): a new connection has its own, and a busy pool is a queue, not an error
+            async with pool.acquire() as connection:
+                yield DirectConnection(connection, self.dialect)
+        except (TimeoutError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+
 class Database:
     """The engine and session factory of one process, plus the hook that wakes the audit
     sealer after a commit that wrote audit entries."""
 
-    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+        direct: DirectPool | None = None,
+    ) -> None:
         self.engine = engine
-        # Tests pass sessions bound to one connection inside a transaction they roll back.
+        # Tests pass sessions bound to one connection inside a transaction they roll back;
+        # such a database has no direct pool (its statements would escape that transaction).
         self.sessions = sessions or async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self.direct = direct
         self._after_audit_commit: list[Callable[[], None]] = []
         self._after_next_check: list[Callable[[datetime], None]] = []
 
@@ -90,7 +174,8 @@ class Database:
     def connect(
         cls, url: str, *, pool_size: int = 10, ping_after_idle: float = PING_AFTER_IDLE_SECONDS
     ) -> Database:
-        return cls(make_engine(url, pool_size=pool_size, ping_after_idle=ping_after_idle))
+        engine = make_engine(url, pool_size=pool_size, ping_after_idle=ping_after_idle)
+        return cls(engine, direct=DirectPool(url, pool_size, engine.dialect))
 
     def on_audit_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` (cheap, non-blocking) after each commit that wrote audit entries."""
@@ -124,6 +209,8 @@ class Database:
             raise DatabaseUnavailable(f"cannot reach PostgreSQL: {reason}") from None
 
     async def dispose(self) -> None:
+        if self.direct is not None:
+            await self.direct.close()
         await self.engine.dispose()
 
 

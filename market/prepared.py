@@ -73,10 +73,17 @@ class Prepared:
             found = (await uow.session.execute(self.statement, dict(params))).one_or_none()
             return None if found is None else tuple(found)
         connection, dialect = driver
+        return await self.row_on(connection, dialect, params)
+
+    async def row_on(
+        self, connection: asyncpg.Connection[Any] | Any, dialect: Dialect, params: Mapping[str, Any]
+    ) -> Sequence[Any] | None:
+        """:meth:`row` on an asyncpg connection of the caller's (outside a unit of work: the
+        statement is then a transaction of its own)."""
         sql = self._sql or self._compile(dialect)
         try:
             record = await connection.fetchrow(sql, *self._arguments(params))
-        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
+        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError) as exc:
             # what the session would have reported as a lost connection (503, not 500)
             raise DatabaseUnavailable(f"lost the connection to PostgreSQL: {exc}") from exc
         return None if record is None else tuple(record)

@@ -16,7 +16,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from market.accounts import authenticate
+from market.accounts import authenticate, authenticate_directly
 from market.models import Role
 from market.principal import Principal
 from market.settings import Settings
@@ -50,8 +50,9 @@ class SessionMiddleware(ASGIMiddleware):
 
     The session is looked up in the unit of work the handler then gets as ``uow``: one
     pooled connection and one transaction per signed-in request rather than two, which is
-    most of what a small request costs. A handler that takes no ``uow`` gets the connection
-    back in the pool before it runs, so a slow page never holds one idle."""
+    most of what a small request costs. For a handler that takes no ``uow`` it is one
+    statement on the direct pool (:func:`authenticate_directly`), its connection back in the
+    pool before the handler runs, so a slow page never holds one idle."""
 
     scopes = ("http", "websocket")  # type: ignore[assignment]
 
@@ -62,18 +63,22 @@ class SessionMiddleware(ASGIMiddleware):
             scope["user"] = scope["auth"] = None
             await next_app(scope, receive, send)
             return
+        if not _takes_uow(scope):
+            # one statement on the direct pool: no session, no transaction to open and end
+            principal = await authenticate_directly(state.database, token, now=state.clock.now())
+            scope["user"] = principal
+            scope["auth"] = token if principal else None
+            await next_app(scope, receive, send)
+            return
         async with state.database.unit_of_work() as uow:
             principal = await authenticate(uow, token, now=state.clock.now())
             scope["user"] = principal
             scope["auth"] = token if principal else None
-            if _takes_uow(scope):
-                scope.setdefault("state", {})[REQUEST_UOW] = uow
-                try:
-                    await next_app(scope, receive, send)
-                finally:
-                    del scope["state"][REQUEST_UOW]
-                return
-        await next_app(scope, receive, send)
+            scope.setdefault("state", {})[REQUEST_UOW] = uow
+            try:
+                await next_app(scope, receive, send)
+            finally:
+                del scope["state"][REQUEST_UOW]
 
 
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

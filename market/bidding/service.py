@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from market import audit
 from market.audit import Actor
-from market.bidding import rules
+from market.bidding import express, rules
 from market.bidding.idempotency import replayed, request_tags
 from market.bidding.readiness import NOT_A_BIDDER, Readiness, bid_readiness
 from market.bidding.rules import BidNotAllowed
@@ -229,6 +229,7 @@ async def submit(
         uow, actor, found, bid_id, firm_id, 1, found.terms_version, quote, attachments, now, tags,
         "bid:submitted",
     )
+    express.remember(bid_key, found, vocabulary, terms, draft, requirements, bid_id, firm_id, bidder, 1)
     return receipt_from(
         row, bid_id=bid_id, withdrawn_at=None, confirmed_terms_version=found.terms_version,
         version=1, submitted_at=now, digest=digest,
@@ -294,6 +295,9 @@ async def replace(
         uow, actor, found, bid_id, firm_id, version, found.terms_version, quote, attachments, now,
         tags, "bid:replaced",
     )
+    express.remember(
+        bid_key, found, vocabulary, terms, draft, requirements, bid_id, firm_id, held_bidder, version
+    )
     return receipt_from(
         row, bid_id=bid_id, withdrawn_at=None, confirmed_terms_version=found.terms_version,
         version=version, submitted_at=now, digest=digest,
@@ -318,6 +322,7 @@ async def withdraw(
     _check_open_for(row, now)
     _check_live(bid)
     bid.withdrawn_at = bid.updated_at = now
+    express.forget(bid.id)
     return await _audited(uow, row, bid, "bid:withdrawn")
 
 

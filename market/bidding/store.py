@@ -62,6 +62,8 @@ class Bidding:
     row: Procurement
     dek: DataKey
     terms_version: int
+    wrapped: bytes
+    """The data key as stored (wrapped): :mod:`market.bidding.express` checks it is unchanged."""
 
 
 class _TagIndex:
@@ -131,7 +133,7 @@ async def bidding(
     if key_id is None or row.reference is None:
         raise NotFound(f"procurement {row.id} takes no bids", procurement_id=row.id)
     dek = bid_key.unwrap(WrappedKey(key_id, wrapped), row.reference)
-    return Bidding(row, dek, int(latest or 1))
+    return Bidding(row, dek, int(latest or 1), wrapped)
 
 
 async def terms_version(uow: UnitOfWork, procurement_id: int) -> int:

@@ -24,6 +24,7 @@ from market.prepared import Prepared
 from market.registry.eligibility import Requirements, firm_eligible_clause
 from market.registry.vocabulary import Vocabulary
 from market.sealed.bids import Attachment, BidIdentity, Envelope, Quote, seal_bid, seal_envelope
+from market.sealed.keys import DataKey
 
 SEALED_ACTOR = Actor(None, "投标人（开标前保密）")
 """Who the audit log says acted on a bid before the opening; the opening's entry names the
@@ -134,29 +135,45 @@ async def seal_version(
     action: str,
 ) -> str:
     """Seal and store one version with its audit entry (one statement); its digest."""
-    row, dek = found.row, found.dek
-    assert row.reference is not None
-    identity = BidIdentity(bid_id, row.reference, firm_id, version)
-    sealed = seal_bid(dek, identity, quote, now, attachments)
-    envelope = Envelope(identity.firm_id, actor.id or 0, actor.address)
-    digest = sealed.digest  # a property hashing the canonical bid: once, not per use
+    assert found.row.reference is not None
+    identity = BidIdentity(bid_id, found.row.reference, firm_id, version)
+    values, digest = sealed_version(
+        found.dek, identity, actor, confirmed_terms_version, quote, attachments, now, tags
+    )
     audited = {"version": version, "digest": digest}
     await _NEW_VERSION_AUDITED.row(
-        uow,
-        {
-            "bid_id": bid_id,
-            "version": version,
-            "nonce": sealed.nonce,
-            "ciphertext": sealed.ciphertext,
-            "attachments": list(sealed.attachments),
-            "envelope": seal_envelope(dek, identity, envelope),
-            "terms_version": confirmed_terms_version,
-            "digest": digest,
-            "submitted_at": now,
-            "idempotency_tag": tags.idempotency if tags else None,
-            "request_tag": tags.request if tags else None,
-            **audit.entry_values(uow, SEALED_ACTOR, action, "bid", bid_id, audited),
-        },
+        uow, {**values, **audit.entry_values(uow, SEALED_ACTOR, action, "bid", bid_id, audited)}
     )
     audit.entry_written(uow, SEALED_ACTOR, action, "bid", bid_id)
     return digest
+
+
+def sealed_version(
+    dek: DataKey,
+    identity: BidIdentity,
+    actor: Actor,
+    confirmed_terms_version: int,
+    quote: Quote,
+    attachments: Sequence[Attachment],
+    now: datetime,
+    tags: RequestTags | None,
+) -> tuple[dict[str, Any], str]:
+    """A version sealed under the procurement's data key: the ``bid_version`` row's values
+    (named as its columns) and the version's digest."""
+    sealed = seal_bid(dek, identity, quote, now, attachments)
+    envelope = Envelope(identity.firm_id, actor.id or 0, actor.address)
+    digest = sealed.digest  # a property hashing the canonical bid: once, not per use
+    values = {
+        "bid_id": identity.bid_id,
+        "version": identity.version,
+        "nonce": sealed.nonce,
+        "ciphertext": sealed.ciphertext,
+        "attachments": list(sealed.attachments),
+        "envelope": seal_envelope(dek, identity, envelope),
+        "terms_version": confirmed_terms_version,
+        "digest": digest,
+        "submitted_at": now,
+        "idempotency_tag": tags.idempotency if tags else None,
+        "request_tag": tags.request if tags else None,
+    }
+    return values, digest

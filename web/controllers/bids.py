@@ -14,7 +14,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody
 
-from market.bidding import service
+from market.bidding import express, service
 from market.bidding.opening_list import SealedUntilOpening, opening_list
 from market.errors import NotFound
 from market.models import Role
@@ -56,26 +56,36 @@ class BidController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[BidCreate],
-        uow: UoW,
         idempotency_key: IdempotencyKey = None,
     ) -> ReceiptView:
         caller = caller_of(request)  # not as dependencies: see Caller
         app_state = caller.state
-        receipt = await service.submit(
-            uow,
-            caller.actor,
-            caller.principal,
-            app_state.bid_key(),
-            data.procurement_id,
-            data.quote.quote(),
-            app_state.clock.now(),
-            vocabulary=app_state.vocabulary,
-            terms=procurement_terms_of(app_state.settings),
-            attachments=data.files(),
-            idempotency_key=idempotency_key,
-            request_body=await request.body(),
-        )
-        await uow.commit()
+        quote, attachments, now = data.quote.quote(), data.files(), app_state.clock.now()
+        terms = procurement_terms_of(app_state.settings)
+        if idempotency_key is None and not attachments:
+            # the usual bid, on a procurement this process has taken bids for: one statement
+            done = await express.submit(
+                app_state.database, caller.actor, caller.principal, app_state.bid_key(),
+                data.procurement_id, quote, now, vocabulary=app_state.vocabulary, terms=terms,
+            )
+            if done is not None:
+                return ReceiptView.of(done)
+        async with app_state.database.unit_of_work() as uow:
+            receipt = await service.submit(
+                uow,
+                caller.actor,
+                caller.principal,
+                app_state.bid_key(),
+                data.procurement_id,
+                quote,
+                now,
+                vocabulary=app_state.vocabulary,
+                terms=terms,
+                attachments=attachments,
+                idempotency_key=idempotency_key,
+                request_body=await request.body(),
+            )
+            await uow.commit()
         return ReceiptView.of(receipt)
 
     @get(
@@ -125,26 +135,36 @@ class BidController(Controller):
         request: Request[Any, Any, Any],
         bid_id: Id,
         data: JSONBody[BidReplace],
-        uow: UoW,
         idempotency_key: IdempotencyKey = None,
     ) -> ReceiptView:
         caller = caller_of(request)  # not as dependencies: see Caller
         app_state = caller.state
-        receipt = await service.replace(
-            uow,
-            caller.actor,
-            caller.principal,
-            app_state.bid_key(),
-            bid_id,
-            data.quote.quote(),
-            app_state.clock.now(),
-            vocabulary=app_state.vocabulary,
-            terms=procurement_terms_of(app_state.settings),
-            attachments=data.files(),
-            idempotency_key=idempotency_key,
-            request_body=await request.body(),
-        )
-        await uow.commit()
+        quote, attachments, now = data.quote.quote(), data.files(), app_state.clock.now()
+        terms = procurement_terms_of(app_state.settings)
+        if idempotency_key is None and not attachments:
+            # the usual replacement, of a bid this process took before: one statement
+            done = await express.replace(
+                app_state.database, caller.actor, caller.principal, app_state.bid_key(), bid_id,
+                quote, now, vocabulary=app_state.vocabulary, terms=terms,
+            )
+            if done is not None:
+                return ReceiptView.of(done)
+        async with app_state.database.unit_of_work() as uow:
+            receipt = await service.replace(
+                uow,
+                caller.actor,
+                caller.principal,
+                app_state.bid_key(),
+                bid_id,
+                quote,
+                now,
+                vocabulary=app_state.vocabulary,
+                terms=terms,
+                attachments=attachments,
+                idempotency_key=idempotency_key,
+                request_body=await request.body(),
+            )
+            await uow.commit()
         return ReceiptView.of(receipt)
 
     @post("/{bid_id:int}/withdraw", summary="Withdraw the bid (撤回报价)", status_code=200)
