@@ -114,6 +114,11 @@ class DirectPool:
         self.dialect = dialect
         self._pool: asyncpg.Pool[Any] | None = None
         self._opening = asyncio.Lock()
+        # Turns in arrival order. asyncpg's pool hands a released connection to whoever asks
+        # next, and a request that waited may find it taken by one that just came and queue
+        # again at the back: under load a few bids waited five times as long as the rest.
+        # The semaphore queues newcomers behind the waiters, so the pool itself never waits.
+        self._turns = asyncio.Semaphore(size)
 
     async def _opened(self) -> asyncpg.Pool[Any]:
         if self._pool is None:
@@ -139,9 +144,9 @@ class DirectPool:
         """One connection for a few statements in a row, each a transaction of its own."""
         try:
             pool = await self._opened()
-            # no timeout on the wait for a connection (asyncpg then makes a task of every
-            # acquire): a new connection has its own, and a busy pool is a queue, not an error
-            async with pool.acquire() as connection:
+            # no timeout on the wait for a turn: a new connection has its own, and a busy pool
+            # is a queue, not an error
+            async with self._turns, pool.acquire() as connection:
                 yield DirectConnection(connection, self.dialect)
         except (TimeoutError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
             raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
