@@ -99,6 +99,9 @@ class DirectConnection:
         """``statement``'s one row (None if none), as a transaction of its own."""
         return await statement.row_on(self._connection, self._dialect, params)
 
+    async def ping(self) -> None:
+        await self._connection.execute("SELECT 1")
+
 
 class DirectPool:
     """asyncpg connections of the process's own, beside the engine's pool: for the one or two
@@ -150,6 +153,11 @@ class DirectPool:
                 yield DirectConnection(connection, self.dialect)
         except (TimeoutError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
             raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
+
+    async def ping(self) -> None:
+        """One empty round trip (DatabaseUnavailable if the server does not answer)."""
+        async with self.connection() as connection:
+            await connection.ping()
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -205,8 +213,12 @@ class Database:
     async def ping(self) -> None:
         """Raise :class:`DatabaseUnavailable` with the reason when PostgreSQL does not answer."""
         try:
-            async with asyncio.timeout(5), self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            async with asyncio.timeout(5):
+                if self.direct is not None:  # no session, no transaction to open and end
+                    await self.direct.ping()
+                    return
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
         except TimeoutError:
             raise DatabaseUnavailable("PostgreSQL did not answer within 5 s") from None
         except (OSError, OperationalError, DBAPIError) as exc:

@@ -77,7 +77,7 @@ from web.controllers.supervision_statistics import DashboardPages, StatisticsCon
 from web.dependencies import DEPENDENCIES
 from web.errors import EXCEPTION_HANDLERS
 from web.inputs import CheckedRequest, InputCheckMiddleware
-from web.metrics import PROMETHEUS, metrics
+from web.metrics import REQUEST_METRICS, metrics
 from web.observability import log_requests
 from web.openapi import ErrorResponses
 from web.security import CSRF_COOKIE, BrowserRequestGuard, csrf_config, security_headers
@@ -229,7 +229,6 @@ def create_app(
         dependencies=DEPENDENCIES,
         # inputs first: a NUL must not reach even the session lookup
         middleware=[
-            PROMETHEUS.middleware,
             InputCheckMiddleware(),
             *verify_rate_limit(settings),
             browser_guard,
@@ -275,5 +274,5 @@ def create_app(
         debug=False,
         **({"logging_config": logging_config} if logging_config else {}),
     )
-    log_requests(app)
+    log_requests(app, REQUEST_METRICS)
     return app

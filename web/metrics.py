@@ -1,9 +1,9 @@
 """``GET /metrics`` for the operator's Prometheus, behind ``MARKET_METRICS_TOKEN``.
 
-Requests and their latencies (a histogram per route template and status) come from
-Litestar's Prometheus plugin; the platform's own gauges — database pool, render queue,
-audit sealing lag — are read at scrape time, so they are never stale and cost nothing
-between scrapes.
+Requests and their latencies (a histogram per route template and status) are recorded by
+:class:`RequestMetrics`, which the request log calls once per answer; the platform's own
+gauges — database pool, render queue, audit sealing lag — are read at scrape time, so they
+are never stale and cost nothing between scrapes.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from litestar import Request, Response, get
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.plugins.prometheus import PrometheusConfig
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from sqlalchemy.exc import DBAPIError
@@ -30,9 +29,69 @@ from web.state import AppState
 
 log = logging.getLogger("market.web")
 
-# group_path: label requests by route template (/api/firms/{firm_id}), not by the
-# path itself, or every firm id would make a new time series.
-PROMETHEUS = PrometheusConfig(app_name="market", prefix="market", group_path=True)
+APP_NAME = "market"
+
+
+class RequestMetrics:
+    """The request series, with the names and labels Litestar's Prometheus middleware gave
+    them (``market_requests_total``, ``market_request_duration_seconds``,
+    ``market_requests_error_total`` by method, route template, status and app;
+    ``market_requests_in_progress`` by method and app). Recorded by the request log
+    (:class:`web.observability.RequestLog`), which times every answer anyway: the
+    middleware was one more layer and one more wrapper of every message sent, about a
+    twentieth of a bid's cost. Requests no route matched are not recorded: their paths are
+    whatever a client sent, and each would make a new series."""
+
+    _labels = ("method", "path", "status_code", "app_name")
+
+    def __init__(self, prefix: str = "market", registry: CollectorRegistry = REGISTRY) -> None:
+        labels = self._labels
+        self.total = Counter(f"{prefix}_requests_total", "Total requests", labels, registry=registry)
+        self.errors = Counter(
+            f"{prefix}_requests_error_total", "Total errors in requests", labels, registry=registry
+        )
+        self.duration = Histogram(
+            f"{prefix}_request_duration_seconds", "Request duration, in seconds", labels, registry=registry
+        )
+        self.in_progress = Gauge(
+            f"{prefix}_requests_in_progress",
+            "Total requests currently in progress",
+            ("method", "app_name"),
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self._series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+        self._running: dict[str, Any] = {}
+
+    def started(self, method: str) -> Any:
+        """Count the request in progress; the gauge's child, for :meth:`finished`."""
+        running = self._running.get(method)
+        if running is None:
+            running = self._running[method] = self.in_progress.labels(method, APP_NAME)
+        running.inc()
+        return running
+
+    def finished(self, running: Any, method: str, route: str | None, status: int, seconds: float) -> None:
+        running.dec()
+        if route is None:
+            return
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            values = (method, route, str(status), APP_NAME)
+            series = self._series[key] = (
+                self.total.labels(*values),
+                self.duration.labels(*values),
+                self.errors.labels(*values),
+            )
+        total, duration, errors = series
+        total.inc()
+        duration.observe(seconds)
+        if status >= 500:
+            errors.inc()
+
+
+REQUEST_METRICS = RequestMetrics()
 
 
 async def operator_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -21,11 +21,14 @@ import time
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from litestar import Litestar, Request
 from litestar.logging.config import LoggingConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from web.metrics import RequestMetrics
 
 REQUEST_ID_HEADER = "x-request-id"
 # What a proxy's id may look like to be taken over (UUIDs, nginx's $request_id, AWS
@@ -160,8 +163,9 @@ class RequestLog:
     method, route template, path, status, duration, user id and client address. No
     headers, query string or body: they may carry passwords and tokens."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -172,6 +176,7 @@ class RequestLog:
         request_id = text if _SANE_REQUEST_ID.fullmatch(text) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = _request_id.set(request_id)
+        running = self.metrics.started(scope["method"]) if self.metrics is not None else None
         started = time.perf_counter()
         status = 500  # what the client sees if the app fails before answering
 
@@ -186,7 +191,11 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            self._log(scope, status, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self._log(scope, status, seconds)
+            if self.metrics is not None:
+                route = scope.get("path_template") or None  # None: no route matched
+                self.metrics.finished(running, scope["method"], route, status, seconds)
             _request_id.reset(token)
 
     @staticmethod
@@ -218,8 +227,9 @@ def is_sealed(scope: Scope) -> bool:
     return bool(handler is not None and getattr(handler, "opt", {}).get("sealed"))
 
 
-def log_requests(app: Litestar) -> None:
+def log_requests(app: Litestar, metrics: RequestMetrics | None = None) -> None:
     """Put :class:`RequestLog` around the whole app, outside routing (like Litestar's own
     OpenTelemetry middleware), so requests that match no route are logged and get an id
-    too; a middleware in the app's list would only see routed requests."""
-    app.asgi_handler = RequestLog(app.asgi_handler)
+    too; a middleware in the app's list would only see routed requests. ``metrics``: the
+    request series it records as well."""
+    app.asgi_handler = RequestLog(app.asgi_handler, metrics)
