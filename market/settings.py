@@ -171,7 +171,8 @@ class Settings:
 
     pool_size: int = 10
     """Connections to PostgreSQL per process (MARKET_DB_POOL_SIZE); under load the pool opens
-    up to twice as many and keeps them (market.db.make_engine)."""
+    up to twice as many and keeps them (market.db.make_engine), and the direct pool of the
+    busiest single statements as many again (market.db.DirectPool)."""
 
     audit_seal_interval_seconds: int = 2
     """How often the background sealer chains fresh audit entries (MARKET_AUDIT_SEAL_INTERVAL)."""
