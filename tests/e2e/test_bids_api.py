@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from market import accounts, lifecycle
 from market.audit import Actor
 from market.clock import FixedClock
-from market.models import AuditEntry, Role
+from market.models import AuditEntry, BidVersion, Role
 from market.settings import AuthSettings, Settings
 from tests.bid_data import BEFORE, BID_KEY, DEADLINE, TERMS, owner, published
 from tests.conftest import ClonedDatabase
@@ -217,3 +217,31 @@ async def test_a_key_file_other_than_the_bids_own_is_a_503_naming_the_key_to_res
         answer = await client.post("/api/bids", json=body, headers=headers)
     assert answer.status_code == 503 and answer.json()["type"] == "/problems/bid-key-mismatch"
     assert f"restore the key file with id {BID_KEY.key_id}" in answer.json()["detail"]
+
+
+async def test_a_signed_out_token_bids_no_more_on_either_lane(
+    bids_client: tuple[Client, FixedClock], fresh_database: ClonedDatabase
+) -> None:
+    """The bid routes take no unit of work, so their session lookup runs on the direct pool
+    (web.auth); a replacement of a bid the process knows goes the express lane. Neither
+    lets a token that was signed out write anything."""
+    client, _ = bids_client
+    database = fresh_database.database
+    row = await published(database, await owner(database))
+    await _firm_user(fresh_database, 511, "agency.three")
+    three = await sign_in(client, "agency.three")
+    body = {"procurement_id": row.id, "quote": {"mode": "amount", "value": "152000.00"}}
+    created = await client.post("/api/bids", json=body, headers=three)
+    assert created.status_code == 201, created.text
+    bid = created.json()["bid_id"]
+    quote = {"quote": {"mode": "amount", "value": "150000.00"}}
+    replaced = await client.put(f"/api/bids/{bid}", json=quote, headers=three)
+    assert replaced.status_code == 200 and replaced.json()["version"] == 2
+
+    assert (await client.post("/api/auth/logout", headers=three)).status_code < 300
+    again = await client.put(f"/api/bids/{bid}", json=quote, headers=three)
+    assert again.status_code == 401 and "sign in first" in again.json()["detail"], again.text
+    assert (await client.post("/api/bids", json=body, headers=three)).status_code == 401
+    async with database.sessions() as session:
+        versions = await session.scalar(select(func.count()).select_from(BidVersion))
+    assert versions == 2
