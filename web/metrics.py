@@ -60,7 +60,7 @@ class RequestMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
-        self._series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._running: dict[str, Any] = {}
 
     def started(self, method: str) -> Any:
@@ -79,16 +79,12 @@ class RequestMetrics:
         series = self._series.get(key)
         if series is None:
             values = (method, route, str(status), APP_NAME)
-            series = self._series[key] = (
-                self.total.labels(*values),
-                self.duration.labels(*values),
-                self.errors.labels(*values),
-            )
-        total, duration, errors = series
+            series = self._series[key] = (self.total.labels(*values), self.duration.labels(*values))
+        total, duration = series
         total.inc()
         duration.observe(seconds)
-        if status >= 500:
-            errors.inc()
+        if status >= 500:  # rare: no series kept for it, and none at 0 for every route
+            self.errors.labels(method, route, str(status), APP_NAME).inc()
 
 
 REQUEST_METRICS = RequestMetrics()
