@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from market import audit, policy
@@ -458,6 +458,27 @@ def _session_lookup() -> Any:
 
 
 _SESSION_LOOKUP = _session_lookup()
+
+
+def session_vouches(role: Role) -> Any:
+    """What :func:`authenticate` asks of a session, as a clause for the WHERE of a write that
+    checks its caller itself (market.bidding.express): the session ``:token_hash`` is live at
+    ``:now`` and its user ``:user_id``, active, acts for ``:organisation_id`` with ``role``.
+    A write made on a principal read a few seconds earlier then writes nothing if the session
+    was signed out, or the user deactivated, moved or stripped of the role, meanwhile."""
+    users, sessions, user_roles = User.__table__.c, UserSession.__table__.c, UserRole.__table__.c
+    return exists().where(
+        sessions.token_hash == bindparam("token_hash", type_=sessions.token_hash.type),
+        sessions.revoked_at.is_(None),
+        sessions.expires_at > bindparam("now", type_=sessions.expires_at.type),
+        users.id == sessions.user_id,
+        users.id == bindparam("user_id", type_=users.id.type),
+        users.is_active.is_(True),
+        users.organisation_id == bindparam("organisation_id", type_=users.organisation_id.type),
+        exists().where(user_roles.user_id == users.id, user_roles.role == role),
+    )
+
+
 _SESSION_LOOKUP_DIRECT = Prepared(_SESSION_LOOKUP, ["token_hash", "now"])
 
 

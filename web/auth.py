@@ -16,7 +16,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from market.accounts import authenticate, authenticate_directly
+from market.accounts import authenticate, authenticate_directly, token_digest
 from market.models import Role
 from market.principal import Principal
 from market.settings import Settings
@@ -34,6 +34,12 @@ def token_from(connection: ASGIConnection[Any, Any, Any, Any], cookie_name: str)
     cookie = connection.cookies.get(cookie_name)
     return cookie or None
 
+
+SESSION_CHECKED_IN_WRITE = {"session_checked_in_write": True}
+"""Route ``opt`` for a handler whose write checks the caller's session in its own statement
+(the sealed bid's submission and replacement): its principal may come from
+:class:`web.recent_sessions.RecentSessions`, and it calls :func:`read_again` before anything
+it does not check that way."""
 
 REQUEST_UOW = "market_uow"
 """Where :class:`SessionMiddleware` leaves the signed-in request's unit of work for
@@ -65,7 +71,7 @@ class SessionMiddleware(ASGIMiddleware):
             return
         if not _takes_uow(scope):
             # one statement on the direct pool: no session, no transaction to open and end
-            principal = await authenticate_directly(state.database, token, now=state.clock.now())
+            principal = await _signed_in(state, scope, token)
             scope["user"] = principal
             scope["auth"] = token if principal else None
             await next_app(scope, receive, send)
@@ -81,13 +87,56 @@ class SessionMiddleware(ASGIMiddleware):
                 del scope["state"][REQUEST_UOW]
 
 
+async def _signed_in(state: AppState, scope: Scope, token: str) -> Principal | None:
+    if not _checks_session_in_write(scope):
+        return await authenticate_directly(state.database, token, now=state.clock.now())
+    digest = token_digest(token)
+    principal = state.recent_sessions.get(digest)
+    if principal is None:
+        principal = await authenticate_directly(state.database, token, now=state.clock.now())
+        if principal is not None:
+            state.recent_sessions.put(digest, principal)
+    return principal
+
+
+def _checks_session_in_write(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return handler is not None and bool(handler.opt.get("session_checked_in_write"))
+
+
+def session_digest(connection: ASGIConnection[Any, Any, Any, Any]) -> bytes:
+    """The digest of the signed-in caller's token (what ``market.accounts`` stores)."""
+    token = connection.scope.get("auth")
+    if not isinstance(token, str):
+        raise NotAuthorizedException(_SIGN_IN_FIRST, extra={"code": "not-signed-in"})
+    return token_digest(token)
+
+
+async def read_again(connection: ASGIConnection[Any, Any, Any, Any], *roles: Role) -> Principal:
+    """The caller read afresh from its session and held to ``roles`` as the route's guard
+    holds it, for a route marked :data:`SESSION_CHECKED_IN_WRITE` before it does anything its
+    write does not check: the principal the guard saw may be a few seconds old."""
+    state = AppState.of(connection.app)
+    digest = session_digest(connection)
+    state.recent_sessions.forget(digest)
+    token = connection.scope["auth"]
+    principal = await authenticate_directly(state.database, token, now=state.clock.now())
+    connection.scope["user"] = principal
+    if principal is None:
+        connection.scope["auth"] = None
+    else:
+        state.recent_sessions.put(digest, principal)
+    check_roles(current_principal(connection), frozenset(roles))
+    return current_principal(connection)
+
+
+_SIGN_IN_FIRST = "sign in first: send 'Authorization: Bearer <token>' from POST /api/auth/login"
+
+
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     principal = connection.scope.get("user")
     if not isinstance(principal, Principal):
-        raise NotAuthorizedException(
-            "sign in first: send 'Authorization: Bearer <token>' from POST /api/auth/login",
-            extra={"code": "not-signed-in"},
-        )
+        raise NotAuthorizedException(_SIGN_IN_FIRST, extra={"code": "not-signed-in"})
     return principal
 
 
@@ -103,20 +152,25 @@ def requires(*roles: Role) -> Guard:
 
     # async: Litestar runs a plain function guard in a worker thread, a thread hop per request
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        principal = current_principal(connection)
-        if wanted and not principal.has_any(wanted):
-            names = " or ".join(sorted(r.value for r in wanted))
-            raise PermissionDeniedException(
-                f"this needs the role {names}; you are signed in as {principal.username} "
-                f"({', '.join(sorted(r.value for r in principal.roles))})",
-                extra={"code": "permission-denied"},
-            )
+        check_roles(current_principal(connection), wanted)
 
     guard.__name__ = f"requires_{'_or_'.join(sorted(r.value for r in wanted)) or 'sign_in'}"
     return guard
 
 
 signed_in = requires()
+
+
+def check_roles(principal: Principal, wanted: frozenset[Role]) -> None:
+    """What a :func:`requires` guard refuses: a principal holding none of ``wanted`` (any role
+    passes if ``wanted`` is empty)."""
+    if wanted and not principal.has_any(wanted):
+        names = " or ".join(sorted(r.value for r in wanted))
+        raise PermissionDeniedException(
+            f"this needs the role {names}; you are signed in as {principal.username} "
+            f"({', '.join(sorted(r.value for r in principal.roles))})",
+            extra={"code": "permission-denied"},
+        )
 
 
 def session_cookie(settings: Settings, token: str) -> Cookie:

@@ -13,6 +13,7 @@ from market.registry.vocabulary import Vocabulary
 from market.scheduler import BackgroundWork
 from market.sealed.keys import KeyEncryptionKey, load_kek
 from market.settings import Settings
+from web.recent_sessions import RecentSessions
 
 
 @dataclass
@@ -27,6 +28,8 @@ class AppState:
     _bid_key: KeyEncryptionKey | None = field(default=None, repr=False)
     # the background work while the lifespan runs it (the deadline alarm, the audit sealer …)
     background: BackgroundWork | None = field(default=None, repr=False)
+    # principals read a moment ago, for the routes whose write checks the session itself
+    recent_sessions: RecentSessions = field(default_factory=RecentSessions, repr=False)
 
     def bid_key(self) -> KeyEncryptionKey:
         """The key file that wraps every procurement's bid data key (market.sealed.keys): read

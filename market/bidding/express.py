@@ -40,12 +40,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, exists, func, literal_column, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, literal_column, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.types import Text
 
 from market import audit
+from market.accounts import session_vouches
 from market.audit import Actor
 from market.bidding import rules
 from market.bidding.store import Bidding, Receipt
@@ -208,11 +209,14 @@ async def submit(
     *,
     vocabulary: Vocabulary,
     terms: ProcurementTerms,
+    session: bytes | None = None,
 ) -> Receipt | None:
     """The receipt of the firm's new bid, written in one statement after its id is taken; None
     if this lane cannot take it (the procurement not known here, anything changed, or anything
     the service would refuse): then nothing was written but the id, and the caller runs
-    :func:`market.bidding.service.submit`."""
+    :func:`market.bidding.service.submit`. ``session``: the digest of the caller's session
+    token, when ``principal`` was read from it earlier than now (web.auth's recent sessions):
+    the statement then also checks the session still vouches for the principal."""
     firm_id = _firm_of(database, principal)
     known = _usable(procurement_id, firm_id, bid_key, quote, vocabulary, terms)
     if known is None or firm_id is None or database.direct is None:
@@ -224,7 +228,7 @@ async def submit(
         bid_id = int(taken[0])
         written, digest = await _write(
             connection,
-            _statement(_submit, vocabulary, known.requirements),
+            _statement(_submit, vocabulary, known.requirements, checks_session=session is not None),
             known,
             actor,
             "bid:submitted",
@@ -232,6 +236,7 @@ async def submit(
             quote,
             now,
             {"procurement_id": procurement_id, "procurement_tag": known.tag, "bidder": bidder},
+            _session_params(session, principal),
         )
     if written is None:
         return None
@@ -250,10 +255,12 @@ async def replace(
     *,
     vocabulary: Vocabulary,
     terms: ProcurementTerms,
+    session: bytes | None = None,
 ) -> Receipt | None:
     """The receipt of the bid's next version, written in one statement; None if this lane
     cannot take it (not known here, anything changed, or anything the service would refuse):
-    then nothing was written, and the caller runs :func:`market.bidding.service.replace`."""
+    then nothing was written, and the caller runs :func:`market.bidding.service.replace`.
+    ``session``: as for :func:`submit`."""
     firm_id = _firm_of(database, principal)
     bid = _BIDS.get(bid_id)
     if bid is None or bid.firm_id != firm_id or database.direct is None:
@@ -265,7 +272,7 @@ async def replace(
     async with database.direct.connection() as connection:
         written, digest = await _write(
             connection,
-            _statement(_replace, vocabulary, known.requirements),
+            _statement(_replace, vocabulary, known.requirements, checks_session=session is not None),
             known,
             actor,
             "bid:replaced",
@@ -273,6 +280,7 @@ async def replace(
             quote,
             now,
             {"procurement_id": bid.procurement_id, "previous": bid.version, "bidder": bid.bidder},
+            _session_params(session, principal),
         )
     if written is None:
         return None
@@ -290,6 +298,7 @@ async def _write(
     quote: Quote,
     now: datetime,
     own: dict[str, Any],
+    session: dict[str, Any],
 ) -> tuple[Sequence[Any] | None, str]:
     """Seal the version and run the lane's statement: its row (None: nothing written) and the
     version's digest."""
@@ -301,11 +310,18 @@ async def _write(
         **entry,
         **firm_eligible_params(identity.firm_id, now),
         **own,
+        **session,
         "wrapped": known.wrapped,
         "procurement_updated_at": known.updated_at,
         "now": now,
     }
     return await connection.row(statement, params), digest
+
+
+def _session_params(session: bytes | None, principal: Principal) -> dict[str, Any]:
+    if session is None:
+        return {}
+    return {"token_hash": session, "user_id": principal.user_id, "organisation_id": principal.organisation_id}
 
 
 def _taken(
@@ -486,21 +502,33 @@ def _build(bid_write: Callable[[Any, Any], Any], eligible: Any) -> Any:
     )
 
 
-_KEPT: dict[tuple[Callable[[Any, Any], Any], Requirements], tuple[Any, Prepared]] = {}
+_KEPT: dict[tuple[Callable[[Any, Any], Any], Requirements, bool], tuple[Any, Prepared]] = {}
+_SESSION_VOUCHES = session_vouches(Role.INTERMEDIARY)
 
 
 def _statement(
-    bid_write: Callable[[Any, Any], Any], vocabulary: Vocabulary, requirements: Requirements
+    bid_write: Callable[[Any, Any], Any],
+    vocabulary: Vocabulary,
+    requirements: Requirements,
+    *,
+    checks_session: bool,
 ) -> Prepared:
     """The lane's statement for a procurement's requirements, built once per requirements
-    (the eligibility clause is checked by identity, as the service's own statements are)."""
+    (the eligibility clause is checked by identity, as the service's own statements are);
+    ``checks_session``: with :func:`market.accounts.session_vouches` too."""
     clause = firm_eligible_clause(vocabulary, requirements)
-    kept = _KEPT.get((bid_write, requirements))
+    key = (bid_write, requirements, checks_session)
+    kept = _KEPT.get(key)
     if kept is not None and kept[0] is clause:
         return kept[1]
     if len(_KEPT) >= 512:
         _KEPT.clear()
-    runtime = (*_RUNTIME, "procurement_tag") if bid_write is _submit else (*_RUNTIME, "previous")
-    statement = Prepared(_build(bid_write, clause), runtime)
-    _KEPT[(bid_write, requirements)] = (clause, statement)
+    own = "procurement_tag" if bid_write is _submit else "previous"
+    runtime: tuple[str, ...] = (*_RUNTIME, own)
+    condition = clause
+    if checks_session:
+        condition = and_(clause, _SESSION_VOUCHES)
+        runtime = (*runtime, "token_hash", "user_id", "organisation_id")
+    statement = Prepared(_build(bid_write, condition), runtime)
+    _KEPT[key] = (clause, statement)
     return statement

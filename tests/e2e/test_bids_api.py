@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from market import accounts, lifecycle
 from market.audit import Actor
 from market.clock import FixedClock
-from market.models import AuditEntry, BidVersion, Role
+from market.models import AuditEntry, BidVersion, Role, User
 from market.settings import AuthSettings, Settings
 from tests.bid_data import BEFORE, BID_KEY, DEADLINE, TERMS, owner, published
 from tests.conftest import ClonedDatabase
@@ -242,6 +242,44 @@ async def test_a_signed_out_token_bids_no_more_on_either_lane(
     again = await client.put(f"/api/bids/{bid}", json=quote, headers=three)
     assert again.status_code == 401 and "sign in first" in again.json()["detail"], again.text
     assert (await client.post("/api/bids", json=body, headers=three)).status_code == 401
+    async with database.sessions() as session:
+        versions = await session.scalar(select(func.count()).select_from(BidVersion))
+    assert versions == 2
+
+
+@pytest.mark.parametrize(
+    ("ended", "status"),
+    [
+        ("UPDATE user_session SET revoked_at = now() WHERE user_id = :user", 401),
+        ("UPDATE user_account SET is_active = false WHERE id = :user", 401),
+        ("DELETE FROM user_role WHERE user_id = :user", 403),
+    ],
+    ids=["signed-out-elsewhere", "deactivated", "role-withdrawn"],
+)
+async def test_a_session_ended_elsewhere_writes_no_bid_though_its_principal_was_read_a_moment_ago(
+    bids_client: tuple[Client, FixedClock], fresh_database: ClonedDatabase, ended: str, status: int
+) -> None:
+    """The bid routes may start from a principal read up to 30 s before (web.recent_sessions);
+    a change made by another process (here, straight in the database) reaches no cache of
+    this one, yet the express lane's statement checks the session itself, and the service
+    path reads it again: nothing is written, and the answer is the one a fresh read gives."""
+    client, _ = bids_client
+    database = fresh_database.database
+    row = await published(database, await owner(database))
+    await _firm_user(fresh_database, 521, "agency.four")
+    four = await sign_in(client, "agency.four")
+    body = {"procurement_id": row.id, "quote": {"mode": "amount", "value": "152000.00"}}
+    bid = (await client.post("/api/bids", json=body, headers=four)).json()["bid_id"]
+    quote = {"quote": {"mode": "amount", "value": "150000.00"}}
+    assert (await client.put(f"/api/bids/{bid}", json=quote, headers=four)).status_code == 200
+
+    async with database.sessions() as session:
+        user = await session.scalar(select(User.id).where(User.username == "agency.four"))
+        await session.execute(text(ended), {"user": user})
+        await session.commit()
+    again = await client.put(f"/api/bids/{bid}", json=quote, headers=four)
+    assert again.status_code == status, again.text
+    assert (await client.post("/api/bids", json=body, headers=four)).status_code == status
     async with database.sessions() as session:
         versions = await session.scalar(select(func.count()).select_from(BidVersion))
     assert versions == 2

@@ -19,7 +19,7 @@ from market.bidding.opening_list import SealedUntilOpening, opening_list
 from market.errors import NotFound
 from market.models import Role
 from market.procurement.terms import procurement_terms_of
-from web.auth import requires, signed_in
+from web.auth import SESSION_CHECKED_IN_WRITE, read_again, requires, session_digest, signed_in
 from web.bid_schemas import (
     BID_BODY_BYTES,
     BidCreate,
@@ -51,6 +51,7 @@ class BidController(Controller):
         "when the quote breaks the ceiling, floor or quote mode (422).",
         request_max_body_size=BID_BODY_BYTES,
         status_code=201,
+        opt=SESSION_CHECKED_IN_WRITE,
     )
     async def submit(
         self,
@@ -67,9 +68,12 @@ class BidController(Controller):
             done = await express.submit(
                 app_state.database, caller.actor, caller.principal, app_state.bid_key(),
                 data.procurement_id, quote, now, vocabulary=app_state.vocabulary, terms=terms,
+                session=session_digest(request),
             )
             if done is not None:
                 return ReceiptView.of(done)
+        await read_again(request, Role.INTERMEDIARY)  # the service trusts its principal
+        caller = caller_of(request)
         async with app_state.database.unit_of_work() as uow:
             receipt = await service.submit(
                 uow,
@@ -129,6 +133,7 @@ class BidController(Controller):
         summary="Replace the bid (修改报价)",
         description="A new version; earlier versions are kept. Also confirms the current terms.",
         request_max_body_size=BID_BODY_BYTES,
+        opt=SESSION_CHECKED_IN_WRITE,
     )
     async def replace(
         self,
@@ -146,9 +151,12 @@ class BidController(Controller):
             done = await express.replace(
                 app_state.database, caller.actor, caller.principal, app_state.bid_key(), bid_id,
                 quote, now, vocabulary=app_state.vocabulary, terms=terms,
+                session=session_digest(request),
             )
             if done is not None:
                 return ReceiptView.of(done)
+        await read_again(request, Role.INTERMEDIARY)  # the service trusts its principal
+        caller = caller_of(request)
         async with app_state.database.unit_of_work() as uow:
             receipt = await service.replace(
                 uow,

@@ -59,6 +59,7 @@ class SessionController(Controller):
         if token:
             await accounts.logout(uow, token, actor)
             await uow.commit()
+            app_state.recent_sessions.forget(accounts.token_digest(token))
         response = Response(SignedOut("signed out"))
         response.delete_cookie(app_state.settings.auth.cookie_name, path="/")
         return response
