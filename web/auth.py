@@ -58,7 +58,9 @@ class SessionMiddleware(ASGIMiddleware):
     pooled connection and one transaction per signed-in request rather than two, which is
     most of what a small request costs. For a handler that takes no ``uow`` it is one
     statement on the direct pool (:func:`authenticate_directly`), its connection back in the
-    pool before the handler runs, so a slow page never holds one idle."""
+    pool before the handler runs, so a slow page never holds one idle; or, on a route marked
+    :data:`SESSION_CHECKED_IN_WRITE`, a principal read from the same session a moment ago
+    (:class:`web.recent_sessions.RecentSessions`)."""
 
     scopes = ("http", "websocket")  # type: ignore[assignment]
 
