@@ -34,8 +34,9 @@ procurement, bidder token and version (docs/sealed-bids.md).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, cast
@@ -51,7 +52,7 @@ from market.audit import Actor
 from market.bidding import rules
 from market.bidding.store import Bidding, Receipt
 from market.bidding.versions import SEALED_ACTOR, sealed_version
-from market.db import Database, DirectConnection
+from market.db import Database, DirectConnection, DirectPool
 from market.models import (
     AuditEntry,
     AuditUnsealed,
@@ -168,9 +169,16 @@ def forget(bid_id: int) -> None:
     _BIDS.forget(bid_id)
 
 
+def _lane(database: Database, principal: Principal) -> tuple[DirectPool, int] | None:
+    """The direct pool and the firm the principal bids for, if its bid may take the lane."""
+    firm_id = principal.organisation_id
+    if database.direct is None or Role.INTERMEDIARY not in principal.roles or firm_id is None:
+        return None
+    return database.direct, firm_id
+
+
 def _usable(
     procurement_id: int,
-    firm_id: int | None,
     bid_key: KeyEncryptionKey,
     quote: Quote,
     vocabulary: Vocabulary,
@@ -181,8 +189,7 @@ def _usable(
     refuse goes to the service, which says why)."""
     known = _PROCUREMENTS.get(procurement_id)
     if (
-        firm_id is None
-        or known is None
+        known is None
         or known.key_file != bid_key.key_id
         or known.vocabulary is not vocabulary
         or known.terms is not terms
@@ -190,12 +197,6 @@ def _usable(
     ):
         return None
     return known
-
-
-def _firm_of(database: Database, principal: Principal) -> int | None:
-    if database.direct is None or Role.INTERMEDIARY not in principal.roles:
-        return None
-    return principal.organisation_id
 
 
 async def submit(
@@ -217,31 +218,30 @@ async def submit(
     :func:`market.bidding.service.submit`. ``session``: the digest of the caller's session
     token, when ``principal`` was read from it earlier than now (web.auth's recent sessions):
     the statement then also checks the session still vouches for the principal."""
-    firm_id = _firm_of(database, principal)
-    known = _usable(procurement_id, firm_id, bid_key, quote, vocabulary, terms)
-    if known is None or firm_id is None or database.direct is None:
+    lane = _lane(database, principal)
+    known = None if lane is None else _usable(procurement_id, bid_key, quote, vocabulary, terms)
+    if lane is None or known is None:
         return None
-    bidder = bidder_token(known.dek, firm_id)
-    async with database.direct.connection() as connection:
+    direct, firm_id = lane
+    bid = _KnownBid(procurement_id, firm_id, bidder_token(known.dek, firm_id), 1)
+    async with direct.connection() as connection:
         taken = await connection.row(_NEXT_BID_ID, {})
         assert taken is not None
-        bid_id = int(taken[0])
-        written, digest = await _write(
+        return await _write(
             connection,
-            _statement(_submit, vocabulary, known.requirements, checks_session=session is not None),
+            database,
+            _submit,
             known,
-            actor,
+            bid,
+            int(taken[0]),
             "bid:submitted",
-            BidIdentity(bid_id, known.reference, firm_id, 1),
+            actor,
+            principal,
+            session,
             quote,
             now,
-            {"procurement_id": procurement_id, "procurement_tag": known.tag, "bidder": bidder},
-            _session_params(session, principal),
+            {"procurement_tag": known.tag},
         )
-    if written is None:
-        return None
-    _BIDS.put(bid_id, _KnownBid(procurement_id, firm_id, bidder, 1))
-    return _taken(database, known, procurement_id, bid_id, 1, now, digest, written, "bid:submitted")
 
 
 async def replace(
@@ -261,87 +261,78 @@ async def replace(
     cannot take it (not known here, anything changed, or anything the service would refuse):
     then nothing was written, and the caller runs :func:`market.bidding.service.replace`.
     ``session``: as for :func:`submit`."""
-    firm_id = _firm_of(database, principal)
-    bid = _BIDS.get(bid_id)
-    if bid is None or bid.firm_id != firm_id or database.direct is None:
+    lane = _lane(database, principal)
+    kept = _BIDS.get(bid_id)
+    if lane is None or kept is None or kept.firm_id != lane[1]:
         return None  # the service checked the bidder token for the firm kept
-    known = _usable(bid.procurement_id, firm_id, bid_key, quote, vocabulary, terms)
+    known = _usable(kept.procurement_id, bid_key, quote, vocabulary, terms)
     if known is None:
         return None
-    version = bid.version + 1
-    async with database.direct.connection() as connection:
-        written, digest = await _write(
+    bid = dataclasses.replace(kept, version=kept.version + 1)
+    async with lane[0].connection() as connection:
+        return await _write(
             connection,
-            _statement(_replace, vocabulary, known.requirements, checks_session=session is not None),
+            database,
+            _replace,
             known,
-            actor,
+            bid,
+            bid_id,
             "bid:replaced",
-            BidIdentity(bid_id, known.reference, bid.firm_id, version),
+            actor,
+            principal,
+            session,
             quote,
             now,
-            {"procurement_id": bid.procurement_id, "previous": bid.version, "bidder": bid.bidder},
-            _session_params(session, principal),
+            {"previous": kept.version},
         )
-    if written is None:
-        return None
-    _BIDS.put(bid_id, _KnownBid(bid.procurement_id, bid.firm_id, bid.bidder, version))
-    return _taken(database, known, bid.procurement_id, bid_id, version, now, digest, written, "bid:replaced")
 
 
 async def _write(
     connection: DirectConnection,
-    statement: Prepared,
+    database: Database,
+    bid_write: Callable[[Any, Any], Any],
     known: _KnownProcurement,
-    actor: Actor,
+    bid: _KnownBid,
+    bid_id: int,
     action: str,
-    identity: BidIdentity,
+    actor: Actor,
+    principal: Principal,
+    session: bytes | None,
     quote: Quote,
     now: datetime,
     own: dict[str, Any],
-    session: dict[str, Any],
-) -> tuple[Sequence[Any] | None, str]:
-    """Seal the version and run the lane's statement: its row (None: nothing written) and the
-    version's digest."""
+) -> Receipt | None:
+    """Seal ``bid``'s version and run the lane's statement (``bid_write`` and ``own``, its
+    parameters of its own); the receipt once it committed, None if it wrote nothing."""
+    identity = BidIdentity(bid_id, known.reference, bid.firm_id, bid.version)
     values, digest = sealed_version(known.dek, identity, actor, known.terms_version, quote, (), now, None)
-    audited = {"version": identity.version, "digest": digest}
-    entry = audit.entry_params(SEALED_ACTOR, action, "bid", identity.bid_id, audited)
+    audited = {"version": bid.version, "digest": digest}
     params = {
         **values,
-        **entry,
-        **firm_eligible_params(identity.firm_id, now),
+        **audit.entry_params(SEALED_ACTOR, action, "bid", bid_id, audited),
+        **firm_eligible_params(bid.firm_id, now),
         **own,
-        **session,
+        "procurement_id": bid.procurement_id,
+        "bidder": bid.bidder,
         "wrapped": known.wrapped,
         "procurement_updated_at": known.updated_at,
         "now": now,
     }
-    return await connection.row(statement, params), digest
-
-
-def _session_params(session: bytes | None, principal: Principal) -> dict[str, Any]:
-    if session is None:
-        return {}
-    return {"token_hash": session, "user_id": principal.user_id, "organisation_id": principal.organisation_id}
-
-
-def _taken(
-    database: Database,
-    known: _KnownProcurement,
-    procurement_id: int,
-    bid_id: int,
-    version: int,
-    now: datetime,
-    digest: str,
-    written: Sequence[Any],
-    action: str,
-) -> Receipt:
-    """The statement committed: the entry's log line, the sealer woken, the receipt."""
+    if session is not None:
+        params |= {"token_hash": session, "user_id": principal.user_id, "organisation_id": bid.firm_id}
+    statement = _statement(
+        bid_write, known.vocabulary, known.requirements, checks_session=session is not None
+    )
+    written = await connection.row(statement, params)
+    if written is None:
+        return None
+    _BIDS.put(bid_id, bid)
     audit.log_committed([(SEALED_ACTOR, action, "bid", str(bid_id))])
     database.audit_committed()
     return Receipt(
         bid_id=bid_id,
-        version=version,
-        procurement_id=procurement_id,
+        version=bid.version,
+        procurement_id=bid.procurement_id,
         reference=known.reference,
         submitted_at=now.astimezone(UTC),
         digest=digest,
