@@ -9,6 +9,7 @@ the access log cannot tie a user to a bid (web.observability).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
@@ -16,6 +17,7 @@ from litestar.params import JSONBody
 
 from market.bidding import express, service
 from market.bidding.opening_list import SealedUntilOpening, opening_list
+from market.bidding.store import Receipt
 from market.errors import NotFound
 from market.models import Role
 from market.procurement.terms import procurement_terms_of
@@ -59,38 +61,8 @@ class BidController(Controller):
         data: JSONBody[BidCreate],
         idempotency_key: IdempotencyKey = None,
     ) -> ReceiptView:
-        caller = caller_of(request)  # not as dependencies: see Caller
-        app_state = caller.state
-        quote, attachments, now = data.quote.quote(), data.files(), app_state.clock.now()
-        terms = procurement_terms_of(app_state.settings)
-        if idempotency_key is None and not attachments:
-            # the usual bid, on a procurement this process has taken bids for: one statement
-            done = await express.submit(
-                app_state.database, caller.actor, caller.principal, app_state.bid_key(),
-                data.procurement_id, quote, now, vocabulary=app_state.vocabulary, terms=terms,
-                session=session_digest(request),
-            )
-            if done is not None:
-                return ReceiptView.of(done)
-        await read_again(request, Role.INTERMEDIARY)  # the service trusts its principal
-        caller = caller_of(request)
-        async with app_state.database.unit_of_work() as uow:
-            receipt = await service.submit(
-                uow,
-                caller.actor,
-                caller.principal,
-                app_state.bid_key(),
-                data.procurement_id,
-                quote,
-                now,
-                vocabulary=app_state.vocabulary,
-                terms=terms,
-                attachments=attachments,
-                idempotency_key=idempotency_key,
-                request_body=await request.body(),
-            )
-            await uow.commit()
-        return ReceiptView.of(receipt)
+        target = data.procurement_id
+        return await _take(request, target, data, idempotency_key, express.submit, service.submit)
 
     @get(
         "/",
@@ -142,38 +114,7 @@ class BidController(Controller):
         data: JSONBody[BidReplace],
         idempotency_key: IdempotencyKey = None,
     ) -> ReceiptView:
-        caller = caller_of(request)  # not as dependencies: see Caller
-        app_state = caller.state
-        quote, attachments, now = data.quote.quote(), data.files(), app_state.clock.now()
-        terms = procurement_terms_of(app_state.settings)
-        if idempotency_key is None and not attachments:
-            # the usual replacement, of a bid this process took before: one statement
-            done = await express.replace(
-                app_state.database, caller.actor, caller.principal, app_state.bid_key(), bid_id,
-                quote, now, vocabulary=app_state.vocabulary, terms=terms,
-                session=session_digest(request),
-            )
-            if done is not None:
-                return ReceiptView.of(done)
-        await read_again(request, Role.INTERMEDIARY)  # the service trusts its principal
-        caller = caller_of(request)
-        async with app_state.database.unit_of_work() as uow:
-            receipt = await service.replace(
-                uow,
-                caller.actor,
-                caller.principal,
-                app_state.bid_key(),
-                bid_id,
-                quote,
-                now,
-                vocabulary=app_state.vocabulary,
-                terms=terms,
-                attachments=attachments,
-                idempotency_key=idempotency_key,
-                request_body=await request.body(),
-            )
-            await uow.commit()
-        return ReceiptView.of(receipt)
+        return await _take(request, bid_id, data, idempotency_key, express.replace, service.replace)
 
     @post("/{bid_id:int}/withdraw", summary="Withdraw the bid (撤回报价)", status_code=200)
     async def withdraw(
@@ -200,6 +141,41 @@ class BidController(Controller):
         )
         await uow.commit()
         return ReceiptView.of(receipt)
+
+
+async def _take(
+    request: Request[Any, Any, Any],
+    target: int,
+    data: BidCreate | BidReplace,
+    idempotency_key: str | None,
+    lane: Callable[..., Awaitable[Receipt | None]],
+    through_service: Callable[..., Awaitable[Receipt]],
+) -> ReceiptView:
+    """A submission or a replacement (``target``: the procurement or the bid): the express
+    lane's one statement when it can take the bid, else the service in a unit of work of its
+    own, on the caller read again (the guard may have seen a principal read a moment ago)."""
+    caller = caller_of(request)  # not as dependencies: see Caller
+    app_state = caller.state
+    quote, attachments, now = data.quote.quote(), data.files(), app_state.clock.now()
+    terms = procurement_terms_of(app_state.settings)
+    if idempotency_key is None and not attachments:
+        # the usual bid, on a procurement this process has taken bids for: one statement
+        done = await lane(
+            app_state.database, caller.actor, caller.principal, app_state.bid_key(), target, quote, now,
+            vocabulary=app_state.vocabulary, terms=terms, session=session_digest(request),
+        )
+        if done is not None:
+            return ReceiptView.of(done)
+    await read_again(request, Role.INTERMEDIARY)  # the service trusts its principal
+    caller = caller_of(request)
+    async with app_state.database.unit_of_work() as uow:
+        receipt = await through_service(
+            uow, caller.actor, caller.principal, app_state.bid_key(), target, quote, now,
+            vocabulary=app_state.vocabulary, terms=terms, attachments=attachments,
+            idempotency_key=idempotency_key, request_body=await request.body(),
+        )
+        await uow.commit()
+    return ReceiptView.of(receipt)
 
 
 class OpeningController(Controller):
