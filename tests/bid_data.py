@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from market.audit import Actor
+from market.bidding import service as bids
+from market.bidding.store import Receipt
 from market.calendar_years import Calendars
 from market.clock import SHANGHAI
 from market.db import Database
@@ -29,6 +31,7 @@ BID_KEY = KeyEncryptionKey(bytes(range(32)))
 PUBLISHED_AT = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)  # Monday
 DEADLINE = datetime(2026, 11, 9, 10, 0, tzinfo=SHANGHAI)  # service_draft's bid deadline
 BEFORE = datetime(2026, 11, 5, 9, 0, tzinfo=SHANGHAI)  # while bidding is open
+LATER = BEFORE + timedelta(hours=1)  # still open
 _SERIAL = itertools.count(1)
 
 
@@ -96,3 +99,57 @@ async def published(database: Database, by: Principal, **changes: Any) -> Procur
         stored = await session.get(Procurement, row.id)
         assert stored is not None
         return stored
+
+
+async def submit_bid(
+    database: Database, who: Principal, procurement_id: int, quote: Quote, now: datetime = BEFORE, **kw: Any
+) -> Receipt:
+    """A bid through the service (market.bidding.service.submit), committed; ``kw``: the
+    service's own keywords (attachments, idempotency_key, request_body)."""
+    async with database.unit_of_work() as uow:
+        receipt = await bids.submit(
+            uow,
+            acting(who),
+            who,
+            BID_KEY,
+            procurement_id,
+            quote,
+            now,
+            vocabulary=VOCABULARY,
+            terms=TERMS,
+            **kw,
+        )
+        await uow.commit()
+        return receipt
+
+
+async def replace_bid(
+    database: Database, who: Principal, bid_id: int, quote: Quote, now: datetime = LATER, **kw: Any
+) -> Receipt:
+    """A new version through the service (market.bidding.service.replace), committed."""
+    async with database.unit_of_work() as uow:
+        receipt = await bids.replace(
+            uow, acting(who), who, BID_KEY, bid_id, quote, now, vocabulary=VOCABULARY, terms=TERMS, **kw
+        )
+        await uow.commit()
+        return receipt
+
+
+async def amend_ceiling(database: Database, buyer: Principal, procurement_id: int, ceiling: str) -> None:
+    """The owner's amendment of service_draft's ceiling (调整最高限价), committed: a change bidders
+    rely on, so bids in before it must be re-confirmed."""
+    async with database.unit_of_work() as uow:
+        calendar = await CALENDARS.current(uow)
+        await service.amend(
+            uow,
+            acting(buyer),
+            buyer,
+            procurement_id,
+            terms_json(service_draft(ceiling=Decimal(ceiling))),
+            BEFORE,
+            calendar,
+            TERMS,
+            reason="调整最高限价",
+            vocabulary=VOCABULARY,
+        )
+        await uow.commit()

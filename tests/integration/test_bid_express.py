@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,48 +24,25 @@ from market.errors import Conflict, NotFound
 from market.models import AuditEntry, Bid, BidVersion, Firm, Procurement
 from market.principal import Principal
 from market.procurement import service as procurements
-from market.procurement.draft_input import terms_json
 from market.registry.admission_rules import FirmStatus
 from market.sealed.bids import Quote
 from tests.bid_data import (
     BEFORE,
     BID_KEY,
-    CALENDARS,
     DEADLINE,
+    LATER,
     TERMS,
     acting,
+    amend_ceiling,
     amount,
     bidder,
     owner,
     published,
+    replace_bid,
+    submit_bid,
 )
 from tests.conftest import ClonedDatabase
 from tests.registry_data import VOCABULARY
-from tests.unit.procurement.conftest import service_draft
-
-LATER = BEFORE + timedelta(hours=1)
-
-
-async def _service_submit(
-    database: Database, who: Principal, procurement_id: int, quote: Quote
-) -> bids.Receipt:
-    async with database.unit_of_work() as uow:
-        receipt = await bids.submit(
-            uow, acting(who), who, BID_KEY, procurement_id, quote, BEFORE, vocabulary=VOCABULARY, terms=TERMS
-        )
-        await uow.commit()
-        return receipt
-
-
-async def _service_replace(
-    database: Database, who: Principal, bid_id: int, quote: Quote, now: Any
-) -> bids.Receipt:
-    async with database.unit_of_work() as uow:
-        receipt = await bids.replace(
-            uow, acting(who), who, BID_KEY, bid_id, quote, now, vocabulary=VOCABULARY, terms=TERMS
-        )
-        await uow.commit()
-        return receipt
 
 
 async def _express_submit(database: Database, who: Principal, procurement_id: int, quote: Quote) -> Any:
@@ -99,7 +75,7 @@ async def test_bids_on_a_known_procurement_take_the_lane_and_open_like_any_other
     buyer = await owner(database)
     row = await published(database, buyer)
     first, second = await bidder(database, 501), await bidder(database, 502)
-    taught = await _service_submit(database, first, row.id, amount("160000.00"))  # the process learns it
+    taught = await submit_bid(database, first, row.id, amount("160000.00"))  # the process learns it
 
     submitted = await _express_submit(database, second, row.id, amount("155000.00"))
     assert submitted is not None and submitted.version == 1 and submitted.counts
@@ -147,22 +123,7 @@ Change = Callable[[Database, Principal, Procurement, bids.Receipt], Awaitable[An
 
 
 async def _amend(database: Database, buyer: Principal, row: Procurement, _: bids.Receipt) -> Any:
-    async with database.unit_of_work() as uow:
-        calendar = await CALENDARS.current(uow)
-        raw = terms_json(service_draft(ceiling=Decimal("170000.00")))
-        await procurements.amend(
-            uow,
-            acting(buyer),
-            buyer,
-            row.id,
-            raw,
-            BEFORE,
-            calendar,
-            TERMS,
-            reason="调整最高限价",
-            vocabulary=VOCABULARY,
-        )
-        await uow.commit()
+    await amend_ceiling(database, buyer, row.id, "170000.00")
 
 
 async def _cancel(database: Database, buyer: Principal, row: Procurement, _: bids.Receipt) -> Any:
@@ -198,45 +159,45 @@ async def test_a_replacement_the_lane_cannot_vouch_for_writes_nothing_and_the_se
     buyer = await owner(database)
     row = await published(database, buyer)
     firm = await bidder(database, 511)
-    receipt = await _service_submit(database, firm, row.id, amount("160000.00"))
+    receipt = await submit_bid(database, firm, row.id, amount("160000.00"))
     await change(database, buyer, row, receipt)
     before = await _counts(database)
     assert await _express_replace(database, firm, receipt.bid_id, amount(quote), when) is None
     assert await _counts(database) == before
     if refused is None:  # an amendment: the service takes it, and the lane knows the new terms
-        assert (await _service_replace(database, firm, receipt.bid_id, amount(quote), when)).counts
+        assert (await replace_bid(database, firm, receipt.bid_id, amount(quote), when)).counts
         assert (await _express_replace(database, firm, receipt.bid_id, amount("149000.00"), when)) is not None
     else:
         with pytest.raises(refused):
-            await _service_replace(database, firm, receipt.bid_id, amount(quote), when)
+            await replace_bid(database, firm, receipt.bid_id, amount(quote), when)
 
 
 async def test_what_the_service_changed_meanwhile_sends_the_bid_to_it(fresh_database: ClonedDatabase) -> None:
     database = fresh_database.database
     row = await published(database, await owner(database))
     firm, stranger = await bidder(database, 521), await bidder(database, 522)
-    receipt = await _service_submit(database, firm, row.id, amount("160000.00"))
+    receipt = await submit_bid(database, firm, row.id, amount("160000.00"))
     before = await _counts(database)
 
     # another firm's bid is not its own, whatever the lane keeps
     assert await _express_replace(database, stranger, receipt.bid_id, amount("150000.00")) is None
     with pytest.raises(NotFound):
-        await _service_replace(database, stranger, receipt.bid_id, amount("150000.00"), LATER)
+        await replace_bid(database, stranger, receipt.bid_id, amount("150000.00"), LATER)
     # a second live bid: the unique index keeps it out, without an error
     assert await _express_submit(database, firm, row.id, amount("150000.00")) is None
     assert await _counts(database) == before
     with pytest.raises(Conflict, match="already has a live bid"):
-        await _service_submit(database, firm, row.id, amount("150000.00"))
+        await submit_bid(database, firm, row.id, amount("150000.00"))
 
     # a version written by another process: the lane's is stale, the statement writes nothing
     kept = express._BIDS.get(receipt.bid_id)
     assert kept is not None
-    await _service_replace(database, firm, receipt.bid_id, amount("155000.00"), LATER)
+    await replace_bid(database, firm, receipt.bid_id, amount("155000.00"), LATER)
     express._BIDS.put(receipt.bid_id, dataclasses.replace(kept, version=1))
     before = await _counts(database)
     assert await _express_replace(database, firm, receipt.bid_id, amount("150000.00")) is None
     assert await _counts(database) == before
-    third = await _service_replace(database, firm, receipt.bid_id, amount("150000.00"), LATER)
+    third = await replace_bid(database, firm, receipt.bid_id, amount("150000.00"), LATER)
     assert third.version == 3
 
     # withdrawn: nothing in the lane, the service's conflict
@@ -248,12 +209,12 @@ async def test_what_the_service_changed_meanwhile_sends_the_bid_to_it(fresh_data
     assert await _express_replace(database, firm, receipt.bid_id, amount("150000.00")) is None
     assert await _counts(database) == before
     with pytest.raises(Conflict, match="withdrawn"):
-        await _service_replace(database, firm, receipt.bid_id, amount("150000.00"), LATER)
+        await replace_bid(database, firm, receipt.bid_id, amount("150000.00"), LATER)
 
 
 async def test_a_database_without_a_direct_pool_has_no_lane(database: Database) -> None:
     row = await published(database, await owner(database))
     firm = await bidder(database, 531)
-    receipt = await _service_submit(database, firm, row.id, amount("160000.00"))
+    receipt = await submit_bid(database, firm, row.id, amount("160000.00"))
     assert database.direct is None
     assert await _express_replace(database, firm, receipt.bid_id, amount("150000.00")) is None

@@ -26,7 +26,6 @@ from market.principal import Principal, Role
 from market.procurement import service as procurements
 from market.procurement.draft_input import terms_json
 from market.procurement.states import ProcurementStatus
-from market.sealed.bids import Quote
 from tests.bid_data import (
     BEFORE,
     BID_KEY,
@@ -38,23 +37,13 @@ from tests.bid_data import (
     bidder,
     owner,
     published,
+    submit_bid,
 )
 from tests.conftest import ClonedDatabase
 from tests.registry_data import VOCABULARY
 from tests.unit.procurement.conftest import service_draft
 
 SUPERVISOR = Principal(424242, "supervisor-x", "监督", frozenset({Role.SUPERVISOR}), None)
-
-
-async def _submit(
-    database: Database, who: Principal, procurement_id: int, quote: Quote, now: Any = BEFORE
-) -> Any:
-    async with database.unit_of_work() as uow:
-        receipt = await bids.submit(
-            uow, acting(who), who, BID_KEY, procurement_id, quote, now, vocabulary=VOCABULARY, terms=TERMS
-        )
-        await uow.commit()
-        return receipt
 
 
 async def _advance(database: Database, now: Any) -> lifecycle.Advanced:
@@ -79,10 +68,10 @@ async def test_the_opening_lists_exactly_the_counting_bids_with_the_receipts_dig
     replacing, withdrawing, reconfirming, unconfirmed = [
         await bidder(database, n) for n in (201, 202, 203, 204)
     ]
-    first = await _submit(database, replacing, row.id, amount("170000.00"))
-    gone = await _submit(database, withdrawing, row.id, amount("160000.00"))
-    kept = await _submit(database, reconfirming, row.id, amount("150000.00"))
-    stale = await _submit(database, unconfirmed, row.id, amount("175000.00"))
+    first = await submit_bid(database, replacing, row.id, amount("170000.00"))
+    gone = await submit_bid(database, withdrawing, row.id, amount("160000.00"))
+    kept = await submit_bid(database, reconfirming, row.id, amount("150000.00"))
+    stale = await submit_bid(database, unconfirmed, row.id, amount("175000.00"))
     async with database.unit_of_work() as uow:
         replaced = await bids.replace(
             uow,
@@ -180,8 +169,8 @@ async def test_a_ciphertext_moved_to_another_row_does_not_open(fresh_database: C
     database = fresh_database.database
     row = await published(database, await owner(database))
     one, two = await bidder(database, 211), await bidder(database, 212)
-    a = await _submit(database, one, row.id, amount("150000.00"))
-    b = await _submit(database, two, row.id, amount("120000.00"))
+    a = await submit_bid(database, one, row.id, amount("150000.00"))
+    b = await submit_bid(database, two, row.id, amount("120000.00"))
     async with database.unit_of_work() as uow:
         va = await uow.session.get(BidVersion, (a.bid_id, 1))
         vb = await uow.session.get(BidVersion, (b.bid_id, 1))
@@ -209,7 +198,7 @@ async def test_bids_racing_the_deadline_are_in_before_it_or_refused(fresh_databa
 
     async def bid(n: int) -> Any:
         try:
-            return await _submit(database, firms[n], row.id, amount("150000.00"), now=times[n])
+            return await submit_bid(database, firms[n], row.id, amount("150000.00"), now=times[n])
         except BiddingClosed as refused:
             return refused
 
@@ -233,7 +222,7 @@ async def test_bids_racing_the_deadline_are_in_before_it_or_refused(fresh_databa
 async def test_a_cancelled_procurement_is_never_opened(database: Database) -> None:
     buyer = await owner(database)
     row = await published(database, buyer)
-    await _submit(database, await bidder(database, 221), row.id, amount("150000.00"))
+    await submit_bid(database, await bidder(database, 221), row.id, amount("150000.00"))
     async with database.unit_of_work() as uow:
         await procurements.cancel(uow, acting(buyer), buyer, row.id, BEFORE, reason="项目取消")
         await uow.commit()
@@ -251,8 +240,8 @@ async def test_a_firm_no_longer_eligible_at_the_deadline_is_listed_with_the_regi
 
     row = await published(database, await owner(database))
     kept, suspended = await bidder(database, 231), await bidder(database, 232)
-    good = await _submit(database, kept, row.id, amount("150000.00"))
-    gone = await _submit(database, suspended, row.id, amount("140000.00"))
+    good = await submit_bid(database, kept, row.id, amount("150000.00"))
+    gone = await submit_bid(database, suspended, row.id, amount("140000.00"))
     async with database.unit_of_work() as uow:
         await uow.session.execute(
             update(Firm)

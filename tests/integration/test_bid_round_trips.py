@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,14 +19,22 @@ from market.bidding.versions import HELD
 from market.db import Database
 from market.errors import Conflict, DatabaseUnavailable
 from market.models import AuditEntry, Bid, BidVersion, Firm, Procurement
-from market.principal import Principal
 from market.procurement.draft import DraftTerms
-from market.sealed.bids import Quote, SealedBid
-from tests.bid_data import BEFORE, BID_KEY, TERMS, acting, amount, bidder, owner, published
+from market.sealed.bids import SealedBid
+from tests.bid_data import (
+    BID_KEY,
+    LATER,
+    TERMS,
+    acting,
+    amount,
+    bidder,
+    owner,
+    published,
+    replace_bid,
+    submit_bid,
+)
 from tests.conftest import ClonedDatabase
 from tests.registry_data import VOCABULARY
-
-LATER = BEFORE + timedelta(hours=1)
 
 
 @asynccontextmanager
@@ -59,24 +66,6 @@ async def statements(database: Database) -> AsyncIterator[list[str]]:
         event.remove(target, "before_cursor_execute", through_sqlalchemy)
 
 
-async def _submit(database: Database, who: Principal, procurement_id: int, quote: Quote) -> bids.Receipt:
-    async with database.unit_of_work() as uow:
-        receipt = await bids.submit(
-            uow, acting(who), who, BID_KEY, procurement_id, quote, BEFORE, vocabulary=VOCABULARY, terms=TERMS
-        )
-        await uow.commit()
-        return receipt
-
-
-async def _replace(database: Database, who: Principal, bid_id: int, quote: Quote) -> bids.Receipt:
-    async with database.unit_of_work() as uow:
-        receipt = await bids.replace(
-            uow, acting(who), who, BID_KEY, bid_id, quote, LATER, vocabulary=VOCABULARY, terms=TERMS
-        )
-        await uow.commit()
-        return receipt
-
-
 async def _written(database: Database) -> tuple[int, int, list[int]]:
     async with database.sessions() as session:
         versions = int(await session.scalar(select(func.count()).select_from(BidVersion)) or 0)
@@ -92,19 +81,19 @@ async def test_a_submission_and_a_replacement_each_ask_postgresql_a_few_times_on
     # the first bid on the connection and the procurement: the driver learns its types and
     # the service the procurement's tag, once
     earlier = await bidder(database, 130)
-    await _replace(
+    await replace_bid(
         database,
         earlier,
-        (await _submit(database, earlier, row.id, amount("151000.00"))).bid_id,
+        (await submit_bid(database, earlier, row.id, amount("151000.00"))).bid_id,
         amount("150500.00"),
     )
     firm = await bidder(database, 131)
     async with statements(database) as sent:
-        first = await _submit(database, firm, row.id, amount("150000.00"))
+        first = await submit_bid(database, firm, row.id, amount("150000.00"))
     # the procurement with its key; the bid, if the firm is eligible; its version with its audit entry
     assert len(sent) <= 3, "\n".join(s[:90] for s in sent)
     async with statements(database) as sent:
-        second = await _replace(database, firm, first.bid_id, amount("149000.00"))
+        second = await replace_bid(database, firm, first.bid_id, amount("149000.00"))
     # the bid's tag; the procurement; the next version, if eligible; it with its audit entry
     assert len(sent) <= 4, "\n".join(s[:90] for s in sent)
     assert second.version == 2
@@ -116,12 +105,12 @@ async def test_a_firm_that_lost_its_eligibility_cannot_replace_and_nothing_is_wr
 ) -> None:
     row = await published(database, await owner(database), requirements={"min_practitioners": 10})
     firm = await bidder(database, 132, practitioners=12)
-    first = await _submit(database, firm, row.id, amount("150000.00"))
+    first = await submit_bid(database, firm, row.id, amount("150000.00"))
     async with database.unit_of_work() as uow:
         await uow.session.execute(update(Firm).where(Firm.id == firm.organisation_id).values(practitioners=3))
         await uow.commit()
     with pytest.raises(BidNotAllowed) as refused:
-        await _replace(database, firm, first.bid_id, amount("149000.00"))
+        await replace_bid(database, firm, first.bid_id, amount("149000.00"))
     assert [r.code for r in refused.value.reasons] == ["too-few-practitioners"]
     assert await _written(database) == (1, 1, [1])
 
@@ -131,15 +120,15 @@ async def test_an_ineligible_firm_with_a_live_bid_hears_its_reasons_and_an_eligi
 ) -> None:
     row = await published(database, await owner(database), requirements={"min_practitioners": 10})
     firm = await bidder(database, 133, practitioners=12)
-    first = await _submit(database, firm, row.id, amount("150000.00"))
+    first = await submit_bid(database, firm, row.id, amount("150000.00"))
     with pytest.raises(Conflict) as twice:
-        await _submit(database, firm, row.id, amount("148000.00"))
+        await submit_bid(database, firm, row.id, amount("148000.00"))
     assert twice.value.details["bid_id"] == first.bid_id
     async with database.unit_of_work() as uow:
         await uow.session.execute(update(Firm).where(Firm.id == firm.organisation_id).values(practitioners=3))
         await uow.commit()
     with pytest.raises(BidNotAllowed) as refused:
-        await _submit(database, firm, row.id, amount("148000.00"))
+        await submit_bid(database, firm, row.id, amount("148000.00"))
     assert [r.code for r in refused.value.reasons] == ["too-few-practitioners"]
     assert await _written(database) == (1, 1, [1])
 
@@ -153,7 +142,7 @@ async def test_a_replacement_opening_its_own_transaction_runs_through_the_sessio
     database = fresh_database.database
     row = await published(database, await owner(database))
     firm = await bidder(database, 134)
-    first = await _submit(database, firm, row.id, amount("150000.00"))
+    first = await submit_bid(database, firm, row.id, amount("150000.00"))
     async with database.unit_of_work() as uow:
         assert await uow.driver() is None  # nothing sent yet: no transaction to join
         await bids.replace(
@@ -170,7 +159,7 @@ async def test_a_replacement_opening_its_own_transaction_runs_through_the_sessio
         assert await uow.driver() is not None
         # not committed: leaving the block rolls the version and its audit entry back
     assert await _written(database) == (1, 1, [1])
-    second = await _replace(database, firm, first.bid_id, amount("148000.00"))
+    second = await replace_bid(database, firm, first.bid_id, amount("148000.00"))
     assert second.version == 2
     assert await _written(database) == (2, 2, [2])
 
@@ -214,8 +203,8 @@ async def test_a_bid_hashes_its_sealed_version_once_and_reads_unchanged_terms_on
 
     monkeypatch.setattr(SealedBid, "canonical_bytes", counted_canonical)
     monkeypatch.setattr(store, "stored_terms", counted_parse)
-    first = await _submit(database, firm, row.id, amount("150000.00"))
-    second = await _replace(database, firm, first.bid_id, amount("149000.00"))
+    first = await submit_bid(database, firm, row.id, amount("150000.00"))
+    second = await replace_bid(database, firm, first.bid_id, amount("149000.00"))
     assert hashed == [1, 2]
     assert len(parsed) <= 1  # none if an earlier test left equal terms under this id
     async with database.sessions() as session:

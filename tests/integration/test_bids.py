@@ -28,39 +28,19 @@ from market.sealed.keys import WrappedKey
 from tests.bid_data import (
     BEFORE,
     BID_KEY,
-    CALENDARS,
     DEADLINE,
     TERMS,
     acting,
+    amend_ceiling,
     amount,
     bidder,
     owner,
     published,
+    submit_bid,
 )
 from tests.conftest import ClonedDatabase
 from tests.registry_data import VOCABULARY
 from tests.unit.procurement.conftest import service_draft
-
-
-async def _submit(
-    database: Database, who: Principal, procurement_id: int, quote: Quote, **kw: Any
-) -> bids.Receipt:
-    now = kw.pop("now", BEFORE)
-    async with database.unit_of_work() as uow:
-        receipt = await bids.submit(
-            uow,
-            acting(who),
-            who,
-            BID_KEY,
-            procurement_id,
-            quote,
-            now,
-            vocabulary=VOCABULARY,
-            terms=TERMS,
-            **kw,
-        )
-        await uow.commit()
-        return receipt
 
 
 async def _count(database: Database, table: Any) -> int:
@@ -80,7 +60,7 @@ async def test_a_bid_is_sealed_with_a_receipt_and_names_neither_firm_nor_procure
     buyer = await owner(database)
     row = await published(database, buyer)
     firm = await bidder(database, 101)
-    receipt = await _submit(
+    receipt = await submit_bid(
         database, firm, row.id, amount("150000.00"), idempotency_key="k1", request_body=b"{}"
     )
     assert (receipt.version, receipt.procurement_id, receipt.reference) == (1, row.id, row.reference)
@@ -116,7 +96,7 @@ async def test_a_bid_is_sealed_with_a_receipt_and_names_neither_firm_nor_procure
 async def test_replace_keeps_every_version_and_withdraw_ends_the_bid(database: Database) -> None:
     row = await published(database, await owner(database))
     firm = await bidder(database, 102)
-    first = await _submit(database, firm, row.id, amount("160000.00"))
+    first = await submit_bid(database, firm, row.id, amount("160000.00"))
     later = BEFORE + timedelta(hours=1)
     async with database.unit_of_work() as uow:
         second = await bids.replace(
@@ -154,7 +134,7 @@ async def test_replace_keeps_every_version_and_withdraw_ends_the_bid(database: D
             await bids.withdraw(uow, acting(firm), firm, BID_KEY, first.bid_id, later)
         assert (await bids.my_bid(uow, firm, BID_KEY, row.id)) == withdrawn
     # a firm that withdrew may bid again: a new bid
-    again = await _submit(database, firm, row.id, amount("140000.00"), now=later + timedelta(hours=2))
+    again = await submit_bid(database, firm, row.id, amount("140000.00"), now=later + timedelta(hours=2))
     assert again.bid_id != first.bid_id and again.version == 1
     async with database.unit_of_work() as uow:
         mine = await bids.my_bid(uow, firm, BID_KEY, row.id)
@@ -164,10 +144,10 @@ async def test_replace_keeps_every_version_and_withdraw_ends_the_bid(database: D
 async def test_a_second_live_bid_is_refused_naming_the_firms_own_bid(database: Database) -> None:
     row = await published(database, await owner(database))
     firm = await bidder(database, 103)
-    first = await _submit(database, firm, row.id, amount("150000.00"))
+    first = await submit_bid(database, firm, row.id, amount("150000.00"))
     colleague = Principal(firm.user_id, "colleague", "同事", firm.roles, firm.organisation_id)
     with pytest.raises(Conflict) as second:
-        await _submit(database, colleague, row.id, amount("149000.00"))
+        await submit_bid(database, colleague, row.id, amount("149000.00"))
     assert f"bid {first.bid_id}" in second.value.message and second.value.details["bid_id"] == first.bid_id
     assert await _count(database, BidVersion) == 1
 
@@ -183,11 +163,11 @@ async def test_ineligible_and_avoided_firms_are_refused_with_their_reasons(datab
         avoidance=(Avoidance(avoided.organisation_uscc or "", "与业主存在关联关系"),),
     )
     with pytest.raises(BidNotAllowed) as refused:
-        await _submit(database, firm, row.id, amount("150000.00"))
+        await submit_bid(database, firm, row.id, amount("150000.00"))
     assert [r.code for r in refused.value.reasons] == ["too-few-practitioners"]
     assert refused.value.details["reasons"][0]["code"] == "too-few-practitioners"
     with pytest.raises(BidNotAllowed, match="与业主存在关联关系") as kept_out:
-        await _submit(database, avoided, row.id, amount("150000.00"))
+        await submit_bid(database, avoided, row.id, amount("150000.00"))
     assert [r.code for r in kept_out.value.reasons] == ["avoided"]
     assert isinstance(kept_out.value, PermissionDenied)
     assert await _count(database, Bid) == 0 and await _audit(database, "bid:") == []
@@ -205,7 +185,7 @@ async def test_a_firm_offering_another_service_type_is_refused(database: Databas
     buyer = await owner(database)
     row = await published(database, buyer)  # cost consulting (造价咨询)
     with pytest.raises(BidNotAllowed) as refused:
-        await _submit(database, surveyor, row.id, amount("150000.00"))
+        await submit_bid(database, surveyor, row.id, amount("150000.00"))
     assert [r.code for r in refused.value.reasons] == ["wrong-service"]
     assert await _count(database, Bid) == 0
 
@@ -220,7 +200,7 @@ async def test_bad_quotes_are_refused_before_anything_is_written(database: Datab
         (Quote("discount_rate", Decimal("5")), "wrong-quote-mode"),
     ]:
         with pytest.raises(QuoteRefused) as refused:
-            await _submit(database, firm, row.id, quote)
+            await submit_bid(database, firm, row.id, quote)
         assert refused.value.details["reason"] == code
     assert await _count(database, Bid) == 0
 
@@ -232,8 +212,8 @@ async def test_bids_at_the_deadline_on_a_cancelled_or_draft_procurement_are_refu
     row = await published(database, buyer)
     firm = await bidder(database, 107)
     with pytest.raises(BiddingClosed, match="bidding closed at 2026-11-09 10:00:00"):
-        await _submit(database, firm, row.id, amount("150000.00"), now=DEADLINE)
-    receipt = await _submit(
+        await submit_bid(database, firm, row.id, amount("150000.00"), now=DEADLINE)
+    receipt = await submit_bid(
         database, firm, row.id, amount("150000.00"), now=DEADLINE - timedelta(microseconds=1)
     )
     async with database.unit_of_work() as uow:
@@ -254,7 +234,7 @@ async def test_bids_at_the_deadline_on_a_cancelled_or_draft_procurement_are_refu
         await procurements.cancel(uow, acting(buyer), buyer, row.id, BEFORE, reason="项目资金未落实")
         await uow.commit()
     with pytest.raises(BiddingClosed, match=r"cancelled.*项目资金未落实"):
-        await _submit(database, await bidder(database, 108), row.id, amount("150000.00"))
+        await submit_bid(database, await bidder(database, 108), row.id, amount("150000.00"))
     async with database.unit_of_work() as uow:
         told = await bids.receipt(uow, firm, BID_KEY, receipt.bid_id)
     assert told.procurement_status is ProcurementStatus.CANCELLED and told.cancel_reason == "项目资金未落实"
@@ -264,7 +244,7 @@ async def test_bids_at_the_deadline_on_a_cancelled_or_draft_procurement_are_refu
         )
         await uow.commit()
     with pytest.raises(NotFound):  # a draft is its owner's alone: to a bidder it does not exist
-        await _submit(database, firm, draft.id, amount("150000.00"))
+        await submit_bid(database, firm, draft.id, amount("150000.00"))
 
 
 async def test_an_idempotent_retry_gets_the_first_receipt_and_another_body_a_conflict(
@@ -272,15 +252,15 @@ async def test_an_idempotent_retry_gets_the_first_receipt_and_another_body_a_con
 ) -> None:
     row = await published(database, await owner(database))
     firm = await bidder(database, 109)
-    first = await _submit(
+    first = await submit_bid(
         database, firm, row.id, amount("150000.00"), idempotency_key="abc", request_body=b"one"
     )
-    again = await _submit(
+    again = await submit_bid(
         database, firm, row.id, amount("150000.00"), idempotency_key="abc", request_body=b"one", now=DEADLINE
     )
     assert again == first
     with pytest.raises(Conflict, match="Idempotency-Key"):
-        await _submit(database, firm, row.id, amount("140000.00"), idempotency_key="abc", request_body=b"two")
+        await submit_bid(database, firm, row.id, amount("140000.00"), idempotency_key="abc", request_body=b"two")
     assert await _count(database, BidVersion) == 1
 
 
@@ -288,23 +268,8 @@ async def test_an_amendment_asks_for_reconfirmation_and_reconfirming_counts_agai
     buyer = await owner(database)
     row = await published(database, buyer)
     firm = await bidder(database, 110)
-    receipt = await _submit(database, firm, row.id, amount("150000.00"))
-    async with database.unit_of_work() as uow:
-        calendar = await CALENDARS.current(uow)
-        raw = terms_json(service_draft(ceiling=Decimal("170000.00")))
-        await procurements.amend(
-            uow,
-            acting(buyer),
-            buyer,
-            row.id,
-            raw,
-            BEFORE,
-            calendar,
-            TERMS,
-            reason="调整最高限价",
-            vocabulary=VOCABULARY,
-        )
-        await uow.commit()
+    receipt = await submit_bid(database, firm, row.id, amount("150000.00"))
+    await amend_ceiling(database, buyer, row.id, "170000.00")
     async with database.unit_of_work() as uow:
         assert not (await bids.receipt(uow, firm, BID_KEY, receipt.bid_id)).counts
         confirmed = await bids.reconfirm(uow, acting(firm), firm, BID_KEY, receipt.bid_id, BEFORE)
@@ -319,7 +284,7 @@ async def test_another_firms_bid_does_not_exist_for_it_nor_for_officials(databas
     row = await published(database, await owner(database))
     firm = await bidder(database, 111)
     other = await bidder(database, 112)
-    receipt = await _submit(database, firm, row.id, amount("150000.00"))
+    receipt = await submit_bid(database, firm, row.id, amount("150000.00"))
     supervisor = Principal(9999, "sup", "监督", frozenset({Role.SUPERVISOR}), None)
     async with database.unit_of_work() as uow:
         for stranger in (other, supervisor):
@@ -349,10 +314,10 @@ async def test_attachments_are_sealed_and_checked(database: Database) -> None:
     row = await published(database, await owner(database))
     firm = await bidder(database, 113)
     with pytest.raises(Exception, match="attachments are PDF"):
-        await _submit(
+        await submit_bid(
             database, firm, row.id, amount("150000.00"), attachments=[Attachment("a.exe", b"MZ....")]
         )
-    receipt = await _submit(
+    receipt = await submit_bid(
         database,
         firm,
         row.id,
@@ -373,7 +338,7 @@ async def test_a_retried_replacement_racing_its_first_attempt_gets_the_same_rece
     database = fresh_database.database
     row = await published(database, await owner(database))
     firm = await bidder(database, 140)
-    first = await _submit(database, firm, row.id, amount("150000.00"))
+    first = await submit_bid(database, firm, row.id, amount("150000.00"))
 
     async def replace_once() -> bids.Receipt:
         async with database.unit_of_work() as uow:
