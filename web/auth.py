@@ -20,6 +20,7 @@ from market.accounts import authenticate, authenticate_directly, token_digest
 from market.models import Role
 from market.principal import Principal
 from market.settings import Settings
+from web.security import route_opt
 from web.state import AppState
 
 PUBLIC = {"public": True}
@@ -35,7 +36,8 @@ def token_from(connection: ASGIConnection[Any, Any, Any, Any], cookie_name: str)
     return cookie or None
 
 
-SESSION_CHECKED_IN_WRITE = {"session_checked_in_write": True}
+SESSION_CHECKED_IN_WRITE_KEY = "session_checked_in_write"
+SESSION_CHECKED_IN_WRITE = {SESSION_CHECKED_IN_WRITE_KEY: True}
 """Route ``opt`` for a handler whose write checks the caller's session in its own statement
 (the sealed bid's submission and replacement): its principal may come from
 :class:`web.recent_sessions.RecentSessions`, and it calls :func:`read_again` before anything
@@ -90,7 +92,7 @@ class SessionMiddleware(ASGIMiddleware):
 
 
 async def _signed_in(state: AppState, scope: Scope, token: str) -> Principal | None:
-    if not _checks_session_in_write(scope):
+    if not route_opt(scope, SESSION_CHECKED_IN_WRITE_KEY):
         return await authenticate_directly(state.database, token, now=state.clock.now())
     digest = token_digest(token)
     principal = state.recent_sessions.get(digest)
@@ -99,11 +101,6 @@ async def _signed_in(state: AppState, scope: Scope, token: str) -> Principal | N
         if principal is not None:
             state.recent_sessions.put(digest, principal)
     return principal
-
-
-def _checks_session_in_write(scope: Scope) -> bool:
-    handler = scope.get("route_handler")
-    return handler is not None and bool(handler.opt.get("session_checked_in_write"))
 
 
 def session_digest(connection: ASGIConnection[Any, Any, Any, Any]) -> bytes:
@@ -128,8 +125,9 @@ async def read_again(connection: ASGIConnection[Any, Any, Any, Any], *roles: Rol
         connection.scope["auth"] = None
     else:
         state.recent_sessions.put(digest, principal)
-    check_roles(current_principal(connection), frozenset(roles))
-    return current_principal(connection)
+    checked = current_principal(connection)
+    check_roles(checked, frozenset(roles))
+    return checked
 
 
 _SIGN_IN_FIRST = "sign in first: send 'Authorization: Bearer <token>' from POST /api/auth/login"

@@ -126,7 +126,8 @@ def _takes_json_body(scope: Scope) -> bool:
     return bool(declared == RequestEncodingType.JSON)
 
 
-def _route_opt(scope: Scope, key: str) -> bool:
+def route_opt(scope: Scope, key: str) -> bool:
+    """Whether the matched route's ``opt`` sets ``key`` (False before routing)."""
     handler = scope.get("route_handler")
     return bool(handler is not None and handler.opt.get(key))
 
@@ -176,7 +177,7 @@ class BrowserRequestGuard(ASGIMiddleware):
         elif (
             method in SAFE_METHODS
             or self.session_cookie in ASGIConnection(scope).cookies
-            or _route_opt(scope, "csrf_signed_out")
+            or route_opt(scope, "csrf_signed_out")
         ):
             try:
                 await CSRFMiddleware(checked, self.csrf)(scope, receive, send)
