@@ -20,8 +20,7 @@ from market.models import Award, Organisation, Procurement, SelectionRecordRow, 
 from market.passwords import hash_password
 from market.principal import Principal
 from market.procurement.states import ProcurementStatus
-from tests.bid_data import DEADLINE, amount, bidder, owner
-from tests.integration.test_bid_opening import _submit
+from tests.bid_data import DEADLINE, amount, bidder, owner, submit_bid
 from tests.integration.test_lifecycle import _advancing
 from tests.lifecycle_data import owner_reveals, published_for_draw
 from tests.registry_data import uscc
@@ -71,7 +70,7 @@ async def selected_service(database: Database, *, bidders: int = 3, identified: 
     assert row.reference is not None
     users = [await bidder(database, 820 + n) for n in range(bidders)]
     for n, user in enumerate(users):
-        await _submit(database, user, row.id, amount(f"{150000 + n * 1000}.00"))
+        await submit_bid(database, user, row.id, amount(f"{150000 + n * 1000}.00"))
     advance = _advancing(database)
     await advance(DEADLINE)
     await owner_reveals(database, buyer, row, DEADLINE + timedelta(minutes=5))

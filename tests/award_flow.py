@@ -25,8 +25,7 @@ from market.procurement.states import ProcurementStatus
 from market.registry.vocabulary import Vocabulary
 from market.sealed.keys import KeyEncryptionKey
 from tests import draw_data
-from tests.bid_data import BID_KEY, DEADLINE, TERMS, amount, bidder, owner
-from tests.integration.test_bid_opening import _submit
+from tests.bid_data import BID_KEY, DEADLINE, TERMS, amount, bidder, owner, submit_bid
 from tests.integration.test_lifecycle import _advancing
 from tests.lifecycle_data import owner_reveals, published_for_draw
 from tests.registry_data import VOCABULARY
@@ -80,7 +79,7 @@ async def in_publicity(database: Database, serial: int = 900, *, alternates: int
     )
     bidders = [await bidder(database, serial + n) for n in range(3)]
     for n, who in enumerate(bidders):
-        await _submit(database, who, row.id, amount(f"{150000 + n * 1000}.00"))
+        await submit_bid(database, who, row.id, amount(f"{150000 + n * 1000}.00"))
     advance = _advancing(database)
     await advance(DEADLINE)
     await owner_reveals(database, buyer, row, DEADLINE + timedelta(minutes=5))

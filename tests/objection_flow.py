@@ -19,8 +19,7 @@ from market.models import Award, Objection, Procurement, User, UserRole
 from market.principal import Principal, Role
 from market.procurement.terms import ProcurementTerms
 from selection.ceremony import commitment
-from tests.bid_data import BID_KEY, DEADLINE, TERMS, acting, amount, bidder, owner
-from tests.integration.test_bid_opening import _submit
+from tests.bid_data import BID_KEY, DEADLINE, TERMS, acting, amount, bidder, owner, submit_bid
 from tests.integration.test_lifecycle import _advancing, _publish_due
 from tests.lifecycle_data import owner_reveals
 
@@ -45,7 +44,7 @@ async def selected(database: Database, first: int = 900) -> Selected:
     firms = []
     for n, quote in enumerate(QUOTES):
         firm = await bidder(database, first + n)
-        await _submit(database, firm, row.id, amount(quote))
+        await submit_bid(database, firm, row.id, amount(quote))
         firms.append(firm)
     advance = _advancing(database)
     await advance(DEADLINE)

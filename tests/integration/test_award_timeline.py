@@ -13,8 +13,7 @@ from market.db import Database
 from market.models import AuditEntry, Award, BidOpening, Procurement, SelectionRecordRow, TimeLimit
 from market.procurement.states import ProcurementStatus
 from selection.record import SelectionRecord
-from tests.bid_data import DEADLINE, amount, bidder, owner
-from tests.integration.test_bid_opening import _submit
+from tests.bid_data import DEADLINE, amount, bidder, owner, submit_bid
 from tests.integration.test_lifecycle import _advancing, _publish_due
 from tests.lifecycle_data import owner_reveals
 
@@ -25,7 +24,7 @@ async def test_publicity_ends_in_the_award_and_an_unmet_contract_limit_is_flagge
     buyer = await owner(database)
     [row] = await _publish_due(database, buyer, [0])
     for n in range(3):
-        await _submit(database, await bidder(database, 800 + n), row.id, amount(f"{150000 + n * 1000}.00"))
+        await submit_bid(database, await bidder(database, 800 + n), row.id, amount(f"{150000 + n * 1000}.00"))
     advance = _advancing(database)
     await advance(DEADLINE)
     await owner_reveals(database, buyer, row, DEADLINE + timedelta(minutes=5))

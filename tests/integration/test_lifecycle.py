@@ -20,9 +20,8 @@ from market.models import AuditEntry, Procurement, SelectionRecordRow
 from market.principal import Principal
 from market.procurement.states import ProcurementStatus
 from market.scheduler import DeadlineAlarm
-from tests.bid_data import BID_KEY, DEADLINE, PUBLISHED_AT, TERMS, amount, bidder, owner
+from tests.bid_data import BID_KEY, DEADLINE, PUBLISHED_AT, TERMS, amount, bidder, owner, submit_bid
 from tests.conftest import ClonedDatabase
-from tests.integration.test_bid_opening import _submit
 from tests.lifecycle_data import owner_reveals, published_for_draw
 from tests.registry_data import VOCABULARY
 
@@ -119,7 +118,7 @@ async def test_two_instances_on_one_database_advance_each_procurement_once(
     buyer = await owner(seed)
     rows = await _publish_due(seed, buyer, [0] * 16 + [1] * 8)
     for n, row in enumerate(rows[:3]):
-        await _submit(seed, await bidder(seed, 500 + n), row.id, amount("150000.00"))
+        await submit_bid(seed, await bidder(seed, 500 + n), row.id, amount("150000.00"))
 
     instances = [Database.connect(fresh_database.url, pool_size=3) for _ in range(2)]
     schedulers = [AsyncIOScheduler(timezone="UTC") for _ in instances]
@@ -205,7 +204,7 @@ async def test_the_whole_chain_runs_by_itself_from_the_deadline_to_the_selection
     buyer = await owner(database)
     [row] = await _publish_due(database, buyer, [0])
     for n in range(3):
-        await _submit(database, await bidder(database, 600 + n), row.id, amount(f"{150000 + n * 1000}.00"))
+        await submit_bid(database, await bidder(database, 600 + n), row.id, amount(f"{150000 + n * 1000}.00"))
     advance = _advancing(database)
 
     at_deadline = await advance(DEADLINE)
@@ -240,7 +239,7 @@ async def test_a_freeze_run_after_the_selection_time_leaves_the_selection_to_a_l
     buyer = await owner(database)
     [row] = await _publish_due(database, buyer, [0])
     for n in range(3):
-        await _submit(database, await bidder(database, 700 + n), row.id, amount(f"{160000 + n * 1000}.00"))
+        await submit_bid(database, await bidder(database, 700 + n), row.id, amount(f"{160000 + n * 1000}.00"))
     advance = _advancing(database)
     late = row.selection_time + timedelta(hours=1)
 

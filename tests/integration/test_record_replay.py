@@ -15,8 +15,7 @@ from market.errors import InvalidInput
 from market.models import Procurement, SelectionRecordRow
 from market.supervision import periods
 from market.supervision import records as selection_records
-from tests.bid_data import DEADLINE, amount, bidder, owner
-from tests.integration.test_bid_opening import _submit
+from tests.bid_data import DEADLINE, amount, bidder, owner, submit_bid
 from tests.integration.test_lifecycle import _advancing, _publish_due
 from tests.lifecycle_data import owner_reveals
 
@@ -25,7 +24,7 @@ async def _selected(database: Database) -> int:
     buyer = await owner(database)
     [row] = await _publish_due(database, buyer, [0])
     for n in range(3):
-        await _submit(database, await bidder(database, 900 + n), row.id, amount(f"{150000 + n * 1000}.00"))
+        await submit_bid(database, await bidder(database, 900 + n), row.id, amount(f"{150000 + n * 1000}.00"))
     advance = _advancing(database)
     await advance(DEADLINE)
     await owner_reveals(database, buyer, row, DEADLINE + timedelta(minutes=5))
