@@ -11,11 +11,15 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import uvicorn
 from litestar import Litestar, get, post
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from web.cli import SERVER_LOOP
 
 TABLE = "bench_insert"
 
@@ -63,8 +67,7 @@ def main() -> None:
         access_log=False,
         lifespan="on",
         log_config=None,
-        loop="asyncio",  # as web.cli.SERVER_LOOP serves the platform
-        http="httptools",
+        **SERVER_LOOP,  # the loop and HTTP parser market serve runs the platform on
     )
 
 

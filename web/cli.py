@@ -167,10 +167,12 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
         click.echo("market: stopping")
 
 
-# httptools (a dependency) rather than h11: measured side by side on the bid intake
-# (bench/bids.py), less server CPU per bid and a lower p99. asyncio's own loop, named so that
-# an installed uvloop is not picked up: with it the same bench took more CPU per bid.
-SERVER_LOOP = {"loop": "asyncio", "http": "httptools"}
+# httptools rather than h11 and uvloop rather than asyncio's own loop (both dependencies),
+# each measured side by side on the bid intake (bench/bids.py, interleaved rounds on one
+# PostgreSQL): less server CPU per bid and more bids a second. uvloop was once measured the
+# other way, when a bid took eight round trips through the ORM; with one statement a bid, the
+# socket reads and writes it does in C are a tenth of the service's time.
+SERVER_LOOP = {"loop": "uvloop", "http": "httptools"}
 
 
 @main.group()

@@ -1,4 +1,4 @@
-"""`market serve` parses HTTP with httptools on asyncio's own loop (web.cli.SERVER_LOOP)."""
+"""`market serve` parses HTTP with httptools on uvloop (web.cli.SERVER_LOOP)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ def test_serve_uses_httptools_for_http() -> None:
     assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
 
 
-def test_serve_stays_on_asyncio_loop_even_with_uvloop_installed() -> None:
-    # uvloop measured more CPU per bid than asyncio here (bench/bids.py); "auto" would take it
+def test_serve_runs_on_uvloop() -> None:
+    # named, not "auto": a machine without uvloop must fail at install, not serve slower unseen
     factory = Config(_app, **SERVER_LOOP).get_loop_factory()  # type: ignore[arg-type]
     assert factory is not None
     loop = factory()
     try:
-        assert type(loop).__module__.startswith("asyncio")
+        assert type(loop).__module__.startswith("uvloop")
     finally:
         loop.close()
