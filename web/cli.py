@@ -142,10 +142,11 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
         if demo:
             _load_demo(ready)
         from web.app import create_app
-        from web.observability import json_logging
+        from web.observability import json_logging, lean_records
 
         # Logs are for machines (one JSON object per line on stderr); the lines above and
         # below on stdout stay for the person starting the service.
+        lean_records()
         app = create_app(ready, logging_config=json_logging())
         click.echo(
             f"market: ready in {time.monotonic() - started:.1f} s, serving on "

@@ -1,14 +1,20 @@
 """The JSON log handler of ``market serve`` (web.observability.JsonLines): lines are
-formatted by the logging thread and written in batches by a thread of its own."""
+formatted by the logging thread and written in batches by a thread of its own; the
+formatter's times, and records made lean for serving."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from datetime import UTC, datetime
 from io import StringIO
 
-from web.observability import JsonFormatter, JsonLines
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from web.observability import JsonFormatter, JsonLines, lean_records
 
 
 def _logger(handler: logging.Handler) -> logging.Logger:
@@ -57,3 +63,35 @@ def test_closing_writes_what_is_still_held() -> None:
     logger.warning("last words")
     handler.close()
     assert json.loads(stream.getvalue())["message"] == "last words"
+
+
+@settings(max_examples=400)
+@given(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False))  # up to 2100
+def test_a_line_s_time_is_the_one_datetime_writes(created: float) -> None:
+    record = logging.makeLogRecord({"msg": "t", "created": created})
+    line = json.loads(JsonFormatter().format(record))
+    assert line["time"] == datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+
+
+def test_lean_records_leave_every_field_a_line_had(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, name, getattr(logging, name))  # put back afterwards
+    stream = StringIO()
+    handler = JsonLines(stream)
+    handler.interval = 3600
+    try:
+        logger = _logger(handler)
+        logger.info("before %s", "x", extra={"event": "request", "status": 200})
+        lean_records()
+        logger.info("after %s", "x", extra={"event": "request", "status": 200})
+        handler.flush()
+        before, after = (json.loads(line) for line in stream.getvalue().splitlines())
+        assert after.keys() == before.keys()
+        assert {k: v for k, v in after.items() if k not in {"time", "message"}} == {
+            k: v for k, v in before.items() if k not in {"time", "message"}
+        }
+        assert after["message"] == "after x"
+        record = logger.makeRecord(logger.name, logging.INFO, "(unknown file)", 0, "m", (), None)
+        assert record.thread is None and record.process is None
+    finally:
+        handler.close()
