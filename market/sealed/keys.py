@@ -54,10 +54,14 @@ def key_id_of(key: bytes) -> str:
     return hashlib.sha256(b"market bid-kek id\x00" + key).hexdigest()[:16]
 
 
+# json.dumps with these arguments, made once (dumps builds an encoder per call with them)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def canonical_json(value: object) -> bytes:
     """Sorted keys, no spaces, ASCII only: the bytes a bidder can rebuild with any JSON library
     (associated data, the canonical sealed bid)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return _CANONICAL.encode(value).encode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +76,13 @@ class WrappedKey:
 class DataKey:
     """One procurement's data key. Never printed, never stored unwrapped."""
 
-    __slots__ = ("_key",)
+    __slots__ = ("_key", "_subkeys")
 
     def __init__(self, key: bytes) -> None:
         if len(key) != KEY_BYTES:
             raise ValueError(f"a data key has {KEY_BYTES} bytes")
         self._key = key
+        self._subkeys: dict[bytes, bytes] = {}
 
     @classmethod
     def generate(cls) -> DataKey:
@@ -96,8 +101,12 @@ class DataKey:
 
     def subkey(self, label: bytes) -> bytes:
         """A key for another purpose (the bidder token), derived so that it never equals the
-        encryption key: HMAC-SHA-256(DEK, label)."""
-        return hmac.new(self._key, label, hashlib.sha256).digest()
+        encryption key: HMAC-SHA-256(DEK, label). Made once per label (every sealed bid
+        derives its bidder token's key)."""
+        subkey = self._subkeys.get(label)
+        if subkey is None:
+            subkey = self._subkeys[label] = hmac.new(self._key, label, hashlib.sha256).digest()
+        return subkey
 
 
 class KeyEncryptionKey:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -14,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from market.errors import ConfigurationError, InvalidInput
 from market.sealed.bids import (
@@ -25,6 +28,7 @@ from market.sealed.bids import (
     open_attachment,
     open_quote,
     seal_bid,
+    utc_text,
 )
 from market.sealed.keys import (
     BidKeyMismatch,
@@ -322,3 +326,22 @@ def test_a_quote_that_cannot_be_sealed_is_refused_by_name(value: str) -> None:
 def test_a_naive_submission_time_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         seal_bid(DataKey.generate(), IDENTITY, QUOTE, datetime(2026, 3, 2, 9, 30))
+
+
+@settings(max_examples=300)
+@given(
+    st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30)),
+    st.integers(min_value=-14 * 60, max_value=14 * 60),
+)
+def test_the_submission_time_is_written_as_documented(moment: datetime, offset_minutes: int) -> None:
+    aware = moment.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
+    assert utc_text(aware) == aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_a_derived_key_is_the_documented_hmac_each_time() -> None:
+    raw = os.urandom(32)
+    dek = DataKey(raw)
+    label = b"market bidder token/1"
+    for _ in range(2):  # made once, then kept: the same bytes
+        assert dek.subkey(label) == hmac.new(raw, label, "sha256").digest()
+    assert dek.subkey(b"another") == hmac.new(raw, b"another", "sha256").digest()
