@@ -28,7 +28,7 @@ log = logging.getLogger("market.scheduler")
 
 class AuditSealer:
     """Coalesces wake-ups: many commits in a burst give one sealing pass. After a wake-up it
-    waits ``gather_seconds`` for the rest of the burst: a pass costs some ten round trips
+    waits ``gather_seconds`` for the rest of the burst: a pass costs six round trips
     whatever it seals, and under a busy bid intake passes back to back sealed a handful of
     entries each, a tenth of the service's time (bench/bids.py)."""
 
