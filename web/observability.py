@@ -28,6 +28,8 @@ from litestar import Litestar, Request
 from litestar.logging.config import LoggingConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.security import route_opt
+
 if TYPE_CHECKING:
     from web.metrics import RequestMetrics
 
@@ -266,8 +268,7 @@ class RequestLog:
 
 def is_sealed(scope: Scope) -> bool:
     """Whether the matched route is marked ``opt={"sealed": True}`` (the bid routes)."""
-    handler = scope.get("route_handler")
-    return bool(handler is not None and getattr(handler, "opt", {}).get("sealed"))
+    return route_opt(scope, "sealed")
 
 
 def log_requests(app: Litestar, metrics: RequestMetrics | None = None) -> None:

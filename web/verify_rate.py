@@ -21,19 +21,25 @@ from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.types import Receive, Scope, Send
 
 from market.settings import Settings
+from web.security import route_opt
 
-VERIFY_RATE_LIMITED = {"verify_rate_limited": True}
+_KEY = "verify_rate_limited"
+VERIFY_RATE_LIMITED = {_KEY: True}
+
+
+def _limited(scope: Scope) -> bool:
+    """A POST to a route marked :data:`VERIFY_RATE_LIMITED`."""
+    return scope.get("method") == "POST" and route_opt(scope, _KEY)
 
 
 async def _is_upload_check(request: Request[Any, Any, Any]) -> bool:
     # async: Litestar runs a plain function in a worker thread, a thread hop per request
-    return request.method == "POST" and bool(request.route_handler.opt.get("verify_rate_limited"))
+    return _limited(request.scope)
 
 
 class _UploadCheckLimit(RateLimitMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = scope.get("route_handler")
-        if scope.get("method") != "POST" or handler is None or not handler.opt.get("verify_rate_limited"):
+        if not _limited(scope):
             # every other request: no Request object, no store, nothing counted
             await self.app(scope, receive, send)
             return
