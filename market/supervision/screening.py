@@ -20,6 +20,7 @@ from market.supervision.periods import Period
 from market.supervision.screens import Screening, Tender, Thresholds, screen
 
 MAX_NOTE = 2000
+MAX_FLAG = 200  # a flag's key, e.g. pair:12-34; the listed ones are far shorter
 Decision = Literal["dismissed", "referred"]
 
 _TENDERS = """
@@ -154,7 +155,7 @@ async def review(
     """A supervisor's review of one flag the screens raise over ``period`` (dismissed, or
     referred for investigation), kept with the flag's numbers as they were."""
     flag, note = flag.strip(), note.strip()
-    if len(flag) > 200:
+    if len(flag) > MAX_FLAG:
         raise InvalidInput("flag is a screen flag's key as listed, e.g. pair:12-34", field="flag")
     if decision not in ("dismissed", "referred"):
         raise InvalidInput("decision is dismissed or referred", field="decision")
@@ -165,7 +166,8 @@ async def review(
     found = next((f for f in flags_of(screen(await tenders(uow, period), thresholds)) if f.key == flag), None)
     if found is None:
         raise InvalidInput(
-            f"the screens raise no flag {flag[:200]!r} over {period.label}: list them for the period first",
+            f"the screens raise no flag {flag[:MAX_FLAG]!r} over {period.label}: "
+            "list them for the period first",
             field="flag",
         )
     numbers = _exact({**found.numbers, "procurements": list(found.procurements), "firms": list(found.firms)})

@@ -56,13 +56,20 @@ class ScreensView(Struct):
     flags: list[FlagView]
 
 
+# A review's fields, as the JSON body and the page's form both take them
+Flag = Annotated[str, Meta(max_length=screening.MAX_FLAG)]
+Decision = Annotated[str, Meta(max_length=20)]
+Note = Annotated[str, Meta(max_length=screening.MAX_NOTE)]
+PeriodText = Annotated[str, Meta(max_length=40)]
+
+
 class ReviewBody(Struct, forbid_unknown_fields=True):
-    flag: Annotated[str, Meta(max_length=200)]
-    decision: Annotated[str, Meta(max_length=20)]
-    note: Annotated[str, Meta(max_length=screening.MAX_NOTE)]
-    period: Annotated[str, Meta(max_length=40)] | None = None
-    since: Annotated[str, Meta(max_length=40)] | None = None
-    until: Annotated[str, Meta(max_length=40)] | None = None
+    flag: Flag
+    decision: Decision
+    note: Note
+    period: PeriodText | None = None
+    since: PeriodText | None = None
+    until: PeriodText | None = None
 
 
 class ReviewedView(Struct):
@@ -148,12 +155,12 @@ class ScreenController(Controller):
 
 @dataclass
 class ReviewForm:
-    flag: str = ""
-    decision: str = ""
-    note: str = ""
-    period: str = ""
-    since: str = ""
-    until: str = ""
+    flag: Flag = ""
+    decision: Decision = ""
+    note: Note = ""
+    period: PeriodText = ""
+    since: PeriodText = ""
+    until: PeriodText = ""
 
 
 Form = Annotated[ReviewForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
