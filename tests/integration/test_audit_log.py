@@ -115,3 +115,24 @@ async def test_concurrent_writers_all_end_up_in_one_unbroken_chain(fresh_databas
     report = await audit.verify_chain(database)
     assert report.intact, report.problems
     assert report.checked == 50 and report.unsealed == 0
+
+
+async def test_the_sealer_reads_queued_entries_by_key_however_long_the_log(database: Database) -> None:
+    # a pass costs what it seals, not what the log holds. The queue is all churn (every entry
+    # goes in and out), so the planner thinks it long: as a join, the lookup read the whole
+    # of audit_entry into a hash table at every pass (as here: no ANALYZE since the churn)
+    async with database.unit_of_work() as uow:
+        for chunk in range(20):
+            await audit.record_many(
+                uow, ACTOR, [("bid:replaced", "bid", f"{chunk}-{i}", {"version": i}) for i in range(1000)]
+            )
+        await uow.commit()
+    assert await audit.seal_pending(database) == 20_000
+    await _write(database, 60)
+    async with database.unit_of_work() as uow:
+        plan = "\n".join(
+            (await uow.session.execute(text("EXPLAIN " + audit._UNSEALED.replace("$1", "5000")))).scalars()
+        )
+    assert "Seq Scan on audit_entry" not in plan and "Hash Join" not in plan, plan
+    assert "pk_audit_entry" in plan, plan
+    assert await audit.seal_pending(database) == 60
