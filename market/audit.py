@@ -283,10 +283,10 @@ async def sealed_head(uow: UnitOfWork) -> tuple[int, str]:
 
 
 _HEAD = "SELECT seq, hash FROM audit_seal ORDER BY seq DESC LIMIT 1"
-# The queued entries are looked up by id in the entries' primary key: as a join of the queue
-# with audit_entry, the planner read the whole of audit_entry into a hash table at every pass
-# (it plans for the batch's 5,000), so a pass cost more the longer the log grew: sealing
-# during bench/bids.py took 7 % of bids a second.
+# The queued entries are looked up by id in the entries' primary key. The queue is all churn
+# (every entry goes in and out), so between ANALYZEs the planner takes it for long: as a join
+# of the queue with audit_entry it read the whole log into a hash table at every pass, and a
+# pass cost more the longer the log grew (during bench/bids.py, 7 % of the bids a second).
 _UNSEALED = (
     f"SELECT {_ENTRY_COLUMNS} FROM audit_entry e"  # noqa: S608 (fixed column list)
     " WHERE e.id = ANY(ARRAY(SELECT entry_id FROM audit_unsealed ORDER BY entry_id LIMIT $1))"
