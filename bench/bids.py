@@ -1,4 +1,5 @@
-"""Bid intake and the deadline race, over real HTTP, on a throw-away PostgreSQL (durable).
+"""Bid intake and the deadline race, over real HTTP, on a throw-away PostgreSQL (durable),
+reached through its Unix socket as ``market serve`` reaches its embedded cluster.
 
 - ``bid_intake_ratio``: sealed bids taken per second by the platform (``market serve``: one
   uvicorn worker, its JSON log lines written, its background jobs running) with 50
@@ -431,7 +432,8 @@ def main() -> None:
     scratch.chmod(0o755)  # the server may run as the 'postgres' user
     server = EmbeddedPostgres(scratch / "pg")  # durable (fsync on), like production
     try:
-        url = server.start()
+        server.start()
+        url = server.socket_url()  # as market serve reaches its embedded cluster (both servers)
         migrate.upgrade(url)
         dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
         asyncio.run(measure(url, dsn, scratch / "home", scratch, server.data))

@@ -29,9 +29,9 @@ def database_settings(settings: Settings, *, keep_running: bool = False) -> Iter
         return
     settings.home.mkdir(parents=True, exist_ok=True)
     server = embedded_server(settings)
-    url = server.start()
+    server.start()
     try:
-        yield settings.with_database(url)
+        yield settings.with_database(server.socket_url())
     finally:
         if not keep_running:
             server.stop()

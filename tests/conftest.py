@@ -32,6 +32,7 @@ from market.settings import normalise_database_url
 class PgServer:
     base_url: str  # postgresql+asyncpg://user:pw@host:port/<db>
     template: str
+    embedded: EmbeddedPostgres | None = None  # None: MARKET_TEST_DATABASE_URL's server
 
     def url(self, database: str) -> str:
         head, _, _ = self.base_url.rpartition("/")
@@ -66,7 +67,7 @@ def test_server() -> Iterator[PgServer]:
     asyncio.run(_admin(base, f'CREATE DATABASE "{template}"'))
     migrate.upgrade(f"{head}/{template}")
     try:
-        yield PgServer(base_url=base, template=template)
+        yield PgServer(base_url=base, template=template, embedded=server)
     finally:
         asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
         if server is not None:
