@@ -83,11 +83,6 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise DisconnectionError(f"pooled connection lost while idle: {exc}") from exc
 
 
-async def _keep_as_is(connection: Any) -> None:
-    """A connection going back to the direct pool needs no reset: its statements set nothing
-    in the session (no SET, LISTEN or advisory lock), and asyncpg's reset is a round trip."""
-
-
 class DirectConnection:
     """A connection of the direct pool, lent for the block of :meth:`DirectPool.connection`."""
 
@@ -103,39 +98,34 @@ class DirectConnection:
         await self._connection.execute("SELECT 1")
 
 
+# What says a connection was lost, or its exchange with the server cut short: it is not lent
+# again (asyncpg raises these on a dead socket, a closed connection and a timed-out query).
+_LOST = (TimeoutError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+
+
 class DirectPool:
     """asyncpg connections of the process's own, beside the engine's pool: for the one or two
     statements of the busiest requests (the session lookup of a request that needs no unit of
     work, a sealed bid's replacement), each a transaction of its own. Through SQLAlchemy such a
     statement costs several times what PostgreSQL spends on it (the pool's checkout, the
     adapter, the result); here it is :class:`market.prepared.Prepared` on a bare connection.
-    Opened on first use; up to ``size`` connections."""
+
+    Up to ``size`` connections, each opened when first needed and then kept. Turns are taken
+    in arrival order: a pool that hands a released connection to whoever asks next let a
+    request that had waited lose it to one that just came and queue again at the back (under
+    load a few bids waited five times as long as the rest). A turn is an ``asyncio.Semaphore``
+    of ``size`` places, so whoever holds one finds a connection kept or may open one; the
+    rest is a list. (asyncpg's own pool, behind that semaphore, was a quarter of what lending
+    a connection cost: bench/bids.py, 4 % of bids a second.) Nothing is reset between
+    lenders: the statements set nothing in the session (no SET, LISTEN or advisory lock)."""
 
     def __init__(self, url: str, size: int, dialect: Dialect) -> None:
         self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.size = size
         self.dialect = dialect
-        self._pool: asyncpg.Pool[Any] | None = None
-        self._opening = asyncio.Lock()
-        # Turns in arrival order. asyncpg's pool hands a released connection to whoever asks
-        # next, and a request that waited may find it taken by one that just came and queue
-        # again at the back: under load a few bids waited five times as long as the rest.
-        # The semaphore queues newcomers behind the waiters, so the pool itself never waits.
         self._turns = asyncio.Semaphore(size)
-
-    async def _opened(self) -> asyncpg.Pool[Any]:
-        if self._pool is None:
-            async with self._opening:
-                if self._pool is None:
-                    self._pool = await asyncpg.create_pool(
-                        self.dsn,
-                        min_size=0,
-                        max_size=self.size,
-                        timeout=5,
-                        server_settings=SERVER_SETTINGS,
-                        reset=_keep_as_is,
-                    )
-        return self._pool
+        self._kept: list[asyncpg.Connection[Any]] = []
+        self._closed = False
 
     async def row(self, statement: Prepared, params: Mapping[str, Any]) -> Sequence[Any] | None:
         """``statement``'s one row (None if none), as a transaction of its own."""
@@ -146,13 +136,45 @@ class DirectPool:
     async def connection(self) -> AsyncIterator[DirectConnection]:
         """One connection for a few statements in a row, each a transaction of its own."""
         try:
-            pool = await self._opened()
             # no timeout on the wait for a turn: a new connection has its own, and a busy pool
             # is a queue, not an error
-            async with self._turns, pool.acquire() as connection:
-                yield DirectConnection(connection, self.dialect)
-        except (TimeoutError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            async with self._turns:
+                raw = await self._lend()
+                try:
+                    yield DirectConnection(raw, self.dialect)
+                except _LOST:
+                    raw.terminate()
+                    raise
+                except Exception:  # the caller's error, or a statement's: the exchange is whole
+                    self._keep(raw)
+                    raise
+                except BaseException:  # cancelled mid-statement: the exchange may be cut short
+                    raw.terminate()
+                    raise
+                self._keep(raw)
+        except _LOST as exc:
             raise DatabaseUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
+
+    async def _lend(self) -> asyncpg.Connection[Any]:
+        while self._kept:
+            raw = self._kept.pop()
+            if not raw.is_closed():  # else the server went away meanwhile (a restart)
+                return raw
+        return await self._connect()
+
+    async def _connect(self) -> asyncpg.Connection[Any]:
+        if self._closed:
+            raise DatabaseUnavailable("this process's database connections are closed")
+        connection: asyncpg.Connection[Any] = await asyncpg.connect(
+            self.dsn, timeout=5, server_settings=SERVER_SETTINGS
+        )
+        return connection
+
+    def _keep(self, raw: asyncpg.Connection[Any]) -> None:
+        if self._closed or raw.is_closed() or raw.is_in_transaction():
+            raw.terminate()
+        else:
+            self._kept.append(raw)
 
     async def ping(self) -> None:
         """One empty round trip (DatabaseUnavailable if the server does not answer)."""
@@ -160,9 +182,14 @@ class DirectPool:
             await connection.ping()
 
     async def close(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await pool.close()
+        """Close the kept connections; one lent now is closed when it comes back."""
+        self._closed = True
+        kept, self._kept = self._kept, []
+        for raw in kept:
+            try:
+                await raw.close(timeout=5)
+            except (*_LOST, asyncpg.PostgresError):
+                raw.terminate()
 
 
 class Database:
