@@ -18,6 +18,7 @@ from market.models import Organisation, OrganisationKind, Procurement, User, Use
 from market.principal import Principal, Role
 from market.procurement import service
 from market.procurement.draft_input import terms_json
+from market.procurement.service import Amended
 from market.procurement.terms import load_procurement_terms
 from market.sealed.bids import Quote
 from market.sealed.keys import KeyEncryptionKey
@@ -135,12 +136,12 @@ async def replace_bid(
         return receipt
 
 
-async def amend_ceiling(database: Database, buyer: Principal, procurement_id: int, ceiling: str) -> None:
+async def amend_ceiling(database: Database, buyer: Principal, procurement_id: int, ceiling: str) -> Amended:
     """The owner's amendment of service_draft's ceiling (调整最高限价), committed: a change bidders
     rely on, so bids in before it must be re-confirmed."""
     async with database.unit_of_work() as uow:
         calendar = await CALENDARS.current(uow)
-        await service.amend(
+        amended = await service.amend(
             uow,
             acting(buyer),
             buyer,
@@ -153,3 +154,4 @@ async def amend_ceiling(database: Database, buyer: Principal, procurement_id: in
             vocabulary=VOCABULARY,
         )
         await uow.commit()
+        return amended

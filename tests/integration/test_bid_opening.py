@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -24,24 +23,23 @@ from market.errors import PermissionDenied
 from market.models import AuditEntry, BidOpening, BidVersion, Procurement
 from market.principal import Principal, Role
 from market.procurement import service as procurements
-from market.procurement.draft_input import terms_json
 from market.procurement.states import ProcurementStatus
 from tests.bid_data import (
     BEFORE,
     BID_KEY,
-    CALENDARS,
     DEADLINE,
     TERMS,
     acting,
+    amend_ceiling,
     amount,
     bidder,
     owner,
     published,
+    replace_bid,
     submit_bid,
 )
 from tests.conftest import ClonedDatabase
 from tests.registry_data import VOCABULARY
-from tests.unit.procurement.conftest import service_draft
 
 SUPERVISOR = Principal(424242, "supervisor-x", "监督", frozenset({Role.SUPERVISOR}), None)
 
@@ -72,33 +70,11 @@ async def test_the_opening_lists_exactly_the_counting_bids_with_the_receipts_dig
     gone = await submit_bid(database, withdrawing, row.id, amount("160000.00"))
     kept = await submit_bid(database, reconfirming, row.id, amount("150000.00"))
     stale = await submit_bid(database, unconfirmed, row.id, amount("175000.00"))
+    await replace_bid(database, replacing, first.bid_id, amount("140000.00"), BEFORE + timedelta(hours=1))
     async with database.unit_of_work() as uow:
-        replaced = await bids.replace(
-            uow,
-            acting(replacing),
-            replacing,
-            BID_KEY,
-            first.bid_id,
-            amount("140000.00"),
-            BEFORE + timedelta(hours=1),
-            vocabulary=VOCABULARY,
-            terms=TERMS,
-        )
         await bids.withdraw(uow, acting(withdrawing), withdrawing, BID_KEY, gone.bid_id, BEFORE)
-        calendar = await CALENDARS.current(uow)
-        amended = await procurements.amend(
-            uow,
-            acting(buyer),
-            buyer,
-            row.id,
-            terms_json(service_draft(ceiling=Decimal("170000.00"))),
-            BEFORE,
-            calendar,
-            TERMS,
-            reason="调整最高限价",
-            vocabulary=VOCABULARY,
-        )
         await uow.commit()
+    amended = await amend_ceiling(database, buyer, row.id, "170000.00")
     deadline = amended.procurement.bid_deadline
     assert deadline is not None
     async with database.unit_of_work() as uow:
