@@ -36,6 +36,7 @@ from tests.bid_data import (
     bidder,
     owner,
     published,
+    replace_bid,
     submit_bid,
 )
 from tests.conftest import ClonedDatabase
@@ -98,19 +99,7 @@ async def test_replace_keeps_every_version_and_withdraw_ends_the_bid(database: D
     firm = await bidder(database, 102)
     first = await submit_bid(database, firm, row.id, amount("160000.00"))
     later = BEFORE + timedelta(hours=1)
-    async with database.unit_of_work() as uow:
-        second = await bids.replace(
-            uow,
-            acting(firm),
-            firm,
-            BID_KEY,
-            first.bid_id,
-            amount("150000.00"),
-            later,
-            vocabulary=VOCABULARY,
-            terms=TERMS,
-        )
-        await uow.commit()
+    second = await replace_bid(database, firm, first.bid_id, amount("150000.00"), later)
     assert (second.bid_id, second.version, second.submitted_at) == (first.bid_id, 2, later)
     assert second.digest != first.digest
     async with database.unit_of_work() as uow:
@@ -260,7 +249,9 @@ async def test_an_idempotent_retry_gets_the_first_receipt_and_another_body_a_con
     )
     assert again == first
     with pytest.raises(Conflict, match="Idempotency-Key"):
-        await submit_bid(database, firm, row.id, amount("140000.00"), idempotency_key="abc", request_body=b"two")
+        await submit_bid(
+            database, firm, row.id, amount("140000.00"), idempotency_key="abc", request_body=b"two"
+        )
     assert await _count(database, BidVersion) == 1
 
 
@@ -343,8 +334,17 @@ async def test_a_retried_replacement_racing_its_first_attempt_gets_the_same_rece
     async def replace_once() -> bids.Receipt:
         async with database.unit_of_work() as uow:
             receipt = await bids.replace(
-                uow, acting(firm), firm, BID_KEY, first.bid_id, amount("140000.00"), BEFORE,
-                vocabulary=VOCABULARY, terms=TERMS, idempotency_key="same", request_body=b"body",
+                uow,
+                acting(firm),
+                firm,
+                BID_KEY,
+                first.bid_id,
+                amount("140000.00"),
+                BEFORE,
+                vocabulary=VOCABULARY,
+                terms=TERMS,
+                idempotency_key="same",
+                request_body=b"body",
             )
             await asyncio.sleep(0.2)  # still uncommitted while the copy arrives
             await uow.commit()
