@@ -143,7 +143,7 @@ class DirectPool:
                 raw = await self._lend()
                 try:
                     yield DirectConnection(raw, self.dialect)
-                except _LOST:
+                except (*_LOST, DatabaseUnavailable):  # the latter: Prepared's word for the same
                     raw.terminate()
                     raise
                 except Exception:  # the caller's error, or a statement's: the exchange is whole

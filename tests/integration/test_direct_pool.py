@@ -89,6 +89,14 @@ async def test_a_cancelled_statement_s_connection_is_not_lent_again(pool: Direct
     assert cut and cut[0] not in {await _pid(pool) for _ in range(4)}
 
 
+async def test_a_connection_reported_lost_is_not_lent_again(pool: DirectPool) -> None:
+    before = await _pid(pool)
+    with pytest.raises(DatabaseUnavailable):  # what Prepared.row_on makes of a lost connection
+        async with pool.connection():
+            raise DatabaseUnavailable("lost the connection to PostgreSQL: test")
+    assert await _pid(pool) != before
+
+
 async def test_a_connection_the_server_dropped_is_replaced(
     pool: DirectPool, fresh_database: ClonedDatabase
 ) -> None:
