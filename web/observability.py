@@ -42,8 +42,9 @@ _request_id: ContextVar[str | None] = ContextVar("market_request_id", default=No
 request_log = logging.getLogger("market.request")
 
 # Attributes every LogRecord has; anything else on a record came in through ``extra``.
-_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
-_SET_BY_RECORD = len(vars(logging.makeLogRecord({})))
+_BLANK_RECORD = vars(logging.makeLogRecord({}))
+_RECORD_ATTRIBUTES = frozenset(_BLANK_RECORD) | {"message", "asctime", "taskName"}
+_SET_BY_RECORD = len(_BLANK_RECORD)
 
 
 def current_request_id() -> str | None:
