@@ -82,3 +82,6 @@ async def sign_in(page: Page, username: str, *, at: str = "/login", lands: str |
         await expect(page).not_to_have_url(re.compile(r"/login"))
     else:
         await expect(page).to_have_url(re.compile(lands))
+    # the URL changes when the navigation commits, before the page's deferred scripts run: a
+    # click right away could find no handler yet (the draw page's secret was not made once)
+    await page.wait_for_load_state()
