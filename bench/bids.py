@@ -17,6 +17,9 @@ reached through its Unix socket as ``market serve`` reaches its embedded cluster
   afterwards.
 
     python bench/bids.py
+
+What bounds the p99 at saturation, where a bid's time goes, and what was tried (with its
+figures): docs/bid-intake-load.md.
 """
 
 from __future__ import annotations
