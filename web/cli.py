@@ -141,6 +141,8 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
             migrate.upgrade(ready.database_url)
         if demo:
             _load_demo(ready)
+        from sqlalchemy.orm import configure_mappers
+
         from web.app import create_app
         from web.observability import json_logging, lean_records
 
@@ -154,7 +156,9 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
         )
         # Everything built so far (modules, routes, mappers, templates) lives as long as the
         # process: out of the collector's sight, a full collection under load took some 8 ms
-        # instead of 130 ms, a stall every request in flight waited out (bench/bids.py).
+        # instead of 130 ms, a stall every request in flight waited out (bench/bids.py). The
+        # mappers are configured first, else the first query would, after the freeze.
+        configure_mappers()
         gc.collect()
         gc.freeze()
         # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; turning them into
